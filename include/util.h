@@ -1,0 +1,76 @@
+/*
+ * util.h - allocation that aborts on OOM, a bounded growable string buffer,
+ * and small pure string/time helpers.  Everything here is pure (no file,
+ * network, clock, environment or randomness), so pure modules may use it.
+ */
+#ifndef MAILROTA_UTIL_H
+#define MAILROTA_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A growable NUL-terminated byte buffer (git strbuf, curl dynbuf).  `max`
+ * bounds its length (0: no bound); sb_add* return -1 once it would be
+ * exceeded and leave the contents unchanged.
+ */
+struct strbuf {
+    char *buf;   /* always NUL-terminated after sb_init */
+    size_t len;
+    size_t cap;
+    size_t max;
+};
+
+void sb_init(struct strbuf *sb, size_t max);
+void sb_release(struct strbuf *sb);
+void sb_reset(struct strbuf *sb);
+int sb_add(struct strbuf *sb, const void *data, size_t n);
+int sb_adds(struct strbuf *sb, const char *s);
+int sb_addch(struct strbuf *sb, char c);
+int sb_addf(struct strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Hands the buffer to the caller (who frees it) and re-initialises sb. */
+char *sb_detach(struct strbuf *sb, size_t *len);
+
+/* ASCII helpers. */
+bool str_ieq(const char *a, const char *b);
+bool str_starts_with(const char *s, const char *prefix);
+void str_lower(char *s);
+/* Trims ASCII whitespace in place; returns s. */
+char *str_trim(char *s);
+/* True when the string is empty or only ASCII whitespace. */
+bool str_blank(const char *s);
+
+/* True when buf[0..len) is well-formed UTF-8 without NUL bytes. */
+bool utf8_valid(const char *buf, size_t len);
+
+/*
+ * Parses a decimal integer in [min, max]; the whole string must be a number.
+ * Returns 0 on success, -1 otherwise (out untouched).
+ */
+int parse_int(const char *s, long long min, long long max, long long *out);
+
+/* Seconds since the epoch, UTC <-> "YYYY-MM-DDTHH:MM:SSZ". */
+#define ISO_TIME_LEN 21 /* including the NUL */
+void time_iso(int64_t t, char out[ISO_TIME_LEN]);
+int time_parse_iso(const char *s, int64_t *out);
+/* Days-from-civil helpers (proleptic Gregorian, UTC). */
+int64_t time_from_civil(int y, int mo, int d, int h, int mi, int s);
+
+/* Wipes secret memory so the compiler cannot elide it. */
+void secure_wipe(void *p, size_t n);
+
+/* Replaces control characters (and DEL) with '?', in place; returns s. */
+char *sanitize(char *s);
+
+#endif
