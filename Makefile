@@ -55,7 +55,7 @@ $(BUILD)/migrations_gen.c: $(MIGRATIONS) scripts/embed-migrations.sh | $(BUILD)/
 	sh scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/migrations_gen.o: $(BUILD)/migrations_gen.c include/migrations.h
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c -o $@ $<
 
 $(BUILD)/libmailrota.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^

@@ -42,6 +42,12 @@ int sb_addf(struct strbuf *sb, const char *fmt, ...)
 /* Hands the buffer to the caller (who frees it) and re-initialises sb. */
 char *sb_detach(struct strbuf *sb, size_t *len);
 
+/*
+ * Appends s as a JSON string literal (quotes included), escaping quotes,
+ * backslashes and control characters; s must be UTF-8.  NULL gives null.
+ */
+int sb_add_json_str(struct strbuf *sb, const char *s);
+
 /* ASCII helpers. */
 bool str_ieq(const char *a, const char *b);
 bool str_starts_with(const char *s, const char *prefix);

@@ -22,17 +22,25 @@ int err_set(struct errinfo *ei, enum err_code code, const char *fmt, ...)
 
 int err_prefix(struct errinfo *ei, const char *fmt, ...)
 {
-    char prefix[ERR_MSG_MAX];
-    char old[ERR_MSG_MAX];
+    char buf[2 * ERR_MSG_MAX + 2];
     va_list ap;
+    int n;
 
     if (!ei)
         return -1;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    n = vsnprintf(buf, ERR_MSG_MAX, fmt, ap);
     va_end(ap);
-    memcpy(old, ei->msg, sizeof(old));
-    snprintf(ei->msg, sizeof(ei->msg), "%s: %s", prefix, old);
+    if (n < 0)
+        return -1;
+    if (n >= ERR_MSG_MAX)
+        n = ERR_MSG_MAX - 1;
+    buf[n++] = ':';
+    buf[n++] = ' ';
+    memcpy(buf + n, ei->msg, ERR_MSG_MAX);
+    buf[n + ERR_MSG_MAX - 1] = '\0';
+    memcpy(ei->msg, buf, ERR_MSG_MAX - 1);
+    ei->msg[ERR_MSG_MAX - 1] = '\0';
     return -1;
 }
 

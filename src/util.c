@@ -174,6 +174,44 @@ char *sb_detach(struct strbuf *sb, size_t *len)
     return p;
 }
 
+int sb_add_json_str(struct strbuf *sb, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t start = sb->len;
+
+    if (!s)
+        return sb_adds(sb, "null");
+    if (sb_addch(sb, '"') < 0)
+        goto fail;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int r;
+        switch (*p) {
+        case '"':  r = sb_add(sb, "\\\"", 2); break;
+        case '\\': r = sb_add(sb, "\\\\", 2); break;
+        case '\n': r = sb_add(sb, "\\n", 2); break;
+        case '\r': r = sb_add(sb, "\\r", 2); break;
+        case '\t': r = sb_add(sb, "\\t", 2); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f) {
+                char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
+                              hex[*p & 15] };
+                r = sb_add(sb, u, 6);
+            } else {
+                r = sb_addch(sb, (char)*p);
+            }
+        }
+        if (r < 0)
+            goto fail;
+    }
+    if (sb_addch(sb, '"') < 0)
+        goto fail;
+    return 0;
+fail:
+    sb->len = start;
+    sb->buf[start] = '\0';
+    return -1;
+}
+
 bool str_ieq(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++)

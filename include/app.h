@@ -1,0 +1,84 @@
+/*
+ * app.h - what every command gets: the global options, the configuration
+ * (loaded on demand, so --help needs none) and helpers shared by the cmd_*
+ * files.  Not pure.
+ */
+#ifndef MAILROTA_APP_H
+#define MAILROTA_APP_H
+
+#include <stdbool.h>
+#include <getopt.h>
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+
+struct app {
+    const char *config_opt;   /* -c/--config, or NULL */
+    const char *db_opt;       /* --db, or NULL */
+    int log_level;            /* LOG_LEVEL_* after -v/-q */
+    bool quiet;               /* -q: print nothing on success */
+    struct config cfg;
+    bool cfg_loaded;
+};
+
+/* A command: argv[0] is the command name itself. */
+struct command {
+    const char *name;
+    int (*fn)(struct app *app, int argc, char **argv, struct errinfo *ei);
+    const char *summary;
+};
+
+/*
+ * Finds and loads the configuration once (lookup order of config_find),
+ * applies --db, and warns about a group/other-readable config that names a
+ * secret source.  Errors: ERR_CONFIG.
+ */
+int app_load_config(struct app *app, struct errinfo *ei);
+
+/*
+ * Loads the config and opens its database (flags: DB_*).  Commands that
+ * write also record the settings views need (see app_store_settings).
+ */
+int app_open_db(struct app *app, unsigned flags, struct db **db,
+                struct errinfo *ei);
+
+/* Writes config values the SQL views need (rules.daily_cap). */
+int app_store_settings(struct app *app, struct db *db, struct errinfo *ei);
+
+/*
+ * getopt_long for a command: returns the option character, -1 at the end of
+ * options, or -2 after printing `usage` for --help/-h (the command then
+ * returns 0).  An unknown option or a missing argument fills ei with
+ * ERR_USAGE and returns '?'.  Long options must include {"help", ...,'h'}.
+ */
+int app_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts, const char *usage,
+               struct errinfo *ei);
+
+/* Prints usage to stdout. */
+void app_usage(const char *usage);
+
+/* Parses a non-negative count option; ERR_USAGE naming the option. */
+int app_parse_count(const char *opt, const char *val, long long max,
+                    long long *out, struct errinfo *ei);
+
+/*
+ * Reads a whole regular file of at most max bytes into a new NUL-terminated
+ * buffer.  Errors: ERR_NOINPUT (missing or unreadable), ERR_DATA (too big,
+ * not a regular file), naming the path.
+ */
+int app_read_file(const char *path, size_t max, char **out, size_t *len,
+                  struct errinfo *ei);
+
+/* Whether progress may be drawn on stderr (a terminal, and not -q). */
+bool app_progress(const struct app *app);
+
+/* Commands (one file each). */
+int cmd_init(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_migrate(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_import(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_mailbox(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_campaign(struct app *app, int argc, char **argv, struct errinfo *ei);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * db.h - the SQLite database: open with the pragmas mailrota relies on (WAL,
+ * busy timeout, foreign keys), the migration runner, and small helpers for
+ * transactions and statements.  Not pure.
+ */
+#ifndef MAILROTA_DB_H
+#define MAILROTA_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+
+struct db {
+    sqlite3 *h;
+    char *path;
+};
+
+enum db_open_flags {
+    DB_CREATE = 1 << 0,   /* create the file if missing (init) */
+    DB_NO_SCHEMA_CHECK = 1 << 1, /* don't require an up-to-date schema */
+};
+
+/*
+ * Opens (or with DB_CREATE creates) the database at path and sets its
+ * pragmas.  Unless DB_NO_SCHEMA_CHECK, the schema must be current.
+ * *out is owned by the caller (db_close).
+ * Errors: ERR_NOINPUT (missing, without DB_CREATE), ERR_CANTCREAT (cannot
+ * create), ERR_CONFIG (pending or unknown migrations), ERR_DB.
+ */
+int db_open(const char *path, unsigned flags, struct db **out,
+            struct errinfo *ei);
+void db_close(struct db *db);
+
+/*
+ * Applies every pending migration in order, each in its own IMMEDIATE
+ * transaction together with its schema_migrations row.  *applied (may be
+ * NULL) receives how many ran.  Errors: ERR_DB naming the migration.
+ */
+int db_migrate(struct db *db, const char *now_iso, int *applied,
+               struct errinfo *ei);
+
+/* Number of migrations not yet applied (0 when current). */
+int db_pending(struct db *db, int *pending, struct errinfo *ei);
+
+/* Fills ei with "what: sqlite's message" and returns -1. */
+int db_fail(struct db *db, struct errinfo *ei, const char *what);
+
+int db_exec(struct db *db, const char *sql, struct errinfo *ei);
+int db_begin(struct db *db, bool immediate, struct errinfo *ei);
+int db_commit(struct db *db, struct errinfo *ei);
+/* Never fails loudly: used on error paths. */
+void db_rollback(struct db *db);
+
+/* Prepares sql; on failure fills ei with the statement's error. */
+int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
+               struct errinfo *ei);
+
+/* Binds text, or NULL when s is NULL or empty. */
+int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
+
+/* Runs a statement that returns one integer (e.g. COUNT(*)). */
+int db_query_int(struct db *db, const char *sql, const char *arg,
+                 long long *out, struct errinfo *ei);
+
+/* Stores a configuration value that views need (settings table). */
+int db_set_setting(struct db *db, const char *key, const char *value,
+                   struct errinfo *ei);
+
+/* Text column as a new string, or NULL for SQL NULL. */
+char *db_column_strdup(sqlite3_stmt *st, int col);
+
+#endif

@@ -1,0 +1,160 @@
+#include "app.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+#include "banned.h"
+
+int app_load_config(struct app *app, struct errinfo *ei)
+{
+    char *path = NULL;
+
+    if (app->cfg_loaded)
+        return 0;
+    config_set_defaults(&app->cfg);
+    app->cfg_loaded = true;
+    if (config_find(app->config_opt, &path, ei) < 0)
+        return -1;
+    if (path) {
+        int r = config_load(&app->cfg, path, ei);
+        free(path);
+        if (r < 0)
+            return -1;
+        if (app->cfg.insecure_secret_source)
+            log_warnx("config '%s' is readable by other users and names a "
+                      "secret source: run chmod 600 '%s'",
+                      app->cfg.path, app->cfg.path);
+    }
+    if (app->db_opt)
+        config_set_database(&app->cfg, app->db_opt);
+    log_debug("config: %s, database: %s",
+              app->cfg.path ? app->cfg.path : "(none, defaults)",
+              app->cfg.database);
+    return 0;
+}
+
+int app_store_settings(struct app *app, struct db *db, struct errinfo *ei)
+{
+    char cap[32];
+
+    snprintf(cap, sizeof(cap), "%d", app->cfg.rules.daily_cap);
+    if (db_set_setting(db, "daily_cap", cap, ei) < 0 ||
+        db_set_setting(db, "timezone", app->cfg.timezone, ei) < 0)
+        return -1;
+    return 0;
+}
+
+int app_open_db(struct app *app, unsigned flags, struct db **db,
+                struct errinfo *ei)
+{
+    if (app_load_config(app, ei) < 0)
+        return -1;
+    return db_open(app->cfg.database, flags, db, ei);
+}
+
+void app_usage(const char *usage)
+{
+    fputs(usage, stdout);
+}
+
+int app_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts, const char *usage,
+               struct errinfo *ei)
+{
+    int c;
+
+    opterr = 0;
+    c = getopt_long(argc, argv, shortopts, longopts, NULL);
+    if (c == 'h') {
+        app_usage(usage);
+        return -2;
+    }
+    if (c == '?' || c == ':') {
+        if (optopt && strchr(shortopts, optopt))
+            err_set(ei, ERR_USAGE, "%s: option '-%c' needs a value",
+                    argv[0], optopt);
+        else if (optopt)
+            err_set(ei, ERR_USAGE, "%s: unknown option '-%c' (see '%s "
+                    "--help')", argv[0], optopt, argv[0]);
+        else
+            err_set(ei, ERR_USAGE,
+                    "%s: unknown option or missing value in '%s' "
+                    "(see 'mailrota %s --help')",
+                    argv[0], argv[optind - 1], argv[0]);
+        return '?';
+    }
+    return c;
+}
+
+int app_parse_count(const char *opt, const char *val, long long max,
+                    long long *out, struct errinfo *ei)
+{
+    if (parse_int(val, 0, max, out) < 0)
+        return err_set(ei, ERR_USAGE,
+                       "%s: expected a whole number from 0 to %lld, got '%s'",
+                       opt, max, val);
+    return 0;
+}
+
+bool app_progress(const struct app *app)
+{
+    return !app->quiet && isatty(STDERR_FILENO);
+}
+
+int app_read_file(const char *path, size_t max, char **out, size_t *len,
+                  struct errinfo *ei)
+{
+    struct stat sb;
+    char *buf = NULL;
+    size_t n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return err_set(ei, ERR_NOINPUT, "cannot open '%s': %s", path,
+                       strerror(errno));
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return err_set(ei, ERR_NOINPUT, "'%s' is not a regular file", path);
+    }
+    if ((size_t)sb.st_size > max) {
+        close(fd);
+        return err_set(ei, ERR_DATA, "'%s' is larger than %zu bytes", path,
+                       max);
+    }
+    buf = xmalloc(max + 1);
+    for (;;) {
+        ssize_t r = read(fd, buf + n, max + 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            err_set(ei, ERR_IO, "cannot read '%s': %s", path,
+                    strerror(errno));
+            free(buf);
+            close(fd);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n > max) {
+            free(buf);
+            close(fd);
+            return err_set(ei, ERR_DATA, "'%s' is larger than %zu bytes",
+                           path, max);
+        }
+    }
+    close(fd);
+    buf[n] = '\0';
+    *out = buf;
+    if (len)
+        *len = n;
+    return 0;
+}

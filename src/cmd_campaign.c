@@ -1,0 +1,281 @@
+/* cmd_campaign.c - `campaign add | list | pause | resume`. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "clock.h"
+#include "table.h"
+#include "template.h"
+#include "util.h"
+
+#include "banned.h"
+
+#define TEMPLATE_MAX (256 * 1024)
+#define CAMPAIGN_NAME_MAX 200
+
+static const char campaign_usage[] =
+    "usage: mailrota campaign add NAME --template PATH [--subject TEXT]\n"
+    "   or: mailrota campaign list\n"
+    "   or: mailrota campaign pause NAME\n"
+    "   or: mailrota campaign resume NAME\n"
+    "\n"
+    "A campaign is one offer or job opening, with one template: a\n"
+    "'Subject:' line, a blank line, then the body, with variables such as\n"
+    "{{first_name|there}}, {{company}}, {{sender_name}} and any CSV column.\n"
+    "--subject overrides the template's Subject: line.  Contacts join a\n"
+    "campaign with 'import contacts FILE --campaign NAME'.  A paused\n"
+    "campaign sends nothing until resumed.\n";
+
+static int load_template(const char *path, struct template *t,
+                         struct errinfo *ei)
+{
+    char *text = NULL;
+    size_t len;
+    int r;
+
+    if (app_read_file(path, TEMPLATE_MAX, &text, &len, ei) < 0)
+        return err_prefix(ei, "template");
+    r = template_parse(text, len, path, t, ei);
+    free(text);
+    return r;
+}
+
+static int check_name(const char *name, struct errinfo *ei)
+{
+    if (!*name || str_blank(name))
+        return err_set(ei, ERR_USAGE, "campaign: empty name");
+    if (strlen(name) > CAMPAIGN_NAME_MAX)
+        return err_set(ei, ERR_USAGE, "campaign: name longer than %d bytes",
+                       CAMPAIGN_NAME_MAX);
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return err_set(ei, ERR_USAGE, "campaign: name contains control "
+                           "characters");
+    if (!utf8_valid(name, strlen(name)))
+        return err_set(ei, ERR_USAGE, "campaign: name is not UTF-8");
+    return 0;
+}
+
+static int campaign_add(struct app *app, int argc, char **argv,
+                        struct errinfo *ei)
+{
+    static const struct option opts[] = {
+        { "template", required_argument, NULL, 't' },
+        { "subject", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct template t = { NULL, NULL };
+    const char *tpath = NULL, *subject = NULL, *name;
+    struct db *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char *abs = NULL;
+    char now[21];
+    long long exists;
+    int c, rc, ret = -1;
+
+    while ((c = app_getopt(argc, argv, "t:s:h", opts, campaign_usage, ei)) !=
+           -1) {
+        switch (c) {
+        case -2: return 0;
+        case 't': tpath = optarg; break;
+        case 's': subject = optarg; break;
+        default: return -1;
+        }
+    }
+    if (optind >= argc)
+        return err_set(ei, ERR_USAGE, "campaign add: missing NAME");
+    if (optind + 1 < argc)
+        return err_set(ei, ERR_USAGE, "campaign add: unexpected argument "
+                       "'%s'", argv[optind + 1]);
+    name = argv[optind];
+    if (!tpath)
+        return err_set(ei, ERR_USAGE, "campaign add: missing --template "
+                       "PATH (e.g. templates/intro.txt)");
+    if (check_name(name, ei) < 0)
+        return -1;
+    if (subject) {
+        if (str_blank(subject) || strpbrk(subject, "\r\n") ||
+            !utf8_valid(subject, strlen(subject)))
+            return err_set(ei, ERR_USAGE, "campaign add: --subject must be "
+                           "one non-empty line of UTF-8");
+        if (template_check(subject, "--subject", 1, ei) < 0)
+            return -1;
+    }
+    if (app_open_db(app, 0, &db, ei) < 0)
+        return -1;
+    if (load_template(tpath, &t, ei) < 0)
+        goto out;
+    /* Runs start from cron in another directory: keep an absolute path. */
+    abs = realpath(tpath, NULL);
+    if (!abs) {
+        err_set(ei, ERR_NOINPUT, "template '%s': cannot resolve path", tpath);
+        goto out;
+    }
+    if (db_query_int(db, "SELECT COUNT(*) FROM campaigns WHERE name = ?1",
+                     name, &exists, ei) < 0)
+        goto out;
+    if (exists) {
+        err_set(ei, ERR_DATA, "campaign '%s' already exists (see 'campaign "
+                "list')", name);
+        goto out;
+    }
+    clock_now_iso(now);
+    if (db_prepare(db,
+                   "INSERT INTO campaigns(name, template_path, subject, "
+                   "status, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
+                   &st, ei) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, abs, -1, SQLITE_STATIC);
+    db_bind_text_or_null(st, 3, subject);
+    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) {
+        db_fail(db, ei, "cannot add campaign");
+        goto out;
+    }
+    if (app_store_settings(app, db, ei) < 0)
+        goto out;
+    if (!app->quiet)
+        printf("campaign %s added (template %s)\n", name, abs);
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    template_release(&t);
+    free(abs);
+    db_close(db);
+    return ret;
+}
+
+static int campaign_list(struct app *app, int argc, char **argv,
+                         struct errinfo *ei)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    static const char *const hdr[] = {
+        "NAME", "STATUS", "ENROLLED", "SENT", "TEMPLATE", "SUBJECT",
+    };
+    struct db *db = NULL;
+    sqlite3_stmt *st = NULL;
+    struct table t;
+    int c, rc, ret = -1;
+
+    while ((c = app_getopt(argc, argv, "h", opts, campaign_usage, ei)) != -1)
+        return c == -2 ? 0 : -1;
+    if (optind < argc)
+        return err_set(ei, ERR_USAGE, "campaign list: unexpected argument "
+                       "'%s'", argv[optind]);
+    if (app_open_db(app, 0, &db, ei) < 0)
+        return -1;
+    if (db_prepare(db,
+                   "SELECT c.name, c.status,"
+                   " (SELECT COUNT(*) FROM enrollments e"
+                   "   WHERE e.campaign_id = c.id),"
+                   " (SELECT COUNT(*) FROM sends s WHERE s.campaign_id = c.id"
+                   "   AND s.status = 'sent'),"
+                   " c.template_path, c.subject"
+                   " FROM campaigns c ORDER BY c.id",
+                   &st, ei) < 0)
+        goto out;
+    table_init(&t, 6, hdr);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *cell[6];
+        struct template tpl = { NULL, NULL };
+        struct errinfo tei;
+
+        for (int i = 0; i < 6; i++)
+            cell[i] = (const char *)sqlite3_column_text(st, i);
+        if (!cell[5]) {
+            if (load_template(cell[4], &tpl, &tei) == 0)
+                cell[5] = tpl.subject;
+            else
+                cell[5] = "(template unreadable)";
+        }
+        table_add(&t, cell);
+        template_release(&tpl);
+    }
+    if (rc != SQLITE_DONE) {
+        db_fail(db, ei, "campaign list");
+    } else {
+        table_print(&t, stdout);
+        ret = 0;
+    }
+    table_release(&t);
+out:
+    sqlite3_finalize(st);
+    db_close(db);
+    return ret;
+}
+
+static int campaign_set_status(struct app *app, int argc, char **argv,
+                               const char *status, struct errinfo *ei)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct db *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int c, ret = -1;
+
+    while ((c = app_getopt(argc, argv, "h", opts, campaign_usage, ei)) != -1)
+        return c == -2 ? 0 : -1;
+    if (optind >= argc)
+        return err_set(ei, ERR_USAGE, "campaign %s: missing NAME", argv[0]);
+    if (optind + 1 < argc)
+        return err_set(ei, ERR_USAGE, "campaign %s: unexpected argument "
+                       "'%s'", argv[0], argv[optind + 1]);
+    if (app_open_db(app, 0, &db, ei) < 0)
+        return -1;
+    if (db_prepare(db, "UPDATE campaigns SET status = ?2 WHERE name = ?1",
+                   &st, ei) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        db_fail(db, ei, "cannot change campaign");
+        goto out;
+    }
+    if (sqlite3_changes(db->h) == 0) {
+        err_set(ei, ERR_DATA, "unknown campaign '%s' (see 'campaign list')",
+                argv[optind]);
+        goto out;
+    }
+    if (!app->quiet)
+        printf("campaign %s %s\n", argv[optind],
+               strcmp(status, "paused") == 0 ? "paused" : "resumed");
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    db_close(db);
+    return ret;
+}
+
+int cmd_campaign(struct app *app, int argc, char **argv, struct errinfo *ei)
+{
+    const char *sub = argc >= 2 ? argv[1] : NULL;
+
+    if (!sub)
+        return err_set(ei, ERR_USAGE, "campaign: missing subcommand (add, "
+                       "list, pause, resume)");
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+        app_usage(campaign_usage);
+        return 0;
+    }
+    optind = 0;
+    if (strcmp(sub, "add") == 0)
+        return campaign_add(app, argc - 1, argv + 1, ei);
+    if (strcmp(sub, "list") == 0)
+        return campaign_list(app, argc - 1, argv + 1, ei);
+    if (strcmp(sub, "pause") == 0)
+        return campaign_set_status(app, argc - 1, argv + 1, "paused", ei);
+    if (strcmp(sub, "resume") == 0)
+        return campaign_set_status(app, argc - 1, argv + 1, "active", ei);
+    return err_set(ei, ERR_USAGE, "campaign: unknown subcommand '%s' (add, "
+                   "list, pause, resume)", sub);
+}

@@ -1,0 +1,336 @@
+#include "db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "migrations.h"
+#include "util.h"
+
+#include "banned.h"
+
+/* A user's sqlite3 shell may hold a lock for a moment; wait for it. */
+#define DB_BUSY_TIMEOUT_MS 10000
+
+int db_fail(struct db *db, struct errinfo *ei, const char *what)
+{
+    int code = db && db->h ? sqlite3_extended_errcode(db->h) : SQLITE_ERROR;
+    enum err_code ec = ERR_DB;
+
+    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+        ec = ERR_TEMPFAIL;
+    return err_set(ei, ec, "%s: database '%s': %s", what,
+                   db && db->path ? db->path : "?",
+                   db && db->h ? sqlite3_errmsg(db->h) : "out of memory");
+}
+
+int db_exec(struct db *db, const char *sql, struct errinfo *ei)
+{
+    if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(db, ei, "cannot execute statement");
+    return 0;
+}
+
+int db_begin(struct db *db, bool immediate, struct errinfo *ei)
+{
+    if (sqlite3_exec(db->h, immediate ? "BEGIN IMMEDIATE" : "BEGIN", NULL,
+                     NULL, NULL) != SQLITE_OK)
+        return db_fail(db, ei, "cannot begin transaction");
+    return 0;
+}
+
+int db_commit(struct db *db, struct errinfo *ei)
+{
+    if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int r = db_fail(db, ei, "cannot commit");
+        db_rollback(db);
+        return r;
+    }
+    return 0;
+}
+
+void db_rollback(struct db *db)
+{
+    if (db && db->h && !sqlite3_get_autocommit(db->h))
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
+               struct errinfo *ei)
+{
+    if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK) {
+        *st = NULL;
+        return db_fail(db, ei, "cannot prepare statement");
+    }
+    return 0;
+}
+
+int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
+{
+    if (!s || !*s)
+        return sqlite3_bind_null(st, idx);
+    return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+int db_query_int(struct db *db, const char *sql, const char *arg,
+                 long long *out, struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(db, sql, &st, ei) < 0)
+        return -1;
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+    } else if (rc == SQLITE_DONE) {
+        *out = 0;
+    } else {
+        sqlite3_finalize(st);
+        return db_fail(db, ei, "query failed");
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+char *db_column_strdup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    return s ? xstrdup((const char *)s) : NULL;
+}
+
+int db_set_setting(struct db *db, const char *key, const char *value,
+                   struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(db,
+                   "INSERT INTO settings(key, value) VALUES (?1, ?2) "
+                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value "
+                   "WHERE value IS NOT excluded.value",
+                   &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot store setting");
+    return 0;
+}
+
+static int ensure_migrations_table(struct db *db, struct errinfo *ei)
+{
+    return db_exec(db,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                   " version INTEGER PRIMARY KEY,"
+                   " name TEXT NOT NULL,"
+                   " applied_at TEXT NOT NULL)",
+                   ei);
+}
+
+static int migration_applied(struct db *db, int version, bool *applied,
+                             struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(db, "SELECT 1 FROM schema_migrations WHERE version = ?1",
+                   &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int(st, 1, version);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot read schema_migrations");
+    *applied = rc == SQLITE_ROW;
+    return 0;
+}
+
+static int table_exists(struct db *db, const char *name, bool *exists,
+                        struct errinfo *ei)
+{
+    long long n;
+
+    if (db_query_int(db,
+                     "SELECT COUNT(*) FROM sqlite_master WHERE type='table' "
+                     "AND name = ?1",
+                     name, &n, ei) < 0)
+        return -1;
+    *exists = n > 0;
+    return 0;
+}
+
+int db_pending(struct db *db, int *pending, struct errinfo *ei)
+{
+    bool exists, applied;
+    long long newest;
+    int n = 0;
+
+    if (table_exists(db, "schema_migrations", &exists, ei) < 0)
+        return -1;
+    if (!exists) {
+        *pending = migrations_count;
+        return 0;
+    }
+    for (int i = 0; i < migrations_count; i++) {
+        if (migration_applied(db, migrations[i].version, &applied, ei) < 0)
+            return -1;
+        if (!applied)
+            n++;
+    }
+    if (db_query_int(db, "SELECT COALESCE(MAX(version), 0) "
+                         "FROM schema_migrations", NULL, &newest, ei) < 0)
+        return -1;
+    if (migrations_count > 0 &&
+        newest > migrations[migrations_count - 1].version)
+        return err_set(ei, ERR_CONFIG,
+                       "database '%s' has schema version %lld, newer than "
+                       "this mailrota knows (%d): upgrade mailrota",
+                       db->path, newest,
+                       migrations[migrations_count - 1].version);
+    *pending = n;
+    return 0;
+}
+
+int db_migrate(struct db *db, const char *now_iso, int *applied_out,
+               struct errinfo *ei)
+{
+    int applied = 0;
+    sqlite3_stmt *st = NULL;
+
+    if (ensure_migrations_table(db, ei) < 0)
+        return -1;
+    for (int i = 0; i < migrations_count; i++) {
+        const struct migration *m = &migrations[i];
+        bool done;
+        int rc;
+
+        /* Check inside the write transaction so that two concurrent
+         * `migrate`s cannot both apply the same migration. */
+        if (db_begin(db, true, ei) < 0)
+            return -1;
+        if (migration_applied(db, m->version, &done, ei) < 0)
+            goto fail;
+        if (done) {
+            db_rollback(db);
+            continue;
+        }
+        if (sqlite3_exec(db->h, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
+            db_fail(db, ei, "migration failed");
+            err_prefix(ei, "migration %s", m->name);
+            goto fail;
+        }
+        if (db_prepare(db,
+                       "INSERT INTO schema_migrations(version, name, "
+                       "applied_at) VALUES (?1, ?2, ?3)",
+                       &st, ei) < 0)
+            goto fail;
+        sqlite3_bind_int(st, 1, m->version);
+        sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, now_iso, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        st = NULL;
+        if (rc != SQLITE_DONE) {
+            db_fail(db, ei, "cannot record migration");
+            goto fail;
+        }
+        {
+            char pragma[64];
+            snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+                     m->version);
+            if (db_exec(db, pragma, ei) < 0)
+                goto fail;
+        }
+        if (db_commit(db, ei) < 0)
+            return -1;
+        applied++;
+    }
+    if (applied_out)
+        *applied_out = applied;
+    return 0;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+int db_open(const char *path, unsigned flags, struct db **out,
+            struct errinfo *ei)
+{
+    struct db *db;
+    struct stat sb;
+    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    int pending;
+
+    if (stat(path, &sb) < 0) {
+        if (errno != ENOENT || !(flags & DB_CREATE))
+            return err_set(ei, errno == ENOENT ? ERR_NOINPUT : ERR_IO,
+                           "database '%s' %s", path,
+                           errno == ENOENT
+                               ? "does not exist: run 'mailrota init' "
+                                 "(or give --db / database: in the config)"
+                               : strerror(errno));
+        oflags |= SQLITE_OPEN_CREATE;
+    } else if (!S_ISREG(sb.st_mode)) {
+        return err_set(ei, ERR_CANTCREAT, "database '%s' is not a file",
+                       path);
+    }
+
+    db = xcalloc(1, sizeof(*db));
+    db->path = xstrdup(path);
+    if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+        err_set(ei, (oflags & SQLITE_OPEN_CREATE) ? ERR_CANTCREAT : ERR_DB,
+                "cannot %s database '%s': %s",
+                (oflags & SQLITE_OPEN_CREATE) ? "create" : "open", path,
+                db->h ? sqlite3_errmsg(db->h) : "out of memory");
+        db_close(db);
+        return -1;
+    }
+    sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+    /* WAL lets a user's sqlite3 shell read while a run writes;
+     * synchronous=FULL makes each committed claim survive a power cut. */
+    if (db_exec(db, "PRAGMA journal_mode = WAL", ei) < 0 ||
+        db_exec(db, "PRAGMA synchronous = FULL", ei) < 0 ||
+        db_exec(db, "PRAGMA foreign_keys = ON", ei) < 0) {
+        if (oflags & SQLITE_OPEN_CREATE)
+            ei->code = ERR_CANTCREAT;
+        db_close(db);
+        return -1;
+    }
+    if (!(flags & DB_NO_SCHEMA_CHECK)) {
+        if (db_pending(db, &pending, ei) < 0) {
+            db_close(db);
+            return -1;
+        }
+        if (pending) {
+            err_set(ei, ERR_CONFIG,
+                    "database '%s' needs %d migration%s: run 'mailrota "
+                    "migrate'",
+                    path, pending, pending == 1 ? "" : "s");
+            db_close(db);
+            return -1;
+        }
+    }
+    *out = db;
+    return 0;
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    if (db->h) {
+        db_rollback(db);
+        sqlite3_close(db->h);
+    }
+    free(db->path);
+    free(db);
+}

@@ -1,0 +1,162 @@
+/*
+ * main.c - the command table and global options; maps errors to exit codes.
+ * Nothing else lives here: each command is one cmd_*.c file.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <curl/curl.h>
+
+#include "app.h"
+#include "clock.h"
+#include "log.h"
+
+#include "banned.h"
+
+static int cmd_help(struct app *app, int argc, char **argv,
+                    struct errinfo *ei);
+
+static const struct command commands[] = {
+    { "init", cmd_init, "create the database and key file (idempotent)" },
+    { "migrate", cmd_migrate, "apply pending database migrations" },
+    { "import", cmd_import, "import contacts from CSV: import contacts FILE" },
+    { "mailbox", cmd_mailbox, "the sender roster: add, import, list, set" },
+    { "campaign", cmd_campaign, "campaigns: add, list, pause, resume" },
+    { "help", cmd_help, "show help for a command" },
+};
+
+static const char main_usage[] =
+    "usage: mailrota [-c CONFIG] [--db PATH] [-v|-q] COMMAND [ARGS]\n"
+    "\n"
+    "A cold-outreach send scheduler: contacts, campaigns and a roster of\n"
+    "sender mailboxes in SQLite.\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE  configuration file (default: $MAILROTA_CONFIG,\n"
+    "                     ./config.yaml, ~/.config/mailrota/config.yaml,\n"
+    "                     /etc/mailrota/config.yaml, else built-in defaults)\n"
+    "      --db PATH      database file (overrides 'database:' in the "
+    "config)\n"
+    "  -v, --verbose      more detail on stderr (-vv for debug)\n"
+    "  -q, --quiet        print nothing on success\n"
+    "  -h, --help         this help; 'mailrota COMMAND --help' for a command\n"
+    "  -V, --version      print the version\n"
+    "\n"
+    "Commands:\n";
+
+static const char main_usage_tail[] =
+    "\n"
+    "Environment:\n"
+    "  MAILROTA_CONFIG    configuration file when -c is not given\n"
+    "  MAILROTA_NOW       set the clock at start, e.g. 2026-11-22T02:00:00Z\n"
+    "                     (it then advances in real time; for tests and\n"
+    "                     replaying a day)\n"
+    "\n"
+    "Exit status: 0 ok, 64 usage, 65 bad data, 66 missing input, 69 no\n"
+    "mailbox could send, 73 cannot create, 75 try again later (locked or\n"
+    "deferred), 78 bad configuration or insecure key file.\n"
+    "See mailrota(1) and mailrota.yaml(5).\n";
+
+static void print_usage(FILE *out)
+{
+    fputs(main_usage, out);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs(main_usage_tail, out);
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int cmd_help(struct app *app, int argc, char **argv,
+                    struct errinfo *ei)
+{
+    const struct command *c;
+    char help_opt[] = "--help";
+    char *args[] = { NULL, help_opt, NULL };
+
+    if (argc < 2) {
+        print_usage(stdout);
+        return 0;
+    }
+    c = find_command(argv[1]);
+    if (!c || c->fn == cmd_help)
+        return err_set(ei, ERR_USAGE, "help: unknown command '%s'", argv[1]);
+    args[0] = argv[1];
+    optind = 0;
+    return c->fn(app, 2, args, ei);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "db", required_argument, NULL, 'D' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct app app = { .log_level = LOG_LEVEL_WARN };
+    struct errinfo ei = { ERR_OK, "" };
+    const struct command *cmd;
+    int c, rc;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': app.config_opt = optarg; break;
+        case 'D': app.db_opt = optarg; break;
+        case 'v': app.log_level++; break;
+        case 'q': app.quiet = true; app.log_level = LOG_LEVEL_ERROR; break;
+        case 'h': print_usage(stdout); return EX_OK;
+        case 'V': printf("mailrota %s\n", MAILROTA_VERSION); return EX_OK;
+        default:
+            log_error("unknown option or missing value: '%s' (see "
+                      "'mailrota --help')", argv[optind - 1]);
+            return EX_USAGE;
+        }
+    }
+    log_set_level(app.log_level);
+    if (optind >= argc) {
+        print_usage(stderr);
+        return EX_USAGE;
+    }
+    cmd = find_command(argv[optind]);
+    if (!cmd) {
+        log_error("unknown command '%s' (see 'mailrota --help')",
+                  argv[optind]);
+        return EX_USAGE;
+    }
+    if (clock_init(&ei) < 0) {
+        log_error("%s", ei.msg);
+        return err_exit_code(ei.code);
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        log_error("cannot initialise libcurl");
+        return EX_SOFTWARE;
+    }
+
+    argc -= optind;
+    argv += optind;
+    optind = 0; /* restart getopt for the command's own options */
+    rc = cmd->fn(&app, argc, argv, &ei);
+    if (rc < 0) {
+        if (ei.msg[0])
+            log_error("%s", ei.msg);
+        rc = err_exit_code(ei.code == ERR_OK ? ERR_SOFTWARE : ei.code);
+    }
+    if (app.cfg_loaded)
+        config_release(&app.cfg);
+    curl_global_cleanup();
+    return rc;
+}
