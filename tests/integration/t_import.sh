@@ -1,0 +1,143 @@
+#!/bin/sh
+# import contacts: counts, bad rows with line numbers, --strict, --dry-run,
+# re-import updates, stdin, BOM/CRLF, companies, free mail, fields_json.
+. "$(dirname "$0")/lib.sh"
+
+"$MR" -q init || exit 1
+
+# The README's quick start file.
+run "$MR" import contacts "$ROOT/examples/contacts.csv"
+check "examples/contacts.csv imports" 0 "$rc"
+n=$(($(wc -l < "$ROOT/examples/contacts.csv") - 1))
+check "summary line" "imported $n, updated 0, skipped 0" "$out"
+check "all contacts stored" "$n" "$(q 'select count(*) from contacts')"
+check "Acme Inc. and ACME are one company" 1 "$(q "select count(*) from companies where name_key = 'acme'")"
+check "ACME contacts share Acme Inc." 1 "$(q "select count(distinct company_id) from contacts where email like '%acme-industrial%'")"
+check "free-mail contacts have no company" 2 "$(q "select count(*) from contacts where company_id is null")"
+check "no free-mail company" 0 "$(q "select count(*) from companies where domain in ('gmail.com','outlook.com')")"
+check "City kept in fields_json" Denver "$(q "select json_extract(fields_json, '\$.city') from contacts where email = 'alice.smith@acme-industrial.example'")"
+check "Job Title is the title" "Head of Talent" "$(q "select title from contacts where email = 'alice.smith@acme-industrial.example'")"
+
+# Re-import: updates, never duplicates, never clears.
+run "$MR" import contacts "$ROOT/examples/contacts.csv"
+check "re-import updates" "imported 0, updated $n, skipped 0" "$out"
+check "no duplicates" "$n" "$(q 'select count(*) from contacts')"
+
+printf 'email,first_name,title\nALICE.SMITH@acme-industrial.example,,CTO\n' > upd.csv
+run "$MR" import contacts upd.csv
+check "case-insensitive update" "imported 0, updated 1, skipped 0" "$out"
+check "empty cell does not clear" Alice "$(q "select first_name from contacts where email = 'alice.smith@acme-industrial.example'")"
+check "non-empty cell updates" CTO "$(q "select title from contacts where email = 'alice.smith@acme-industrial.example'")"
+check "fields_json kept on update" Denver "$(q "select json_extract(fields_json, '\$.city') from contacts where email = 'alice.smith@acme-industrial.example'")"
+
+# Pipes into `run` would run it in a subshell: stdin comes from files.
+
+# Bad rows: FILE:LINE with the physical start line, others imported.
+cat > bad.csv <<'CSV'
+Email,First Name,Notes
+good1@firm-one.example,Ann,"multi
+line
+note"
+not-an-email,Bob,x
+good2@firm-one.example,"Cara, Jr.",y
+,Dan,no email
+bad@nodot,Eve,z
+good1@firm-one.example,Ann B,
+CSV
+run "$MR" import contacts bad.csv
+check "import with bad rows exits 0" 0 "$rc"
+check "summary counts" "imported 2, updated 1, skipped 3" "$out"
+check_contains "bad email reported on its line" "bad.csv:5: invalid email 'not-an-email'" "$err"
+check_contains "missing email reported" "bad.csv:7: missing email" "$err"
+check_contains "domain without dot reported" "bad.csv:8:" "$err"
+check "embedded newline kept" "multi
+line
+note" "$(q "select json_extract(fields_json, '\$.notes') from contacts where email = 'good1@firm-one.example'")"
+check "embedded comma kept" "Cara, Jr." "$(q "select first_name from contacts where email = 'good2@firm-one.example'")"
+check "in-file duplicate updated" "Ann B" "$(q "select first_name from contacts where email = 'good1@firm-one.example'")"
+
+# --strict: nothing written, exit 65.
+before=$(q 'select count(*) from contacts')
+printf 'email\nstrict1@firm-two.example\nbroken\n' > strict.csv
+run "$MR" import contacts --strict strict.csv
+check "--strict with a bad row exits 65" 65 "$rc"
+check_contains "--strict reports the row" "strict.csv:3:" "$err"
+check "--strict writes nothing" "$before" "$(q 'select count(*) from contacts')"
+check "--strict leaves no company" 0 "$(q "select count(*) from companies where domain = 'firm-two.example'")"
+
+# --dry-run: counts, writes nothing.
+printf 'email\ndry1@firm-three.example\ndry2@firm-three.example\n' > dry.csv
+run "$MR" import contacts --dry-run dry.csv
+check "--dry-run exits 0" 0 "$rc"
+check "--dry-run summary" "imported 2, updated 0, skipped 0" "$out"
+check "--dry-run writes nothing" "$before" "$(q 'select count(*) from contacts')"
+
+# stdin, BOM and CRLF.
+printf '\357\273\277E-mail,Company Name\r\nstdin1@firm-four.example,"Four, Inc."\r\n' > bom.csv
+run "$MR" import contacts - < bom.csv
+check "stdin with BOM and CRLF" "imported 1, updated 0, skipped 0" "$out"
+check "company from stdin" "Four, Inc." "$(q "select co.name from contacts c join companies co on co.id = c.company_id where c.email = 'stdin1@firm-four.example'")"
+printf 'email,company\nstdin2@other.example,FOUR\n' > four.csv
+run "$MR" import contacts - < four.csv
+check "FOUR matches Four, Inc." 1 "$(q "select count(distinct company_id) from contacts where email like 'stdin%'")"
+
+# No company column: the email domain is the company, not for free mail.
+printf 'email\nx1@domainco.example\nx2@DomainCo.example\nx3@yahoo.com\n' > dom.csv
+run "$MR" import contacts dom.csv
+check "same domain, one company" 1 "$(q "select count(distinct company_id) from contacts where email like 'x_@domainco.example'")"
+check "domain company named by domain" domainco.example "$(q "select co.name from contacts c join companies co on co.id = c.company_id where c.email = 'x1@domainco.example'")"
+check "yahoo.com is free mail" "" "$(q "select company_id from contacts where email = 'x3@yahoo.com'")"
+
+# Config free_mail_domains extends the built-in list.
+printf 'free_mail_domains: [corpmail.example]\n' > config.yaml
+printf 'email\ny1@corpmail.example\n' > corp.csv
+run "$MR" import contacts - < corp.csv
+check "configured free-mail domain" "" "$(q "select company_id from contacts where email = 'y1@corpmail.example'")"
+rm config.yaml
+
+# Empty cells are NULL.
+check "empty cells stored as NULL" 1 "$(q "select count(*) from contacts where email = 'x1@domainco.example' and first_name is null and fields_json is null")"
+
+# --campaign: unknown exits 65 before reading; known enrols.
+run "$MR" import contacts --campaign nope /nonexistent.csv
+check "unknown campaign exits 65 before reading" 65 "$rc"
+check_contains "unknown campaign is named" "nope" "$err"
+"$MR" -q campaign add Intro --template "$ROOT/templates/intro.txt"
+run "$MR" import contacts dom.csv --campaign Intro
+check "--campaign import exits 0" 0 "$rc"
+check "contacts enrolled" 3 "$(q "select count(*) from enrollments e join campaigns c on c.id = e.campaign_id where c.name = 'Intro'")"
+run "$MR" import contacts dom.csv --campaign Intro
+check "enrolment is idempotent" 3 "$(q 'select count(*) from enrollments')"
+
+# Missing file, missing email column, empty file, overlong field, bad UTF-8.
+run "$MR" import contacts missing.csv
+check "missing file exits 66" 66 "$rc"
+check_contains "missing file named" "missing.csv" "$err"
+printf 'name,company\nx,y\n' > noemail.csv
+run "$MR" import contacts noemail.csv
+check "no email column exits 65" 65 "$rc"
+check_contains "no email column explained" "noemail.csv:1:" "$err"
+: > empty.csv
+run "$MR" import contacts empty.csv
+check "empty file exits 65" 65 "$rc"
+{ printf 'email,notes\nlong@firm-five.example,'; head -c 70000 /dev/zero | tr '\0' a; printf '\nok@firm-five.example,x\n'; } > long.csv
+run "$MR" import contacts long.csv
+check "overlong field skipped, rest imported" "imported 1, updated 0, skipped 1" "$out"
+check_contains "overlong field reported" "long.csv:2:" "$err"
+printf 'email,first_name\nutf@firm-six.example,\377bad\nfine@firm-six.example,Zo\303\253\n' > utf.csv
+run "$MR" import contacts utf.csv
+check "bad UTF-8 row skipped" "imported 1, updated 0, skipped 1" "$out"
+check_contains "bad UTF-8 reported" "utf.csv:2:" "$err"
+check "UTF-8 names kept" "Zoë" "$(q "select first_name from contacts where email = 'fine@firm-six.example'")"
+
+# A line break in a name is refused (it would reach a header).
+printf 'email,first_name\nnl@firm-seven.example,"Evil\nBcc: x@y.example"\n' > nl.csv
+run "$MR" import contacts nl.csv
+check "line break in a name is a bad row" "imported 0, updated 0, skipped 1" "$out"
+
+# -q prints nothing on success.
+run "$MR" -q import contacts dom.csv
+check "-q prints nothing" "" "$out$err"
+
+check "integrity" ok "$(q 'pragma integrity_check')"
+done_testing

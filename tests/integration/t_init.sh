@@ -1,0 +1,70 @@
+#!/bin/sh
+# init and migrate: idempotent, key file mode 0600, WAL, schema recorded.
+. "$(dirname "$0")/lib.sh"
+
+run "$MR" init
+check "init exits 0" 0 "$rc"
+check "database created" yes "$([ -f mailrota.db ] && echo yes)"
+check "key file mode 0600" 600 "$(stat -c %a mailrota.key)"
+check "key file has 32 bytes" 32 "$(stat -c %s mailrota.key)"
+check "WAL mode" wal "$(q 'pragma journal_mode')"
+check "migration recorded" 1 "$(q 'select count(*) from schema_migrations where version = 1')"
+check "user_version set" 1 "$(q 'pragma user_version')"
+for t in mailboxes companies contacts campaigns enrollments sends attempts runs \
+         suppressions schema_migrations; do
+    check "table $t exists" 1 "$(q "select count(*) from sqlite_master where type='table' and name='$t'")"
+done
+for v in send_log mailbox_days mailbox_today; do
+    check "view $v exists" 1 "$(q "select count(*) from sqlite_master where type='view' and name='$v'")"
+done
+check "send_log columns" "at|mailbox|contact|company|campaign|status|attempts|smtp_code|smtp_enhanced|smtp_text|transport|message_id" \
+    "$(q "select group_concat(name, '|') from pragma_table_info('send_log')")"
+check "mailbox_today columns" "mailbox|status|day|sent_today|daily_cap|remaining" \
+    "$(q "select group_concat(name, '|') from pragma_table_info('mailbox_today')")"
+check "mailbox_days columns" "mailbox|day|sent|bounced|deferred|failed|unknown" \
+    "$(q "select group_concat(name, '|') from pragma_table_info('mailbox_days')")"
+
+key_before=$(od -An -tx1 mailrota.key)
+run "$MR" init
+check "second init exits 0" 0 "$rc"
+check "second init keeps the key" "$key_before" "$(od -An -tx1 mailrota.key)"
+check "second init applies nothing" 1 "$(q 'select count(*) from schema_migrations')"
+run "$MR" migrate
+check "migrate on a current database exits 0" 0 "$rc"
+check_contains "migrate says none applied" "0 migrations applied" "$out"
+
+chmod 644 mailrota.key
+run "$MR" init
+check "init with a readable key file exits 78" 78 "$rc"
+check_contains "the message says chmod 600" "chmod 600" "$err"
+chmod 600 mailrota.key
+
+mkdir ro && chmod 555 ro
+if [ "$(id -u)" != 0 ]; then
+    run "$MR" --db ro/x.db init
+    check "unwritable database directory exits 73" 73 "$rc"
+fi
+run "$MR" --db nodir/sub/x.db init
+check "missing database directory exits 73" 73 "$rc"
+
+# --db and a config in another directory: relative paths follow the config.
+mkdir -p cfg
+printf 'database: data.db\nkey_file: secret.key\n' > cfg/config.yaml
+run "$MR" -c cfg/config.yaml init
+check "config-relative init exits 0" 0 "$rc"
+check "database relative to the config" yes "$([ -f cfg/data.db ] && echo yes)"
+check "key file relative to the config" yes "$([ -f cfg/secret.key ] && echo yes)"
+MAILROTA_CONFIG=cfg/config.yaml run "$MR" mailbox list
+check "MAILROTA_CONFIG is used" 0 "$rc"
+MAILROTA_CONFIG=cfg/missing.yaml run "$MR" mailbox list
+check "a missing MAILROTA_CONFIG exits 78" 78 "$rc"
+
+# A migration half applied is rolled back: simulate with a conflicting table.
+rm -f half.db
+sqlite3 half.db 'create table runs(x)'
+run "$MR" --db half.db migrate
+check "a failing migration exits non-zero" 70 "$rc"
+check "it leaves no schema_migrations row" 0 "$(DB=half.db q 'select count(*) from schema_migrations')"
+check "and no table from the failed migration" 0 "$(DB=half.db q "select count(*) from sqlite_master where name='mailboxes'")"
+
+done_testing
