@@ -1,0 +1,51 @@
+#!/bin/sh
+# Campaigns: add, duplicates, missing and bad templates, list, pause/resume.
+. "$(dirname "$0")/lib.sh"
+
+"$MR" -q init || exit 1
+cp "$ROOT/templates/intro.txt" intro.txt
+
+run "$MR" campaign add "Q4 Intro" --template intro.txt
+check "campaign add exits 0" 0 "$rc"
+check "stored active with an absolute template path" "active|$T/intro.txt|" \
+    "$(q "select status, template_path, coalesce(subject, '') from campaigns where name = 'Q4 Intro'")"
+run "$MR" campaign add "q4 intro" --template intro.txt
+check "duplicate name (any case) exits 65" 65 "$rc"
+run "$MR" campaign add Other --template missing.txt
+check "missing template exits 66" 66 "$rc"
+check_contains "missing template named" "missing.txt" "$err"
+printf 'No subject line here\n\nBody\n' > nosubj.txt
+run "$MR" campaign add Other --template nosubj.txt
+check "template without Subject: exits 65" 65 "$rc"
+check_contains "template error names file and line" "nosubj.txt:1:" "$err"
+printf 'Subject: Hi {{first_name\n\nBody\n' > broken.txt
+run "$MR" campaign add Other --template broken.txt
+check "malformed variable exits 65" 65 "$rc"
+run "$MR" campaign add Other --template intro.txt --subject "Quick question, {{first_name|there}}"
+check "--subject override exits 0" 0 "$rc"
+check "--subject stored" "Quick question, {{first_name|there}}" "$(q "select subject from campaigns where name = 'Other'")"
+run "$MR" campaign add Third --template intro.txt --subject "Bad {{x"
+check "malformed --subject exits 65" 65 "$rc"
+run "$MR" campaign add Third
+check "missing --template exits 64" 64 "$rc"
+check "failed adds write nothing" 2 "$(q 'select count(*) from campaigns')"
+
+run "$MR" campaign list
+check "list exits 0" 0 "$rc"
+check_contains "list shows the template's subject" "Hiring support for {{company|your team}}" "$out"
+check_contains "list shows the override" "Quick question" "$out"
+
+run "$MR" campaign pause "Q4 Intro"
+check "pause exits 0" 0 "$rc"
+check "paused" paused "$(q "select status from campaigns where name = 'Q4 Intro'")"
+run "$MR" campaign resume "Q4 Intro"
+check "resumed" active "$(q "select status from campaigns where name = 'Q4 Intro'")"
+run "$MR" campaign pause Nope
+check "pausing an unknown campaign exits 65" 65 "$rc"
+
+printf 'email\na@one.example\nb@two.example\n' > c.csv
+"$MR" -q import contacts c.csv --campaign "Q4 Intro"
+run "$MR" campaign list
+check_contains "list counts enrolments" "Q4 Intro  active  2" "$out"
+
+done_testing
