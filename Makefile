@@ -89,6 +89,9 @@ lint:
 bench: deps $(BUILD)/mailrota
 	@BUILD=$(BUILD) sh bench/run.sh
 
+demo: deps $(BUILD)/mailrota
+	@BUILD=$(BUILD) sh scripts/demo.sh
+
 install: $(BUILD)/mailrota
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BUILD)/mailrota $(DESTDIR)$(BINDIR)/mailrota
