@@ -47,12 +47,13 @@ int app_open_db(struct app *app, unsigned flags, struct db **db,
 int app_store_settings(struct app *app, struct db *db, struct errinfo *ei);
 
 /*
- * getopt_long for a command: returns the option character, -1 at the end of
- * options, or -2 after printing `usage` for --help/-h (the command then
- * returns 0).  An unknown option or a missing argument fills ei with
- * ERR_USAGE and returns '?'.  Long options must include {"help", ...,'h'}.
+ * getopt_long for command `cmd` (e.g. "import contacts", for messages):
+ * returns the option character, -1 at the end of options, or -2 after
+ * printing `usage` for --help/-h (the command then returns 0).  An unknown
+ * option or a missing value fills ei with ERR_USAGE and returns '?'.
+ * shortopts must start with ':'; longopts must include {"help", ..., 'h'}.
  */
-int app_getopt(int argc, char **argv, const char *shortopts,
+int app_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
                const struct option *longopts, const char *usage,
                struct errinfo *ei);
 

@@ -65,33 +65,40 @@ void app_usage(const char *usage)
     fputs(usage, stdout);
 }
 
-int app_getopt(int argc, char **argv, const char *shortopts,
+int app_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
                const struct option *longopts, const char *usage,
                struct errinfo *ei)
 {
+    const char *arg;
     int c;
 
     opterr = 0;
+    /* A leading ':' makes a missing value ':' rather than '?'. */
     c = getopt_long(argc, argv, shortopts, longopts, NULL);
     if (c == 'h') {
         app_usage(usage);
         return -2;
     }
-    if (c == '?' || c == ':') {
-        if (optopt && strchr(shortopts, optopt))
-            err_set(ei, ERR_USAGE, "%s: option '-%c' needs a value",
-                    argv[0], optopt);
-        else if (optopt)
-            err_set(ei, ERR_USAGE, "%s: unknown option '-%c' (see '%s "
-                    "--help')", argv[0], optopt, argv[0]);
-        else
-            err_set(ei, ERR_USAGE,
-                    "%s: unknown option or missing value in '%s' "
-                    "(see 'mailrota %s --help')",
-                    argv[0], argv[optind - 1], argv[0]);
+    if (c != '?' && c != ':')
+        return c;
+    arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    if (c == ':') {
+        for (const struct option *o = longopts; o && o->name; o++)
+            if (o->val == optopt && strncmp(arg, "--", 2) == 0)
+                return err_set(ei, ERR_USAGE, "%s: option '--%s' needs a "
+                               "value", cmd, o->name),
+                       '?';
+        err_set(ei, ERR_USAGE, "%s: option '-%c' needs a value", cmd,
+                optopt);
         return '?';
     }
-    return c;
+    if (optopt && strncmp(arg, "--", 2) != 0)
+        err_set(ei, ERR_USAGE, "%s: unknown option '-%c' (see 'mailrota %s "
+                "--help')", cmd, optopt, cmd);
+    else
+        err_set(ei, ERR_USAGE, "%s: unknown option '%s' (see 'mailrota %s "
+                "--help')", cmd, arg, cmd);
+    return '?';
 }
 
 int app_parse_count(const char *opt, const char *val, long long max,

@@ -76,8 +76,8 @@ static int campaign_add(struct app *app, int argc, char **argv,
     long long exists;
     int c, rc, ret = -1;
 
-    while ((c = app_getopt(argc, argv, "t:s:h", opts, campaign_usage, ei)) !=
-           -1) {
+    while ((c = app_getopt(argc, argv, "campaign add", ":t:s:h", opts,
+                           campaign_usage, ei)) != -1) {
         switch (c) {
         case -2: return 0;
         case 't': tpath = optarg; break;
@@ -165,7 +165,8 @@ static int campaign_list(struct app *app, int argc, char **argv,
     struct table t;
     int c, rc, ret = -1;
 
-    while ((c = app_getopt(argc, argv, "h", opts, campaign_usage, ei)) != -1)
+    while ((c = app_getopt(argc, argv, "campaign list", ":h", opts,
+                           campaign_usage, ei)) != -1)
         return c == -2 ? 0 : -1;
     if (optind < argc)
         return err_set(ei, ERR_USAGE, "campaign list: unexpected argument "
@@ -219,17 +220,20 @@ static int campaign_set_status(struct app *app, int argc, char **argv,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    const char *cmd = strcmp(status, "paused") == 0 ? "campaign pause"
+                                                   : "campaign resume";
     struct db *db = NULL;
     sqlite3_stmt *st = NULL;
     int c, ret = -1;
 
-    while ((c = app_getopt(argc, argv, "h", opts, campaign_usage, ei)) != -1)
+    while ((c = app_getopt(argc, argv, cmd, ":h", opts, campaign_usage,
+                           ei)) != -1)
         return c == -2 ? 0 : -1;
     if (optind >= argc)
-        return err_set(ei, ERR_USAGE, "campaign %s: missing NAME", argv[0]);
+        return err_set(ei, ERR_USAGE, "%s: missing NAME", cmd);
     if (optind + 1 < argc)
-        return err_set(ei, ERR_USAGE, "campaign %s: unexpected argument "
-                       "'%s'", argv[0], argv[optind + 1]);
+        return err_set(ei, ERR_USAGE, "%s: unexpected argument '%s'", cmd,
+                       argv[optind + 1]);
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
     if (db_prepare(db, "UPDATE campaigns SET status = ?2 WHERE name = ?1",

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,7 +566,8 @@ static int import_contacts(struct app *app, int argc, char **argv,
     bool strict = false, dry_run = false;
     int c, ret = -1;
 
-    while ((c = app_getopt(argc, argv, "nh", opts, import_usage, ei)) != -1) {
+    while ((c = app_getopt(argc, argv, "import contacts", ":nh", opts,
+                           import_usage, ei)) != -1) {
         switch (c) {
         case -2: return 0;
         case 'C': campaign = optarg; break;

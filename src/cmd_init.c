@@ -29,7 +29,7 @@ static int no_args(int argc, char **argv, const char *usage,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    int c = app_getopt(argc, argv, "h", opts, usage, ei);
+    int c = app_getopt(argc, argv, argv[0], ":h", opts, usage, ei);
 
     if (c == -2)
         return 1;

@@ -23,6 +23,8 @@
 #include "banned.h"
 
 #define NAME_MAX_LEN 200
+/* "mailbox add" or "mailbox set", for messages. */
+#define MBX_CMD(sub) (strcmp((sub), "add") == 0 ? "mailbox add" : "mailbox set")
 
 static const char mailbox_usage[] =
     "usage: mailrota mailbox add EMAIL --name NAME [--status S] "
@@ -202,7 +204,8 @@ static int parse_change(int argc, char **argv, struct mbx_change *ch,
     };
     int c;
 
-    while ((c = app_getopt(argc, argv, "h", opts, mailbox_usage, ei)) != -1) {
+    while ((c = app_getopt(argc, argv, MBX_CMD(argv[0]), ":h", opts,
+                           mailbox_usage, ei)) != -1) {
         switch (c) {
         case -2: return 1;
         case 'N': ch->name = optarg; break;
@@ -590,7 +593,8 @@ static int mailbox_import(struct app *app, int argc, char **argv,
     char now[21];
     int c, fd = -1, ret = -1;
 
-    while ((c = app_getopt(argc, argv, "h", opts, mailbox_usage, ei)) != -1)
+    while ((c = app_getopt(argc, argv, "mailbox import", ":h", opts,
+                           mailbox_usage, ei)) != -1)
         return c == -2 ? 0 : -1;
     if (optind >= argc)
         return err_set(ei, ERR_USAGE, "mailbox import: missing FILE.csv");
@@ -688,7 +692,8 @@ static int mailbox_list(struct app *app, int argc, char **argv,
     char day[11];
     int c, rc, ret = -1;
 
-    while ((c = app_getopt(argc, argv, "h", opts, mailbox_usage, ei)) != -1) {
+    while ((c = app_getopt(argc, argv, "mailbox list", ":h", opts,
+                           mailbox_usage, ei)) != -1) {
         if (c == -2)
             return 0;
         if (c != 'j')
