@@ -139,5 +139,28 @@ check "line break in a name is a bad row" "imported 0, updated 0, skipped 1" "$o
 run "$MR" -q import contacts dom.csv
 check "-q prints nothing" "" "$out$err"
 
+# Progress on a terminal (script(1) gives the import a tty), none otherwise.
+awk 'BEGIN { print "email"; for (i = 0; i < 9000; i++) printf "p%d@progress.example\n", i }' > prog.csv
+if command -v script >/dev/null 2>&1; then
+    script -qc "$MR import contacts prog.csv" /dev/null > tty.out 2>&1
+    check_contains "progress shown on a terminal" "import: 8192 rows" "$(tr '\r' '\n' < tty.out)"
+fi
+run "$MR" import contacts prog.csv
+check_not_contains "no progress when stderr is not a terminal" "rows" "$err"
+
+# Killed mid-import (blocked on a pipe that is still open): nothing stays.
+before=$(q 'select count(*) from contacts')
+mkfifo fifo
+(printf 'email\n'; awk 'BEGIN { for (i = 0; i < 5000; i++) printf "k%d@killed.example\n", i }'; exec sleep 30) > fifo &
+writer=$!
+"$MR" import contacts fifo > /dev/null 2>&1 &
+importer=$!
+sleep 1
+if kill -9 "$importer" 2>/dev/null; then ok "import was still running when killed"; else not_ok "import was still running when killed"; fi
+wait "$importer" 2>/dev/null
+kill "$writer" 2>/dev/null
+check "a killed import leaves nothing" "$before" "$(q 'select count(*) from contacts')"
+check "no company from the killed import" 0 "$(q "select count(*) from companies where domain = 'killed.example'")"
+
 check "integrity" ok "$(q 'pragma integrity_check')"
 done_testing
