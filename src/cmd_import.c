@@ -130,6 +130,16 @@ static int setup_columns(struct import *im, const struct csv_record *hdr,
             } else {
                 im->col_of[f] = (long)i;
                 im->cols[i].field = f;
+                /* SPEC's example folds "Job Title" to {{job_title}}: a
+                 * title column under another name fills `title` and is
+                 * also kept under its own name. */
+                if (f == CONTACT_FIELD_TITLE) {
+                    char *key = contact_field_key(h);
+                    if (key && strcmp(key, "title") != 0)
+                        im->cols[i].key = key;
+                    else
+                        free(key);
+                }
             }
         } else if (*h) {
             char *key = contact_field_key(h);

@@ -23,6 +23,8 @@
 #include "banned.h"
 
 #define NAME_MAX_LEN 200
+/* The same bound as rules.daily_cap in the config. */
+#define DAILY_CAP_MAX 10000
 /* "mailbox add" or "mailbox set", for messages. */
 #define MBX_CMD(sub) (strcmp((sub), "add") == 0 ? "mailbox add" : "mailbox set")
 
@@ -213,8 +215,8 @@ static int parse_change(int argc, char **argv, struct mbx_change *ch,
         case 'A': ch->auth = optarg; break;
         case 'F': ch->fallback = optarg; break;
         case 'C':
-            if (app_parse_count("--daily-cap", optarg, 100000, &ch->cap,
-                                ei) < 0)
+            if (app_parse_count("--daily-cap", optarg, DAILY_CAP_MAX,
+                                &ch->cap, ei) < 0)
                 return -1;
             ch->has_cap = true;
             break;
@@ -450,9 +452,9 @@ static int roster_row(const char *file, const struct csv_record *rec,
     row->ch.auth = row->v[RC_AUTH];
     row->ch.fallback = row->v[RC_FALLBACK];
     if (row->v[RC_CAP]) {
-        if (parse_int(row->v[RC_CAP], 0, 100000, &row->ch.cap) < 0) {
+        if (parse_int(row->v[RC_CAP], 0, DAILY_CAP_MAX, &row->ch.cap) < 0) {
             err_set(&rei, ERR_DATA, "daily_cap '%s' is not a whole number "
-                    "from 0 to 100000", row->v[RC_CAP]);
+                    "from 0 to %d", row->v[RC_CAP], DAILY_CAP_MAX);
             goto bad;
         }
         row->ch.has_cap = true;

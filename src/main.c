@@ -83,7 +83,8 @@ static int cmd_help(struct app *app, int argc, char **argv,
     char help_opt[] = "--help";
     char *args[] = { NULL, help_opt, NULL };
 
-    if (argc < 2) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
         print_usage(stdout);
         return 0;
     }

@@ -19,6 +19,8 @@ for c in init migrate "import contacts" "mailbox" "mailbox add" "mailbox import"
     check "$c --help exits 0 without a config" 0 "$rc"
     check_contains "$c --help prints usage" "usage: mailrota" "$out"
 done
+run "$MR" help --help
+check "help --help exits 0" 0 "$rc"
 run "$MR" help import
 check "help COMMAND exits 0" 0 "$rc"
 check_contains "help import shows import usage" "import contacts" "$out"
@@ -32,6 +34,8 @@ run "$MR" --bogus init
 check "unknown global option exits 64" 64 "$rc"
 run "$MR" init --bogus
 check "unknown command option exits 64" 64 "$rc"
+run "$MR" mailbox add x@example.com --name X --daily-cap 10001
+check "--daily-cap over 10000 exits 64" 64 "$rc"
 run "$MR" mailbox add x@example.com --name X --daily-cap abc
 check "non-numeric --daily-cap exits 64" 64 "$rc"
 check_contains "the bad value is named" "abc" "$err"

@@ -17,6 +17,7 @@ check "free-mail contacts have no company" 2 "$(q "select count(*) from contacts
 check "no free-mail company" 0 "$(q "select count(*) from companies where domain in ('gmail.com','outlook.com')")"
 check "City kept in fields_json" Denver "$(q "select json_extract(fields_json, '\$.city') from contacts where email = 'alice.smith@acme-industrial.example'")"
 check "Job Title is the title" "Head of Talent" "$(q "select title from contacts where email = 'alice.smith@acme-industrial.example'")"
+check "and {{job_title}} as SPEC folds it" "Head of Talent" "$(q "select json_extract(fields_json, '\$.job_title') from contacts where email = 'alice.smith@acme-industrial.example'")"
 
 # Re-import: updates, never duplicates, never clears.
 run "$MR" import contacts "$ROOT/examples/contacts.csv"
