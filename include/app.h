@@ -72,6 +72,9 @@ int app_parse_count(const char *opt, const char *val, long long max,
 int app_read_file(const char *path, size_t max, char **out, size_t *len,
                   struct errinfo *ei);
 
+/* A csv_read_fn reading from the file descriptor *(int *)ctx. */
+long app_csv_read_fd(void *ctx, char *buf, size_t n);
+
 /* Whether progress may be drawn on stderr (a terminal, and not -q). */
 bool app_progress(const struct app *app);
 

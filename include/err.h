@@ -8,6 +8,8 @@
 #ifndef MAILROTA_ERR_H
 #define MAILROTA_ERR_H
 
+#include <stdarg.h>
+
 enum err_code {
     ERR_OK = 0,
     ERR_USAGE,       /* bad command line                       -> 64 */
@@ -33,6 +35,14 @@ struct errinfo {
 /* Sets ei (if not NULL) and returns -1, so callers can `return err_set(...)`. */
 int err_set(struct errinfo *ei, enum err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Like err_set with a location: "FILE:LINE: msg", or "FILE: msg" when line
+ * is 0 or less, or "line LINE: msg" when file is NULL.
+ */
+int err_vset_at(struct errinfo *ei, enum err_code code, const char *file,
+                long line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 /* Prefixes the existing message with a formatted context ("ctx: msg"). */
 int err_prefix(struct errinfo *ei, const char *fmt, ...)

@@ -165,3 +165,14 @@ int app_read_file(const char *path, size_t max, char **out, size_t *len,
         *len = n;
     return 0;
 }
+
+long app_csv_read_fd(void *ctx, char *buf, size_t n)
+{
+    int fd = *(const int *)ctx;
+    ssize_t r;
+
+    do {
+        r = read(fd, buf, n);
+    } while (r < 0 && errno == EINTR);
+    return (long)r;
+}

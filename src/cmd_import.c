@@ -68,17 +68,6 @@ struct import {
     sqlite3_stmt *company_set_domain, *enroll;
 };
 
-static long read_fd(void *ctx, char *buf, size_t n)
-{
-    struct import *im = ctx;
-    ssize_t r;
-
-    do {
-        r = read(im->fd, buf, n);
-    } while (r < 0 && errno == EINTR);
-    return (long)r;
-}
-
 static void bad_row(struct import *im, long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -509,7 +498,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
     struct csv_record rec;
     int rc, ret = -1;
 
-    r = csv_new(read_fd, im, CSV_MAX_FIELD, CSV_MAX_FIELDS);
+    r = csv_new(app_csv_read_fd, &im->fd, CSV_MAX_FIELD, CSV_MAX_FIELDS);
     rc = csv_next(r, &rec, ei);
     if (rc < 0) {
         err_prefix(ei, "%s", im->name);

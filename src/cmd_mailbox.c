@@ -407,17 +407,6 @@ struct roster_row {
     struct mbx_change ch;
 };
 
-static long read_fd(void *ctx, char *buf, size_t n)
-{
-    int fd = *(int *)ctx;
-    ssize_t r;
-
-    do {
-        r = read(fd, buf, n);
-    } while (r < 0 && errno == EINTR);
-    return (long)r;
-}
-
 /* Turns one CSV record into a roster row; reports and returns -1 if bad. */
 static int roster_row(const char *file, const struct csv_record *rec,
                       const int *col, struct roster_row *row)
@@ -489,7 +478,7 @@ static void roster_row_release(struct roster_row *row)
 static int read_roster(const char *path, int fd, struct roster_row **rows_out,
                        size_t *n_out, struct errinfo *ei)
 {
-    struct csv_reader *r = csv_new(read_fd, &fd, 64 * 1024, 64);
+    struct csv_reader *r = csv_new(app_csv_read_fd, &fd, 64 * 1024, 64);
     struct csv_record rec;
     struct roster_row *rows = NULL;
     size_t n = 0, cap = 0, bad = 0;

@@ -337,15 +337,12 @@ static int kerr(struct load_ctx *lc, int line, const char *key,
 static int ferr(struct load_ctx *lc, int line, struct errinfo *ei,
                 const char *fmt, ...)
 {
-    char msg[ERR_MSG_MAX];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    err_vset_at(ei, ERR_CONFIG, lc->file, line, fmt, ap);
     va_end(ap);
-    if (line > 0)
-        return err_set(ei, ERR_CONFIG, "%s:%d: %s", lc->file, line, msg);
-    return err_set(ei, ERR_CONFIG, "%s: %s", lc->file, msg);
+    return -1;
 }
 
 static int kerr(struct load_ctx *lc, int line, const char *key,
@@ -357,10 +354,7 @@ static int kerr(struct load_ctx *lc, int line, const char *key,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (line > 0)
-        return err_set(ei, ERR_CONFIG, "%s:%d: key '%s': %s", lc->file, line,
-                       key, msg);
-    return err_set(ei, ERR_CONFIG, "%s: key '%s': %s", lc->file, key, msg);
+    return ferr(lc, line, ei, "key '%s': %s", key, msg);
 }
 
 /* A bounded, control-free copy of untrusted text for a message. */

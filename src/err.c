@@ -20,6 +20,19 @@ int err_set(struct errinfo *ei, enum err_code code, const char *fmt, ...)
     return -1;
 }
 
+int err_vset_at(struct errinfo *ei, enum err_code code, const char *file,
+                long line, const char *fmt, va_list ap)
+{
+    char msg[ERR_MSG_MAX];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (!file)
+        return err_set(ei, code, "line %ld: %s", line, msg);
+    if (line > 0)
+        return err_set(ei, code, "%s:%ld: %s", file, line, msg);
+    return err_set(ei, code, "%s: %s", file, msg);
+}
+
 int err_prefix(struct errinfo *ei, const char *fmt, ...)
 {
     char buf[2 * ERR_MSG_MAX + 2];

@@ -45,16 +45,11 @@ static int loc_err(struct errinfo *ei, const char *origin, int line,
 static int loc_err(struct errinfo *ei, const char *origin, int line,
                    const char *fmt, ...)
 {
-    char msg[ERR_MSG_MAX];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    err_vset_at(ei, ERR_DATA, origin, line, fmt, ap);
     va_end(ap);
-    if (origin)
-        err_set(ei, ERR_DATA, "%s:%d: %s", origin, line, msg);
-    else
-        err_set(ei, ERR_DATA, "line %d: %s", line, msg);
     return -1; /* spelled out so analyzers see scan_next() fail */
 }
 
