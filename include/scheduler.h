@@ -1,0 +1,130 @@
+/*
+ * scheduler.h - the planner: who may be written to now, and from which mailbox.
+ * Pure: no file, network, database, clock, environment or randomness; the
+ * caller loads everything into struct sched_input and passes the time in.
+ *
+ * The rules (SPEC "The sending rules"):
+ *  1. the campaign is active, the contact enrolled, `active`, not suppressed
+ *     (address, or "@domain" covering the domain and its subdomains,
+ *     case-insensitive), and has no send in this campaign yet other than a
+ *     deferred one awaiting retry;
+ *  2. cooldown: no send to the contact (any campaign or mailbox) counted for
+ *     cooldown within cooldown_s seconds (now - last >= cooldown_s is fine);
+ *     messages planned earlier in the same plan count too;
+ *  3. company limit: fewer than max_per_company distinct contacts of the
+ *     company already written to in this campaign (any status but failed)
+ *     or planned in this campaign; contacts without a company are exempt;
+ *     a deferred retry already holds its place;
+ *  4. a mailbox with room: used + planned < cap, and available.
+ * Rotation: the mailbox with the fewest sends today (used + planned); ties
+ * go to the least recently used (a mailbox planned in this plan counts as
+ * used after every real send), then roster order (array order).
+ * Order: deferred retries first, then oldest enrollment, then contact id.
+ */
+#ifndef MAILROTA_SCHEDULER_H
+#define MAILROTA_SCHEDULER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct sched_mailbox {
+    long long id;
+    int cap;            /* effective daily cap */
+    int used_today;     /* sends of this local day counting against the cap */
+    int64_t last_used;  /* time of its latest send, 0 if never */
+    bool available;     /* cold-ready, not resting, not quota-full today */
+};
+
+enum sched_existing {
+    SCHED_EXISTING_NONE = 0,   /* no send in this campaign yet */
+    SCHED_EXISTING_DEFERRED,   /* a deferred send awaiting retry */
+    SCHED_EXISTING_DONE,       /* any other send: never again */
+};
+
+struct sched_candidate {
+    long long campaign_id;
+    long long contact_id;
+    long long company_id;      /* 0: none (free mail), no company limit */
+    const char *email;         /* contact address, for suppressions */
+    bool contact_active;       /* contacts.status = 'active' */
+    bool campaign_active;      /* campaigns.status = 'active' */
+    int64_t enrolled_at;
+    enum sched_existing existing;
+    int64_t retry_after;       /* deferred: not before this time (0: now) */
+    /* Latest send to this contact in any campaign whose status counts for
+     * cooldown (sent, sending, unknown, bounced); 0 if none. */
+    int64_t last_send_at;
+};
+
+/* Distinct contacts of a company already written to in a campaign. */
+struct sched_company_count {
+    long long campaign_id;
+    long long company_id;
+    int contacts;
+};
+
+struct sched_input {
+    const struct sched_mailbox *mailboxes;   /* roster order */
+    size_t n_mailboxes;
+    const struct sched_candidate *candidates; /* any order */
+    size_t n_candidates;
+    const struct sched_company_count *company_counts;
+    size_t n_company_counts;
+    const char *const *suppressions;         /* "a@b.com" or "@b.com" */
+    size_t n_suppressions;
+    int64_t cooldown_s;                      /* cooldown_days * 86400 */
+    int max_per_company;
+    size_t max_messages;                     /* --max; 0: no limit */
+};
+
+enum sched_reason {
+    SCHED_CAMPAIGN_PAUSED = 1,
+    SCHED_CONTACT_STATUS,
+    SCHED_SUPPRESSED,
+    SCHED_ALREADY_SENT,
+    SCHED_RETRY_WAIT,       /* deferred, Retry-After not yet passed */
+    SCHED_COOLDOWN,         /* `until` = when it ends */
+    SCHED_COMPANY_LIMIT,
+    SCHED_NO_CAPACITY,      /* no mailbox with room, or --max reached */
+};
+
+struct sched_item {
+    size_t candidate;       /* index into candidates */
+    size_t mailbox;         /* index into mailboxes */
+};
+
+struct sched_skip {
+    size_t candidate;
+    enum sched_reason reason;
+    int64_t until;          /* SCHED_COOLDOWN, SCHED_RETRY_WAIT; else 0 */
+};
+
+struct sched_plan {
+    struct sched_item *items;   /* in send order */
+    size_t n_items;
+    struct sched_skip *skips;   /* one per candidate not planned */
+    size_t n_skips;
+};
+
+/*
+ * Plans at time `now`.  Every candidate ends up in exactly one of
+ * out->items and out->skips.  out is owned by the caller
+ * (sched_plan_release).  Errors: none today beyond allocation (aborts);
+ * returns 0.
+ */
+int sched_plan(const struct sched_input *in, int64_t now,
+               struct sched_plan *out, struct errinfo *ei);
+void sched_plan_release(struct sched_plan *p);
+
+/* "cooldown", "company_limit", ... (the words of `plan -v`). */
+const char *sched_reason_str(enum sched_reason r);
+
+/* Whether email is covered by a suppression value (address or @domain,
+ * subdomains included, case-insensitive). */
+bool sched_suppressed(const char *email, const char *const *values,
+                      size_t n);
+
+#endif
