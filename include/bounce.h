@@ -1,0 +1,76 @@
+/*
+ * bounce.h - what a server's reply means for a send, its contact and its
+ * mailbox (SPEC "Outcomes and bounce codes"), as one rule on the reply's
+ * stage and first digit plus a table of enhanced status codes (OpenSMTPD
+ * esc.c).  Pure.
+ */
+#ifndef MAILROTA_BOUNCE_H
+#define MAILROTA_BOUNCE_H
+
+#include <stdbool.h>
+
+/* Where a try stopped; the names are attempts.stage. */
+enum bounce_stage {
+    STAGE_CONNECT = 0,
+    STAGE_TLS,
+    STAGE_AUTH,
+    STAGE_MAIL,
+    STAGE_RCPT,
+    STAGE_DATA,
+    STAGE_HTTP,
+    STAGE_TOKEN,
+};
+
+#define SMTP_ENHANCED_MAX 16
+#define SMTP_TEXT_MAX 512
+
+/* The last reply of a try (for Graph: HTTP status, error code, message). */
+struct smtp_reply {
+    enum bounce_stage stage;
+    int code;                          /* 250, 550, ...; 0: no reply */
+    char enhanced[SMTP_ENHANCED_MAX];  /* "5.1.1", or "" */
+    char text[SMTP_TEXT_MAX];          /* reply text, control chars removed */
+    bool conn_lost;   /* connection lost or timed out before a reply */
+    bool oauth;       /* authenticated with a token (XOAUTH2/Graph) */
+};
+
+enum bounce_outcome {
+    OUTCOME_SENT = 0,
+    OUTCOME_DEFERRED,
+    OUTCOME_BOUNCED,
+    OUTCOME_FAILED,
+    OUTCOME_UNKNOWN,
+};
+
+enum bounce_mailbox_action {
+    MAILBOX_OK = 0,
+    MAILBOX_REST,          /* rests for the rest of the run */
+    MAILBOX_AUTH_FAILED,   /* status auth-failed, last_error set */
+    MAILBOX_BLOCKED,       /* status blocked */
+    MAILBOX_BLOCKED_TENANT,/* blocked, and its whole domain stops this run */
+    MAILBOX_QUOTA_FULL,    /* full for the rest of the local day */
+};
+
+struct bounce_verdict {
+    enum bounce_outcome outcome;
+    bool uses_attempt;     /* the try reached MAIL FROM */
+    bool move;             /* hand the message to another mailbox this run */
+    bool contact_bounced;  /* contact status becomes bounced */
+    bool fallback_graph;   /* 5.7.139 / 5.7.30 at AUTH: Graph may take over */
+    enum bounce_mailbox_action mailbox;
+};
+
+/* Classifies a reply.  r->code 250 at STAGE_DATA is `sent`. */
+void bounce_classify(const struct smtp_reply *r, struct bounce_verdict *v);
+
+/*
+ * Finds an RFC 3463 enhanced status code ("5.1.1", "4.7.139") at the start
+ * of text (after the reply code, if present) or, failing that, anywhere in
+ * it; writes it to out (NUL-terminated) and returns true.
+ */
+bool bounce_parse_enhanced(const char *text, char out[SMTP_ENHANCED_MAX]);
+
+const char *bounce_stage_str(enum bounce_stage s);
+const char *bounce_outcome_str(enum bounce_outcome o);
+
+#endif
