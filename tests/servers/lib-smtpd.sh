@@ -1,0 +1,160 @@
+# Sourced by tests/integration/t_*.sh (after lib.sh): start, stop and query
+# the loopback test SMTP server tests/servers/smtpd.py. POSIX sh.
+#
+#   smtpd_cert DIR                 CA + server cert: DIR/ca.pem, DIR/server.pem,
+#                                  DIR/server.key (SAN 127.0.0.1, localhost, ::1)
+#   smtpd_start DIR [ARGS...]      start in the background (cert made if
+#                                  missing, --users DIR/users if present);
+#                                  exports SMTPD_PORT and SMTPD_PID
+#   smtpd_stop DIR                 SIGTERM, 5 s, SIGKILL; idempotent, trap-safe;
+#                                  sets SMTPD_EXIT to the server's exit status
+#   smtpd_count DIR                prints the number of stored messages
+#   smtpd_last DIR                 prints DIR/mail/NNNNNN of the newest message
+#
+# Missing aiosmtpd makes smtpd_start print a reason and exit 77 (skip).
+# Variables of these functions start with _sd_ so they cannot clobber a test's.
+
+SMTPD_PYTHON=${SMTPD_PYTHON:-/usr/bin/python3}
+SMTPD_PY=${SMTPD_PY:-${ROOT:-$(pwd)}/tests/servers/smtpd.py}
+SMTPD_EXIT=
+
+smtpd_cert() {
+    _sd_d=$1
+    mkdir -p "$_sd_d" || return 1
+    cat >"$_sd_d/cert.cnf" <<'EOF'
+[ req ]
+distinguished_name = dn
+[ dn ]
+[ ca_ext ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ server_ext ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost, IP:::1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+    (
+        umask 077
+        cd "$_sd_d" || exit 1
+        openssl req -x509 -config cert.cnf -extensions ca_ext \
+            -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout ca.key -out ca.pem -days 1 \
+            -subj "/CN=mailrota test CA" &&
+        openssl req -new -config cert.cnf \
+            -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout server.key -out server.csr -subj "/CN=127.0.0.1" &&
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+            -CAcreateserial -CAserial ca.srl -days 1 \
+            -extfile cert.cnf -extensions server_ext -out server.pem &&
+        chmod 644 ca.pem server.pem
+    ) >"$_sd_d/openssl.log" 2>&1
+    _sd_rc=$?
+    if [ $_sd_rc -ne 0 ]; then
+        echo "smtpd_cert: openssl failed:" >&2
+        cat "$_sd_d/openssl.log" >&2
+    fi
+    return $_sd_rc
+}
+
+# _smtpd_alive PID: running and not a zombie (sh does not reap background
+# children until "wait", and kill -0 succeeds on a zombie).
+_smtpd_alive() {
+    kill -0 "$1" 2>/dev/null || return 1
+    if [ -r "/proc/$1/stat" ]; then
+        _sd_st=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null)
+    else
+        _sd_st=$(ps -o stat= -p "$1" 2>/dev/null)
+    fi
+    case $_sd_st in
+        Z*) return 1 ;;
+    esac
+    return 0
+}
+
+smtpd_start() {
+    _sd_d=$1
+    shift
+    if ! "$SMTPD_PYTHON" -c 'import aiosmtpd.smtp' >/dev/null 2>&1; then
+        echo "skip: aiosmtpd not importable by $SMTPD_PYTHON" \
+             "(apt-get install python3-aiosmtpd)"
+        exit 77
+    fi
+    mkdir -p "$_sd_d" || return 1
+    if [ ! -f "$_sd_d/server.pem" ] || [ ! -f "$_sd_d/server.key" ]; then
+        smtpd_cert "$_sd_d" || return 1
+    fi
+    rm -f "$_sd_d/port" "$_sd_d/port.tmp"
+    # The caller's arguments come last, so they override ours.
+    if [ -f "$_sd_d/users" ]; then
+        set -- --users "$_sd_d/users" "$@"
+    fi
+    set -- --dir "$_sd_d" --cert "$_sd_d/server.pem" \
+        --key "$_sd_d/server.key" "$@"
+    "$SMTPD_PYTHON" "$SMTPD_PY" "$@" </dev/null >>"$_sd_d/smtpd.log" 2>&1 &
+    _sd_pid=$!
+    # Written here too (smtpd.py writes the same number), so a trap that
+    # fires while the server is still starting can stop it.
+    echo "$_sd_pid" >"$_sd_d/pid"
+    _sd_i=0
+    while [ ! -s "$_sd_d/port" ] && [ $_sd_i -lt 200 ]; do
+        _smtpd_alive "$_sd_pid" || break
+        sleep 0.05
+        _sd_i=$((_sd_i + 1))
+    done
+    if [ ! -s "$_sd_d/port" ]; then
+        echo "smtpd_start: server in $_sd_d did not come up; smtpd.log:" >&2
+        kill -KILL "$_sd_pid" 2>/dev/null
+        wait "$_sd_pid" 2>/dev/null
+        rm -f "$_sd_d/pid"
+        sed 's/^/    /' "$_sd_d/smtpd.log" >&2
+        return 1
+    fi
+    SMTPD_PORT=$(cat "$_sd_d/port")
+    SMTPD_PID=$_sd_pid
+    export SMTPD_PORT SMTPD_PID
+    return 0
+}
+
+smtpd_stop() {
+    _sd_d=$1
+    [ -f "$_sd_d/pid" ] || return 0
+    _sd_pid=$(cat "$_sd_d/pid" 2>/dev/null)
+    case $_sd_pid in
+        '' | *[!0-9]*) rm -f "$_sd_d/pid"; return 0 ;;
+    esac
+    if _smtpd_alive "$_sd_pid"; then
+        kill -TERM "$_sd_pid" 2>/dev/null
+        _sd_i=0
+        while _smtpd_alive "$_sd_pid" && [ $_sd_i -lt 50 ]; do
+            sleep 0.1
+            _sd_i=$((_sd_i + 1))
+        done
+        if _smtpd_alive "$_sd_pid"; then
+            echo "smtpd_stop: $_sd_pid ignored SIGTERM, killing" >&2
+            kill -KILL "$_sd_pid" 2>/dev/null
+        fi
+    fi
+    # Reap it if it is our child (127 if it is not).
+    wait "$_sd_pid" 2>/dev/null
+    # shellcheck disable=SC2034  # read by the calling test
+    SMTPD_EXIT=$?
+    rm -f "$_sd_d/pid" "$_sd_d/port"
+    return 0
+}
+
+smtpd_count() {
+    set -- "$1"/mail/[0-9][0-9][0-9][0-9][0-9][0-9].eml
+    if [ -e "$1" ]; then echo $#; else echo 0; fi
+}
+
+smtpd_last() {
+    _sd_last=
+    for _sd_f in "$1"/mail/[0-9][0-9][0-9][0-9][0-9][0-9].eml; do
+        [ -e "$_sd_f" ] && _sd_last=${_sd_f%.eml}
+    done
+    echo "$_sd_last"
+}

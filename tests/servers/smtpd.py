@@ -1,0 +1,408 @@
+#!/usr/bin/python3
+"""Loopback SMTP submission server for mailrota's integration tests.
+
+Built on aiosmtpd 1.4.3 (Debian python3-aiosmtpd); run it with /usr/bin/python3.
+It listens on 127.0.0.1 (or ::1) only, requires AUTH PLAIN/LOGIN before MAIL,
+requires STARTTLS before AUTH by default, and scripts its replies from the
+recipient's local part so tests can provoke every outcome mailrota classifies.
+See tests/servers/README.md for the reply table and the files it writes.
+
+usage: /usr/bin/python3 tests/servers/smtpd.py --dir DIR [--tls MODE]
+       [--cert FILE --key FILE] [--users FILE] [--fail-user EMAIL:REPLY]...
+       [--slow-seconds N] [--port N] [--host 127.0.0.1|::1]
+"""
+
+import argparse
+import asyncio
+import hmac
+import json
+import logging
+import os
+import re
+import signal
+import ssl
+import sys
+import time
+import warnings
+
+try:
+    from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, TLSSetupException
+except ImportError as e:  # lib-smtpd.sh checks this first and skips (77)
+    sys.stderr.write("smtpd.py: cannot import aiosmtpd: %s\n" % e)
+    sys.exit(77)
+
+LOOPBACK = ("127.0.0.1", "::1")
+
+# Replies, worded like the servers mailrota meets (Exchange Online, Postfix).
+R_AUTH_BAD = ("535 5.7.139 Authentication unsuccessful, "
+              "the user credentials were incorrect")
+R_AUTH_OK = "235 2.7.0 Authentication successful"
+R_SENDER = ("550 5.7.60 SMTP; Client does not have permissions "
+            "to send as this sender")
+R_MAIL_OK = "250 2.1.0 Sender OK"
+R_RCPT_OK = "250 2.1.5 Recipient OK"
+R_HARD = "550 5.1.1 <{addr}>: Recipient address rejected: User unknown"
+R_DEFER = "451 4.7.1 Try again later"
+R_POLICY = "550 5.7.1 Message rejected as spam by Content Filtering"
+R_TENANT = "550 5.7.705 Access denied, tenant has exceeded threshold"
+R_QUOTA = ("554 5.2.0 STOREDRV.Submission.Exception:"
+           "SubmissionQuotaExceededException")
+R_DATAERR = "451 4.3.0 Error processing message"
+R_DATA_OK = "250 2.0.0 Ok: queued as {id}"
+
+# Recipient scripts by local-part prefix. Longest first, so "deferonce"
+# wins over "defer".
+SCRIPTS = sorted(("hard", "defer", "deferonce", "policy", "quota",
+                  "tenantblock", "dataerr", "slow", "drop"),
+                 key=len, reverse=True)
+RCPT_REPLIES = {"hard": R_HARD, "defer": R_DEFER, "policy": R_POLICY,
+                "tenantblock": R_TENANT}
+
+MAIL_NAME = re.compile(r"^([0-9]{6})\.(eml|json)$")
+
+log = logging.getLogger("smtpd")
+
+
+def now_iso():
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + \
+        ".%03dZ" % (int(t * 1000) % 1000)
+
+
+def printable(b):
+    """Bytes or str from the client -> one log-safe token."""
+    if isinstance(b, bytes):
+        b = b.decode("utf-8", "replace")
+    s = "".join(c if " " < c < "\x7f" or c > "\xa0" else "?" for c in b)
+    return s or "-"
+
+
+def peer_str(peer):
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host = peer[0]
+        return ("[%s]:%d" if ":" in host else "%s:%d") % (host, peer[1])
+    return str(peer)
+
+
+def script_for(address):
+    local = address.rpartition("@")[0] or address
+    local = local.lower()
+    for name in SCRIPTS:
+        if local.startswith(name):
+            return name
+    return None
+
+
+def write_atomic(path, data, tmp=None):
+    """Readers never see a half-written file: write a tmp file, rename."""
+    if tmp is None:
+        d, base = os.path.split(path)
+        tmp = os.path.join(d, "." + base + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+class Store:
+    """DIR/mail/NNNNNN.{json,eml}, DIR/auth.log, DIR/state.json."""
+
+    def __init__(self, top):
+        self.top = top
+        self.mail = os.path.join(top, "mail")
+        os.makedirs(self.mail, exist_ok=True)
+        self.seq = 0
+        for name in os.listdir(self.mail):
+            m = MAIL_NAME.match(name)
+            if m:
+                self.seq = max(self.seq, int(m.group(1)))
+        self.state_path = os.path.join(top, "state.json")
+        self.deferonce_seen = set()
+        try:
+            with open(self.state_path, "rb") as f:
+                st = json.load(f)
+            self.deferonce_seen = set(st.get("deferonce_seen", []))
+        except FileNotFoundError:
+            pass
+        # Line-buffered: a reader sees whole lines only.
+        self.authlog = open(os.path.join(top, "auth.log"), "a", buffering=1)
+
+    def record_auth(self, user, ok):
+        self.authlog.write("%s %s %s\n" % (now_iso(), user,
+                                           "ok" if ok else "fail"))
+
+    def save_state(self):
+        st = {"deferonce_seen": sorted(self.deferonce_seen)}
+        write_atomic(self.state_path, (json.dumps(st, indent=1) + "\n")
+                     .encode())
+
+    def store(self, content, meta):
+        """Store one accepted message; returns its id. The .json is renamed
+        into place before the .eml, so an .eml always has its sidecar."""
+        self.seq += 1
+        mid = "%06d" % self.seq
+        write_atomic(os.path.join(self.mail, mid + ".json"),
+                     (json.dumps(meta, sort_keys=True) + "\n").encode())
+        write_atomic(os.path.join(self.mail, mid + ".eml"), content)
+        return mid
+
+
+class Handler:
+    # NB: aiosmtpd treats every handler member named auth_* as a SASL
+    # mechanism and every handle_* as a hook, so helpers avoid those prefixes.
+
+    def __init__(self, opts, store, users, fail_users):
+        self.opts = opts
+        self.store = store
+        self.users = users
+        self.fail_users = fail_users
+
+    def tls_of(self, session):
+        if session.ssl is not None:
+            return "starttls"
+        return "implicit" if self.opts.tls == "implicit" else "none"
+
+    # aiosmtpd "authenticator": sync, returns AuthResult. handled=False plus a
+    # message makes aiosmtpd push our reply (handled defaults to True, which
+    # means "already replied" and would leave the client hanging).
+    def check_login(self, server, session, envelope, mechanism, auth_data):
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False, message=R_AUTH_BAD)
+        user = printable(auth_data.login)
+        key = user.lower()
+        reply = self.fail_users.get(key)
+        ok = False
+        if reply is None:
+            pw = self.users.get(key)
+            ok = pw is not None and hmac.compare_digest(pw, auth_data.password)
+            reply = R_AUTH_OK if ok else R_AUTH_BAD
+        self.store.record_auth(user, ok)
+        log.info("%s AUTH %s user=%s -> %s", peer_str(session.peer),
+                 mechanism, user, reply)
+        if ok:
+            return AuthResult(success=True, auth_data=user)
+        return AuthResult(success=False, handled=False, message=reply)
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        user = session.auth_data if session.authenticated else None
+        if not isinstance(user, str) or user.lower() != address.lower():
+            reply = R_SENDER
+        else:
+            envelope.mail_from = address
+            envelope.mail_options.extend(options)
+            reply = R_MAIL_OK
+        log.info("%s MAIL FROM:<%s> auth=%s tls=%s -> %s",
+                 peer_str(session.peer), printable(address), user,
+                 self.tls_of(session), reply)
+        return reply
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        script = script_for(address)
+        reply = RCPT_REPLIES.get(script, R_RCPT_OK).format(addr=address)
+        if script == "deferonce":
+            key = address.lower()
+            if key not in self.store.deferonce_seen:
+                self.store.deferonce_seen.add(key)
+                self.store.save_state()
+                reply = R_DEFER
+        if reply == R_RCPT_OK:
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(options)
+        log.info("%s RCPT TO:<%s> -> %s", peer_str(session.peer),
+                 printable(address), reply)
+        return reply
+
+    async def handle_DATA(self, server, session, envelope):
+        peer = peer_str(session.peer)
+        content = envelope.original_content
+        scripts = {script_for(r) for r in envelope.rcpt_tos}
+        what = "%s DATA %d bytes from=%s rcpt=%s" % (
+            peer, len(content), printable(envelope.mail_from),
+            ",".join(printable(r) for r in envelope.rcpt_tos))
+        if "drop" in scripts:
+            log.info("%s -> (connection dropped, no reply)", what)
+            # Close the TCP connection itself (under TLS too), then end the
+            # session task: returning would make aiosmtpd write the reply.
+            raw = getattr(server, "_original_transport", None) or \
+                server.transport
+            raw.abort()
+            raise asyncio.CancelledError()
+        if "quota" in scripts:
+            reply = R_QUOTA
+        elif "dataerr" in scripts:
+            reply = R_DATAERR
+        else:
+            if "slow" in scripts:
+                await asyncio.sleep(self.opts.slow_seconds)
+            meta = {"mail_from": envelope.mail_from,
+                    "rcpt_tos": list(envelope.rcpt_tos),
+                    "auth_user": session.auth_data,
+                    "peer": peer,
+                    "tls": self.tls_of(session),
+                    "received_at": now_iso()}
+            reply = R_DATA_OK.format(id=self.store.store(content, meta))
+        log.info("%s -> %s", what, reply)
+        return reply
+
+    async def handle_exception(self, error):
+        if isinstance(error, TLSSetupException):
+            cause = error.__cause__ or error.__context__
+            log.info("TLS handshake failed: %s", printable(str(cause)))
+            return "454 4.7.0 TLS not available due to temporary reason"
+        log.exception("session exception")
+        return "451 4.3.0 Internal error in test server: %s" % \
+            printable(error.__class__.__name__)
+
+
+class QuietAiosmtpd(logging.Filter):
+    """Drop aiosmtpd warnings that fire on every connection or login."""
+    NOISE = ("login_data is deprecated",
+             "auth_required == True but auth_require_tls == False")
+
+    def filter(self, record):
+        msg = record.getMessage()
+        return not any(n in msg for n in self.NOISE)
+
+
+def read_users(path):
+    users = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\r\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            email, sep, pw = line.partition(":")
+            if not sep or not email.strip():
+                sys.exit("smtpd.py: %s:%d: want email:password" % (path, n))
+            users[email.strip().lower()] = pw.encode("utf-8")
+    return users
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="mailrota loopback SMTP server")
+    p.add_argument("--dir", required=True)
+    p.add_argument("--host", default="127.0.0.1", choices=LOOPBACK)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--tls", default="starttls",
+                   choices=("starttls", "implicit", "none"))
+    p.add_argument("--cert")
+    p.add_argument("--key")
+    p.add_argument("--users")
+    p.add_argument("--fail-user", action="append", default=[],
+                   metavar="EMAIL:REPLY")
+    p.add_argument("--slow-seconds", type=float, default=5.0)
+    p.add_argument("--hostname", default="localhost",
+                   help="name in the banner and EHLO reply")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="idle seconds before the server hangs up")
+    p.add_argument("--verbose", action="store_true",
+                   help="also log aiosmtpd's per-command trace")
+    o = p.parse_args(argv)
+    if o.tls != "none" and not (o.cert and o.key):
+        p.error("--tls %s needs --cert and --key" % o.tls)
+    for fu in o.fail_user:
+        email, sep, reply = fu.partition(":")
+        if not sep or not re.match(r"^[2-5][0-9][0-9][ -]", reply):
+            p.error("--fail-user wants EMAIL:REPLY, e.g. "
+                    "'a@b.test:535 5.7.139 ...', got %r" % fu)
+    return o
+
+
+def setup_logging(top, verbose):
+    h = logging.FileHandler(os.path.join(top, "smtpd.log"))
+    fmt = logging.Formatter("%(asctime)s.%(msecs)03dZ %(message)s",
+                            "%Y-%m-%dT%H:%M:%S")
+    fmt.converter = time.gmtime
+    h.setFormatter(fmt)
+    h.addFilter(QuietAiosmtpd())
+    root = logging.getLogger()
+    root.addHandler(h)
+    root.setLevel(logging.WARNING)
+    log.setLevel(logging.INFO)
+    logging.getLogger("mail.log").setLevel(
+        logging.DEBUG if verbose else logging.WARNING)
+    # aiosmtpd also warn()s this per connection when --tls is not starttls.
+    warnings.filterwarnings("ignore", message="Requiring AUTH while not")
+
+
+async def serve(o):
+    top = o.dir
+    store = Store(top)
+    users = read_users(o.users) if o.users else {}
+    fail_users = {}
+    for fu in o.fail_user:
+        email, _, reply = fu.partition(":")
+        fail_users[email.strip().lower()] = reply
+    handler = Handler(o, store, users, fail_users)
+
+    ctx = None
+    if o.tls != "none":
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(o.cert, o.key)
+
+    loop = asyncio.get_running_loop()
+
+    def factory():
+        # hostname= avoids a getfqdn() per connection. aiosmtpd's "AUTH
+        # needs TLS" check only knows STARTTLS, so implicit TLS (and the
+        # deliberate plaintext mode) turn it off; the listener's ssl= then
+        # does the TLS. tls_context is only for STARTTLS, or EHLO would offer
+        # STARTTLS inside implicit TLS.
+        starttls = o.tls == "starttls"
+        return SMTP(handler,
+                    hostname=o.hostname,
+                    ident="mailrota test smtpd",
+                    tls_context=ctx if starttls else None,
+                    require_starttls=starttls,
+                    auth_required=True,
+                    auth_require_tls=starttls,
+                    authenticator=handler.check_login,
+                    timeout=o.timeout,
+                    loop=loop)
+
+    server = await loop.create_server(
+        factory, host=o.host, port=o.port,
+        ssl=ctx if o.tls == "implicit" else None, reuse_address=True)
+    port = server.sockets[0].getsockname()[1]
+
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    write_atomic(os.path.join(top, "port"), b"%d\n" % port,
+                 tmp=os.path.join(top, "port.tmp"))
+    log.info("smtpd listening on %s port %d tls=%s pid=%d users=%d",
+             o.host, port, o.tls, os.getpid(), len(users))
+    await stop.wait()
+    server.close()
+    await server.wait_closed()
+    log.info("smtpd stopping on signal")
+
+
+def main(argv):
+    o = parse_args(argv)
+    os.makedirs(o.dir, exist_ok=True)
+    setup_logging(o.dir, o.verbose)
+    pidfile = os.path.join(o.dir, "pid")
+    write_atomic(pidfile, b"%d\n" % os.getpid())
+    try:
+        asyncio.run(serve(o))
+    except OSError as e:
+        log.error("smtpd: %s", e)
+        return 1
+    finally:
+        for name in ("port", "pid"):
+            try:
+                path = os.path.join(o.dir, name)
+                if name == "pid":
+                    with open(path) as f:
+                        if f.read().strip() != str(os.getpid()):
+                            continue
+                os.unlink(path)
+            except OSError:
+                pass
+    log.info("smtpd stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
