@@ -84,5 +84,9 @@ int cmd_migrate(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_import(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_mailbox(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_campaign(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_plan(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_suppress(struct app *app, int argc, char **argv, struct errinfo *ei);
 
 #endif

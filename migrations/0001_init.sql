@@ -24,6 +24,7 @@ CREATE TABLE mailboxes (
     password_cmd  TEXT,
     last_error    TEXT,
     last_error_at TEXT,
+    full_day      TEXT,            -- local day the server said quota full
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
 );

@@ -25,6 +25,10 @@ static const struct command commands[] = {
     { "import", cmd_import, "import contacts from CSV: import contacts FILE" },
     { "mailbox", cmd_mailbox, "the sender roster: add, import, list, set" },
     { "campaign", cmd_campaign, "campaigns: add, list, pause, resume" },
+    { "plan", cmd_plan, "what run would send now (sends nothing)" },
+    { "run", cmd_run, "the nightly job: plan, send, record" },
+    { "status", cmd_status, "per mailbox for a day: sent, cap, remaining" },
+    { "suppress", cmd_suppress, "addresses and @domains never to write to" },
     { "help", cmd_help, "show help for a command" },
 };
 

@@ -1,0 +1,44 @@
+/*
+ * compose.h - one message for one contact from one mailbox: the contact's
+ * fields (columns and fields_json) from the database, the campaign's
+ * template rendered (template.c) and the RFC 5322 text built (message.c).
+ * Not pure (reads the database).
+ */
+#ifndef MAILROTA_COMPOSE_H
+#define MAILROTA_COMPOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "template.h"
+
+struct compose_in {
+    long long contact_id;
+    const struct template *tpl;   /* parsed campaign template */
+    const char *subject;          /* campaign --subject override, or NULL */
+    const char *from_name;        /* mailbox display name */
+    const char *from_email;       /* mailbox address */
+    const char *uuid;             /* the send's id: Message-ID */
+    int64_t date;
+    const struct config_unsubscribe *unsubscribe;
+};
+
+struct compose_out {
+    char *to;          /* contact address */
+    char *text;        /* the message, CRLF */
+    size_t len;
+};
+
+/*
+ * Renders and builds.  Errors: ERR_DATA when the message cannot be made
+ * (a variable with no value and no default, bad UTF-8...): ei->msg is the
+ * reason to record; ERR_DB.  out is set on success only.
+ */
+int compose_message(struct db *db, const struct compose_in *in,
+                    struct compose_out *out, struct errinfo *ei);
+void compose_out_release(struct compose_out *out);
+
+#endif

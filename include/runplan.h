@@ -1,0 +1,75 @@
+/*
+ * runplan.h - loads what `plan` and `run` decide from (roster, enrolments,
+ * sends, suppressions) out of the database into struct sched_input, and
+ * runs the planner.  The I/O edge of the pure sched module.  Not pure.
+ */
+#ifndef MAILROTA_RUNPLAN_H
+#define MAILROTA_RUNPLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "scheduler.h"
+
+struct rp_mailbox {
+    long long id;
+    char *email;
+    char *display_name;
+    char *status;
+    char *auth;
+    char *fallback;
+    char *secret;          /* ciphertext, or NULL */
+    char *password_env;
+    char *password_cmd;
+};
+
+struct rp_campaign {
+    long long id;
+    char *name;
+    char *template_path;
+    char *subject;         /* override, or NULL */
+};
+
+struct rp_candidate {
+    size_t campaign;       /* index into campaigns */
+    char *email;
+    char *company;         /* company name, or NULL */
+    char *send_id;         /* the deferred send to retry, or NULL */
+    int attempts;          /* tries of that send so far */
+};
+
+struct runplan {
+    int64_t now;
+    char day[11];                      /* local day of `now` */
+    struct sched_mailbox *smb;         /* parallel to mb */
+    struct rp_mailbox *mb;
+    size_t n_mb;
+    struct rp_campaign *camp;
+    size_t n_camp;
+    struct sched_candidate *scand;     /* parallel to cand */
+    struct rp_candidate *cand;
+    size_t n_cand;
+    struct sched_company_count *cc;
+    size_t n_cc;
+    char **supp;
+    size_t n_supp;
+    struct sched_plan plan;
+};
+
+/*
+ * Loads at `now` (local day from cfg->timezone) and plans at most `max`
+ * messages (0: no limit).  rp is owned by the caller (runplan_release).
+ * Errors: ERR_DB, ERR_SOFTWARE.
+ */
+int runplan_load(struct db *db, const struct config *cfg, int64_t now,
+                 size_t max, struct runplan *rp, struct errinfo *ei);
+void runplan_release(struct runplan *rp);
+
+/* Whether this version can send with the mailbox's auth method. */
+bool runplan_auth_supported(const char *auth);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * smtp.h - one SMTP submission session per mailbox over libcurl: STARTTLS
+ * (CURLUSESSL_ALL) or implicit TLS with peer verification, AUTH PLAIN or
+ * LOGIN, the connection reused for the mailbox's messages.  A server's
+ * reply is data, not an error: smtp_send fills struct smtp_reply with the
+ * stage reached, the code, the enhanced code and the text.  Not pure.
+ */
+#ifndef MAILROTA_SMTP_H
+#define MAILROTA_SMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bounce.h"
+#include "config.h"
+#include "err.h"
+
+struct smtp_session;
+
+struct smtp_opts {
+    const char *host;
+    int port;
+    enum smtp_security security;
+    bool allow_plaintext_auth;
+    const char *helo_name;      /* NULL: the sender's domain */
+    int timeout_seconds;
+    bool verify_peer;
+    const char *ca_file;        /* NULL: the system bundle */
+    const char *username;       /* the mailbox address */
+    const char *password;       /* borrowed; NULL for no AUTH */
+    const char *bearer;         /* XOAUTH2 token (borrowed), or NULL */
+    const char *mechanism;      /* "PLAIN" or "LOGIN"; NULL: any */
+};
+
+/*
+ * Creates a session; nothing is sent until the first smtp_send.  The
+ * password and token are copied and wiped on free.
+ * Errors: ERR_CONFIG (AUTH over plaintext without allow_plaintext_auth),
+ * ERR_SOFTWARE (libcurl).
+ */
+int smtp_session_new(const struct smtp_opts *o, struct smtp_session **out,
+                     struct errinfo *ei);
+
+/*
+ * Submits one message (CRLF text) from `from` to `to` on the session's
+ * connection (opening it, with TLS and AUTH, when needed).  Always fills
+ * *reply; returns 0 when the server accepted it (250 after DATA), 1
+ * otherwise.  Never logs secrets.
+ */
+int smtp_send(struct smtp_session *s, const char *from, const char *to,
+              const char *msg, size_t len, struct smtp_reply *reply);
+
+/* Closes the connection (QUIT, bounded by the timeout) and frees. */
+void smtp_session_free(struct smtp_session *s);
+
+#endif

@@ -1,0 +1,884 @@
+/*
+ * cmd_run.c - `run`, the nightly job: lock -> recover -> plan -> send, one
+ * thread per mailbox -> record -> summary.
+ *
+ * Every message is claimed (committed as `sending`) before any SMTP
+ * traffic and recorded right after; a mailbox that fails before MAIL FROM
+ * hands its messages to the mailboxes with room left.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+#include <uuid/uuid.h>
+
+#include "app.h"
+#include "bounce.h"
+#include "clock.h"
+#include "compose.h"
+#include "log.h"
+#include "message.h"
+#include "outbox.h"
+#include "runplan.h"
+#include "secret.h"
+#include "smtp.h"
+#include "template.h"
+#include "util.h"
+
+#include "banned.h"
+
+#define TEMPLATE_MAX (256 * 1024)
+#define PER_MINUTE_MAX 10000
+
+static const char run_usage[] =
+    "usage: mailrota run [--dry-run] [--max N]\n"
+    "\n"
+    "The nightly job: plans who may be written to now (see 'mailrota plan'),\n"
+    "sends each message from its mailbox over SMTP, and records every\n"
+    "outcome with the server's reply in the database.  Ends with the line\n"
+    "  planned N, sent N, deferred N, bounced N, failed N, unknown N\n"
+    "and prints nothing else on a healthy night (nothing at all with -q);\n"
+    "-v adds a line per send.  A second run while one holds the lock exits\n"
+    "75 without sending.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --dry-run  plan and compose every message, send and write nothing\n"
+    "      --max N    send at most N messages\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "Exit status: 0 (bounces are outcomes), 69 when every mailbox failed to\n"
+    "connect, start TLS or authenticate, 75 when another run holds the lock\n"
+    "or nothing was sent while some messages were deferred or unknown.\n";
+
+struct job {
+    size_t cand;           /* index into rp->cand */
+    int mailbox;           /* current mailbox (worker) index */
+    char id[37];           /* the send's uuid */
+    bool tried;            /* reached the server at least once */
+    bool done;
+    enum bounce_outcome outcome;
+};
+
+struct worker;
+
+struct run {
+    struct app *app;
+    const struct config *cfg;
+    struct runplan *rp;
+    char run_id[37];
+    uint64_t seed;
+    int64_t started_ms;
+    struct template *tpl;      /* per campaign, NULL when unusable */
+    struct job *jobs;
+    size_t n_jobs;
+    struct worker *w;          /* per mailbox */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int running;               /* workers not finished */
+    unsigned char key[SECRET_KEY_LEN];
+    bool have_key;
+};
+
+struct worker {
+    struct run *run;
+    size_t mb;                 /* index into rp->mb */
+    pthread_t th;
+    bool started;
+    size_t *queue;             /* job indices */
+    size_t qhead, qlen, qcap;
+    int load;                  /* queued + in flight + counted outcomes */
+    bool dead;                 /* takes no more work this run */
+    bool finished;
+    bool authed;               /* got past AUTH at least once */
+    bool failed_early;         /* failed before MAIL FROM */
+    uint64_t rng;
+    int64_t last_send_ms;
+    int64_t window[64];        /* start times of recent sends (ms) */
+    size_t nwin;
+};
+
+/* splitmix64: the jitter's PRNG, seeded per run (seed in `runs`). */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts;
+
+    if (ms <= 0)
+        return;
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+static void new_uuid(char out[37])
+{
+    uuid_t u;
+
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, out);
+}
+
+/* ---- the lock ---------------------------------------------------------- */
+
+static int take_lock(const char *db_path, int *fd_out, struct errinfo *ei)
+{
+    char *path = xasprintf("%s.lock", db_path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        err_set(ei, ERR_CANTCREAT, "cannot open lock file '%s': %s", path,
+                strerror(errno));
+        free(path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            err_set(ei, ERR_TEMPFAIL, "another run holds the lock '%s': "
+                    "nothing sent", path);
+        else
+            err_set(ei, ERR_OSERR, "cannot lock '%s': %s", path,
+                    strerror(e));
+        free(path);
+        return -1;
+    }
+    free(path);
+    *fd_out = fd;
+    return 0;
+}
+
+/* ---- templates --------------------------------------------------------- */
+
+static int load_templates(struct run *r, struct errinfo *ei)
+{
+    struct runplan *rp = r->rp;
+    bool *needed = xcalloc(rp->n_camp ? rp->n_camp : 1, sizeof(bool));
+    int ret = 0;
+
+    r->tpl = xcalloc(rp->n_camp ? rp->n_camp : 1, sizeof(*r->tpl));
+    for (size_t i = 0; i < r->n_jobs; i++)
+        needed[rp->cand[r->jobs[i].cand].campaign] = true;
+    for (size_t c = 0; c < rp->n_camp; c++) {
+        char *text = NULL;
+        size_t len;
+        struct errinfo tei = { ERR_OK, "" };
+
+        if (!needed[c])
+            continue;
+        if (app_read_file(rp->camp[c].template_path, TEMPLATE_MAX, &text,
+                          &len, &tei) < 0 ||
+            template_parse(text, len, rp->camp[c].template_path,
+                           &r->tpl[c], &tei) < 0) {
+            /* A missing or broken template is the operator's to fix: its
+             * messages stay unsent (not failed) until it is. */
+            log_error("campaign %s: %s: its messages are not sent",
+                      rp->camp[c].name, tei.msg);
+            err_set(ei, tei.code, "campaign %s: template unusable",
+                    rp->camp[c].name);
+            ret = -1;
+        }
+        free(text);
+    }
+    free(needed);
+    return ret;
+}
+
+/* ---- the dispatcher (all under r->mu) ---------------------------------- */
+
+static int room(const struct run *r, const struct worker *w)
+{
+    const struct sched_mailbox *m = &r->rp->smb[w->mb];
+    return m->cap - m->used_today - w->load;
+}
+
+static void enqueue(struct worker *w, size_t job)
+{
+    if (w->qhead + w->qlen == w->qcap) {
+        if (w->qhead) {
+            memmove(w->queue, w->queue + w->qhead,
+                    w->qlen * sizeof(*w->queue));
+            w->qhead = 0;
+        } else {
+            w->qcap = w->qcap ? w->qcap * 2 : 16;
+            w->queue = xrealloc(w->queue, w->qcap * sizeof(*w->queue));
+        }
+    }
+    w->queue[w->qhead + w->qlen++] = job;
+    w->load++;
+}
+
+/* Hands a job to the live mailbox with the most room; false if none. */
+static bool reassign(struct run *r, size_t job)
+{
+    struct worker *best = NULL;
+
+    for (size_t i = 0; i < r->rp->n_mb; i++) {
+        struct worker *w = &r->w[i];
+        if (!w->started || w->dead || w->finished || room(r, w) <= 0)
+            continue;
+        if (!best || room(r, w) > room(r, best))
+            best = w;
+    }
+    if (!best)
+        return false;
+    r->jobs[job].mailbox = (int)(best - r->w);
+    enqueue(best, job);
+    return true;
+}
+
+/* The worker stops: its queued jobs go to the others. */
+static void retire(struct run *r, struct worker *w)
+{
+    w->dead = true;
+    while (w->qlen) {
+        size_t job = w->queue[w->qhead++];
+        w->qlen--;
+        w->load--;
+        if (!reassign(r, job))
+            log_info("no mailbox has room for %s: it waits for a later run",
+                     r->rp->cand[r->jobs[job].cand].email);
+    }
+    pthread_cond_broadcast(&r->cv);
+}
+
+/* Stops every mailbox of the same domain (a tenant block). */
+static void retire_domain(struct run *r, const char *email)
+{
+    const char *dom = strchr(email, '@');
+
+    for (size_t i = 0; dom && i < r->rp->n_mb; i++) {
+        const char *d = strchr(r->rp->mb[i].email, '@');
+        if (d && str_ieq(d, dom) && !r->w[i].dead) {
+            log_warnx("mailbox %s stops for this run: its tenant is blocked",
+                      r->rp->mb[i].email);
+            retire(r, &r->w[i]);
+        }
+    }
+}
+
+/* Next job for w, waiting while others may still hand work over. */
+static bool next_job(struct run *r, struct worker *w, size_t *job)
+{
+    bool ok = false;
+
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        if (w->dead)
+            break;
+        if (r->cfg->rules.max_run_minutes > 0 &&
+            clock_now_ms() - r->started_ms >=
+                (int64_t)r->cfg->rules.max_run_minutes * 60000) {
+            log_info("mailbox %s: max_run_minutes reached, no new sends",
+                     r->rp->mb[w->mb].email);
+            w->dead = true;
+            break;
+        }
+        if (w->qlen) {
+            *job = w->queue[w->qhead++];
+            w->qlen--;
+            ok = true;
+            break;
+        }
+        if (r->running <= 1)
+            break;   /* nobody left to hand work over */
+        /* Others still run and may retire: wait for work or the end. */
+        r->running--;
+        pthread_cond_wait(&r->cv, &r->mu);
+        r->running++;
+        if (r->running <= 1 && !w->qlen)
+            break;
+    }
+    if (!ok) {
+        w->finished = true;
+        r->running--;
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return ok;
+}
+
+/* ---- one mailbox --------------------------------------------------------- */
+
+static char *mailbox_password(struct run *r, const struct rp_mailbox *m,
+                              struct errinfo *ei)
+{
+    char *pw = NULL, *aad;
+    size_t len;
+
+    if (m->password_env) {
+        if (secret_from_env(m->password_env, &pw, ei) < 0)
+            return NULL;
+    } else if (m->password_cmd) {
+        if (secret_from_cmd(m->password_cmd, &pw, ei) < 0)
+            return NULL;
+    } else if (m->secret) {
+        if (!r->have_key) {
+            err_set(ei, ERR_CONFIG, "no key file to decrypt its password");
+            return NULL;
+        }
+        aad = xstrdup(m->email);
+        str_lower(aad);
+        if (secret_decrypt(r->key, m->secret, aad, &pw, &len, ei) < 0) {
+            free(aad);
+            return NULL;
+        }
+        free(aad);
+    } else {
+        err_set(ei, ERR_CONFIG, "no password: set one with 'mailbox set %s "
+                "--password-env VAR' (or --password-cmd, --password-stdin)",
+                m->email);
+        return NULL;
+    }
+    if (secret_clean_password(pw, ei) < 0) {
+        secret_free(pw);
+        return NULL;
+    }
+    return pw;
+}
+
+/* Waits as pacing asks: min_gap + jitter, and max_per_minute. */
+static void pace(struct run *r, struct worker *w)
+{
+    const struct config_rules *ru = &r->cfg->rules;
+    int64_t now = clock_now_ms(), wait = 0;
+    size_t cap = (size_t)ru->max_per_minute;
+
+    if (w->last_send_ms) {
+        int64_t gap = (int64_t)ru->min_gap_seconds * 1000;
+        if (ru->gap_jitter_seconds > 0)
+            gap += (int64_t)(rng_next(&w->rng) %
+                             ((uint64_t)ru->gap_jitter_seconds * 1000 + 1));
+        if (w->last_send_ms + gap > now)
+            wait = w->last_send_ms + gap - now;
+    }
+    if (cap > sizeof(w->window) / sizeof(w->window[0]))
+        cap = sizeof(w->window) / sizeof(w->window[0]);
+    if (cap && w->nwin >= cap) {
+        int64_t oldest = w->window[(w->nwin - cap) % 64];
+        if (oldest + 60000 > now + wait)
+            wait = oldest + 60000 - now;
+    }
+    sleep_ms(wait);
+    w->last_send_ms = clock_now_ms();
+    w->window[w->nwin % 64] = w->last_send_ms;
+    w->nwin++;
+}
+
+static void log_attempt(struct run *r, const struct rp_mailbox *m,
+                        const char *contact, const struct smtp_reply *rep,
+                        enum bounce_outcome out, int64_t ms)
+{
+    log_info("run=%s mailbox=%s contact=%s stage=%s code=%d enhanced=%s "
+             "outcome=%s ms=%lld", r->run_id, m->email, contact,
+             bounce_stage_str(rep->stage), rep->code,
+             rep->enhanced[0] ? rep->enhanced : "-", bounce_outcome_str(out),
+             (long long)ms);
+}
+
+/* Sends one job; returns false when the mailbox must stop. */
+static bool send_job(struct run *r, struct worker *w, struct db *db,
+                     struct smtp_session *sess, size_t job_ix)
+{
+    struct runplan *rp = r->rp;
+    struct job *job = &r->jobs[job_ix];
+    const struct rp_candidate *c = &rp->cand[job->cand];
+    const struct sched_candidate *sc = &rp->scand[job->cand];
+    const struct rp_mailbox *m = &rp->mb[w->mb];
+    const struct rp_campaign *camp = &rp->camp[c->campaign];
+    struct compose_in ci;
+    struct compose_out co = { NULL, NULL, 0 };
+    struct outbox_send os;
+    struct smtp_reply rep;
+    struct bounce_verdict v;
+    struct errinfo ei = { ERR_OK, "" };
+    enum outbox_claim claim;
+    enum bounce_outcome final;
+    char now[ISO_TIME_LEN], *mid;
+    int64_t t0;
+    bool keep_going = true;
+
+    mid = message_id(job->id, m->email);
+    memset(&os, 0, sizeof(os));
+    os.id = job->id;
+    os.run_id = r->run_id;
+    os.campaign_id = sc->campaign_id;
+    os.contact_id = sc->contact_id;
+    os.mailbox_id = m->id;
+    os.transport = "smtp";
+    os.message_id = mid;
+    os.day = rp->day;
+    os.cap = rp->smb[w->mb].cap;
+
+    memset(&ci, 0, sizeof(ci));
+    ci.contact_id = sc->contact_id;
+    ci.tpl = &r->tpl[c->campaign];
+    ci.subject = camp->subject;
+    ci.from_name = m->display_name;
+    ci.from_email = m->email;
+    ci.uuid = job->id;
+    ci.date = clock_now();
+    ci.unsubscribe = &r->cfg->unsubscribe;
+    clock_now_iso(now);
+    if (compose_message(db, &ci, &co, &ei) < 0) {
+        struct errinfo fei = { ERR_OK, "" };
+        if (ei.code != ERR_DATA) {
+            log_error("%s: %s", c->email, ei.msg);
+        } else if (outbox_fail_compose(db, &os, ei.msg, now, &fei) < 0) {
+            log_error("%s", fei.msg);
+        } else {
+            log_info("run=%s mailbox=%s contact=%s outcome=failed "
+                     "reason=\"%s\"", r->run_id, m->email, c->email, ei.msg);
+        }
+        pthread_mutex_lock(&r->mu);
+        job->done = true;
+        job->outcome = OUTCOME_FAILED;
+        w->load--;
+        pthread_mutex_unlock(&r->mu);
+        free(mid);
+        return true;
+    }
+    if (outbox_claim(db, &os, now, &claim, &ei) < 0 ||
+        claim != OUTBOX_CLAIMED) {
+        if (ei.msg[0])
+            log_error("%s", ei.msg);
+        else if (claim == OUTBOX_CAP_FULL)
+            log_info("mailbox %s is full today", m->email);
+        pthread_mutex_lock(&r->mu);
+        w->load--;
+        if (claim == OUTBOX_CAP_FULL) {
+            reassign(r, job_ix);
+            retire(r, w);
+            keep_going = false;
+        }
+        pthread_mutex_unlock(&r->mu);
+        compose_out_release(&co);
+        free(mid);
+        return keep_going;
+    }
+    pace(r, w);
+    t0 = clock_now_ms();
+    smtp_send(sess, m->email, co.to, co.text, co.len, &rep);
+    bounce_classify(&rep, &v);
+    clock_now_iso(now);
+    if (outbox_record(db, &os, &rep, &v, r->cfg->rules.max_attempts, now,
+                      &final, &ei) < 0) {
+        /* The claim stays `sending`: the next run marks it unknown. */
+        log_error("%s", ei.msg);
+        final = OUTCOME_UNKNOWN;
+    }
+    log_attempt(r, m, co.to, &rep, final, clock_now_ms() - t0);
+
+    pthread_mutex_lock(&r->mu);
+    job->tried = true;
+    if (rep.stage > STAGE_AUTH || (rep.stage == STAGE_DATA))
+        w->authed = true;
+    /* What no longer counts against the cap frees its place. */
+    if (final == OUTCOME_DEFERRED || final == OUTCOME_FAILED)
+        w->load--;
+    if (v.move && final == OUTCOME_DEFERRED) {
+        if (!v.uses_attempt)
+            w->failed_early = !w->authed;
+        if (reassign(r, job_ix)) {
+            job->outcome = final;
+        } else {
+            job->done = true;
+            job->outcome = final;
+        }
+    } else {
+        job->done = true;
+        job->outcome = final;
+    }
+    if (v.mailbox == MAILBOX_BLOCKED_TENANT) {
+        retire_domain(r, m->email);
+        keep_going = false;
+    } else if (v.mailbox != MAILBOX_OK) {
+        if (v.mailbox == MAILBOX_AUTH_FAILED)
+            log_warnx("mailbox %s: authentication failed (%d %s): marked "
+                      "auth-failed", m->email, rep.code, rep.text);
+        retire(r, w);
+        keep_going = false;
+    }
+    pthread_mutex_unlock(&r->mu);
+    compose_out_release(&co);
+    free(mid);
+    return keep_going;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct run *r = w->run;
+    const struct rp_mailbox *m = &r->rp->mb[w->mb];
+    const struct config *cfg = r->cfg;
+    struct smtp_session *sess = NULL;
+    struct db *db = NULL;
+    struct errinfo ei = { ERR_OK, "" };
+    struct smtp_opts o;
+    char *pw = NULL, now[ISO_TIME_LEN];
+    size_t job;
+
+    if (db_open(cfg->database, DB_NO_SCHEMA_CHECK, &db, &ei) < 0) {
+        log_error("mailbox %s: %s", m->email, ei.msg);
+        goto stop;
+    }
+    pw = mailbox_password(r, m, &ei);
+    if (!pw) {
+        char msg[ERR_MSG_MAX + 32];
+        snprintf(msg, sizeof(msg), "password: %s", ei.msg);
+        log_error("mailbox %s: %s", m->email, msg);
+        clock_now_iso(now);
+        outbox_mailbox_error(db, m->id, NULL, msg, now, &ei);
+        goto stop;
+    }
+    memset(&o, 0, sizeof(o));
+    o.host = cfg->smtp.host;
+    o.port = cfg->smtp.port;
+    o.security = cfg->smtp.security;
+    o.allow_plaintext_auth = cfg->smtp.allow_plaintext_auth;
+    o.helo_name = cfg->smtp.helo_name ? cfg->smtp.helo_name
+                                      : strchr(m->email, '@') + 1;
+    o.timeout_seconds = cfg->smtp.timeout_seconds;
+    o.verify_peer = cfg->tls.verify_peer;
+    o.ca_file = cfg->tls.ca_file;
+    o.username = m->email;
+    o.password = pw;
+    o.mechanism = strcmp(m->auth, "login") == 0 ? "LOGIN" : "PLAIN";
+    if (smtp_session_new(&o, &sess, &ei) < 0) {
+        log_error("mailbox %s: %s", m->email, ei.msg);
+        goto stop;
+    }
+    secret_free(pw);
+    pw = NULL;
+    /* A mailbox that must stop is retired by send_job; next_job then
+     * finishes it (the bookkeeping the others wait on). */
+    while (next_job(r, w, &job))
+        send_job(r, w, db, sess, job);
+    goto out;
+stop:
+    pthread_mutex_lock(&r->mu);
+    w->failed_early = true;
+    retire(r, w);
+    pthread_mutex_unlock(&r->mu);
+    while (next_job(r, w, &job))
+        ;   /* never true once dead; marks the worker finished */
+out:
+    secret_free(pw);
+    smtp_session_free(sess);
+    db_close(db);
+    return NULL;
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+static int start_run_row(struct db *db, struct run *r, const char *now,
+                         struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(db, "INSERT INTO runs(id, started_at, day, planned, seed)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5)", &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, r->run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->rp->day, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (long long)r->n_jobs);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)(r->seed >> 1));
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(db, ei, "cannot record the run");
+}
+
+struct counts {
+    long planned, sent, deferred, bounced, failed, unknown;
+};
+
+static int finish_run_row(struct db *db, struct run *r,
+                          const struct counts *k, int exit_code,
+                          struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    char now[ISO_TIME_LEN];
+    int rc;
+
+    clock_now_iso(now);
+    if (db_prepare(db, "UPDATE runs SET finished_at = ?2, sent = ?3,"
+                       " deferred = ?4, bounced = ?5, failed = ?6,"
+                       " unknown = ?7, exit_code = ?8 WHERE id = ?1",
+                   &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, r->run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, k->sent);
+    sqlite3_bind_int64(st, 4, k->deferred);
+    sqlite3_bind_int64(st, 5, k->bounced);
+    sqlite3_bind_int64(st, 6, k->failed);
+    sqlite3_bind_int64(st, 7, k->unknown);
+    sqlite3_bind_int(st, 8, exit_code);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(db, ei, "cannot record the run");
+}
+
+static void make_jobs(struct run *r)
+{
+    struct runplan *rp = r->rp;
+
+    r->n_jobs = rp->plan.n_items;
+    r->jobs = xcalloc(r->n_jobs ? r->n_jobs : 1, sizeof(*r->jobs));
+    for (size_t i = 0; i < r->n_jobs; i++) {
+        struct job *j = &r->jobs[i];
+        const struct rp_candidate *c;
+
+        j->cand = rp->plan.items[i].candidate;
+        j->mailbox = (int)rp->plan.items[i].mailbox;
+        c = &rp->cand[j->cand];
+        if (c->send_id)
+            snprintf(j->id, sizeof(j->id), "%s", c->send_id);
+        else
+            new_uuid(j->id);
+    }
+}
+
+/* --dry-run: compose every planned message, send and write nothing. */
+static int dry_run(struct run *r, struct db *db, struct counts *k)
+{
+    struct runplan *rp = r->rp;
+
+    for (size_t i = 0; i < r->n_jobs; i++) {
+        const struct job *j = &r->jobs[i];
+        const struct rp_candidate *c = &rp->cand[j->cand];
+        const struct rp_mailbox *m = &rp->mb[j->mailbox];
+        struct compose_in ci;
+        struct compose_out co = { NULL, NULL, 0 };
+        struct errinfo ei = { ERR_OK, "" };
+
+        if (!r->tpl[c->campaign].body)
+            continue;
+        memset(&ci, 0, sizeof(ci));
+        ci.contact_id = rp->scand[j->cand].contact_id;
+        ci.tpl = &r->tpl[c->campaign];
+        ci.subject = rp->camp[c->campaign].subject;
+        ci.from_name = m->display_name;
+        ci.from_email = m->email;
+        ci.uuid = j->id;
+        ci.date = clock_now();
+        ci.unsubscribe = &r->cfg->unsubscribe;
+        if (compose_message(db, &ci, &co, &ei) < 0) {
+            log_warnx("%s (%s): would fail: %s", c->email,
+                      rp->camp[c->campaign].name, ei.msg);
+            k->failed++;
+            continue;
+        }
+        log_info("dry-run mailbox=%s contact=%s campaign=%s bytes=%zu",
+                 m->email, c->email, rp->camp[c->campaign].name, co.len);
+        compose_out_release(&co);
+    }
+    return 0;
+}
+
+static int send_all(struct run *r)
+{
+    struct runplan *rp = r->rp;
+    struct worker *w;
+
+    r->w = xcalloc(rp->n_mb ? rp->n_mb : 1, sizeof(*r->w));
+    for (size_t i = 0; i < rp->n_mb; i++) {
+        r->w[i].run = r;
+        r->w[i].mb = i;
+        r->w[i].rng = r->seed ^ ((uint64_t)rp->mb[i].id * 0x9E3779B97F4A7C15);
+    }
+    for (size_t i = 0; i < r->n_jobs; i++)
+        enqueue(&r->w[r->jobs[i].mailbox], i);
+    /* Every available mailbox runs, so one that failed can hand its
+     * messages to one with room that had none planned. */
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < rp->n_mb; i++) {
+        w = &r->w[i];
+        if (!rp->smb[i].available || (!w->qlen && room(r, w) <= 0))
+            continue;
+        if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+            log_error("mailbox %s: cannot start a thread", rp->mb[i].email);
+            continue;
+        }
+        w->started = true;
+        r->running++;
+    }
+    pthread_mutex_unlock(&r->mu);
+    for (size_t i = 0; i < rp->n_mb; i++)
+        if (r->w[i].started)
+            pthread_join(r->w[i].th, NULL);
+    return 0;
+}
+
+int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
+{
+    static const struct option opts[] = {
+        { "dry-run", no_argument, NULL, 'n' },
+        { "max", required_argument, NULL, 'm' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct runplan rp;
+    struct run r;
+    struct counts k = { 0, 0, 0, 0, 0, 0 };
+    struct db *db = NULL;
+    char now[ISO_TIME_LEN];
+    long long max = 0;
+    bool dry = false, tpl_error = false, any_authed = false, any_tried;
+    int c, lock_fd = -1, recovered = 0, ret = -1, exit_code = 0;
+    struct errinfo tei = { ERR_OK, "" };
+
+    while ((c = app_getopt(argc, argv, "run", ":nh", opts, run_usage,
+                           ei)) != -1) {
+        switch (c) {
+        case -2: return 0;
+        case 'n': dry = true; break;
+        case 'm':
+            if (app_parse_count("--max", optarg, 10000000, &max, ei) < 0)
+                return -1;
+            break;
+        default: return -1;
+        }
+    }
+    if (optind < argc)
+        return err_set(ei, ERR_USAGE, "run: unexpected argument '%s'",
+                       argv[optind]);
+    memset(&rp, 0, sizeof(rp));
+    memset(&r, 0, sizeof(r));
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.cv, NULL);
+    r.app = app;
+    r.rp = &rp;
+    if (app_open_db(app, 0, &db, ei) < 0)
+        goto out;
+    r.cfg = &app->cfg;
+    if (!dry) {
+        if (take_lock(app->cfg.database, &lock_fd, ei) < 0)
+            goto out;
+        /* Claims a crash left behind: never resent automatically. */
+        if (outbox_recover(db, &recovered, ei) < 0)
+            goto out;
+        if (recovered)
+            log_warnx("%d message%s left 'sending' by an interrupted run "
+                      "marked 'unknown' (not resent; see send_log)",
+                      recovered, recovered == 1 ? "" : "s");
+    }
+    if (app->cfg.key_file && access(app->cfg.key_file, F_OK) == 0) {
+        if (secret_key_load(app->cfg.key_file, r.key, ei) < 0)
+            goto out;
+        r.have_key = true;
+    }
+    if (RAND_bytes((unsigned char *)&r.seed, sizeof(r.seed)) != 1)
+        r.seed = (uint64_t)clock_now_ms();
+    r.started_ms = clock_now_ms();
+    new_uuid(r.run_id);
+    if (runplan_load(db, &app->cfg, clock_now(), (size_t)max, &rp, ei) < 0)
+        goto out;
+    make_jobs(&r);
+    k.planned = (long)r.n_jobs;
+    if (load_templates(&r, &tei) < 0) {
+        tpl_error = true;
+        /* Messages of unusable campaigns are dropped from this run. */
+        for (size_t i = 0; i < r.n_jobs; i++)
+            if (!r.tpl[rp.cand[r.jobs[i].cand].campaign].body) {
+                r.jobs[i].done = true;
+                r.jobs[i].outcome = OUTCOME_DEFERRED;
+                r.jobs[i].tried = false;
+            }
+    }
+    if (dry) {
+        dry_run(&r, db, &k);
+        if (!app->quiet)
+            printf("planned %ld, sent 0, deferred 0, bounced 0, failed %ld, "
+                   "unknown 0\n", k.planned, k.failed);
+        ret = 0;
+        goto out;
+    }
+    clock_now_iso(now);
+    if (start_run_row(db, &r, now, ei) < 0)
+        goto out;
+    if (tpl_error) {
+        /* Keep only the jobs whose template works. */
+        size_t n = 0;
+        for (size_t i = 0; i < r.n_jobs; i++)
+            if (!r.jobs[i].done)
+                r.jobs[n++] = r.jobs[i];
+        r.n_jobs = n;
+    }
+    send_all(&r);
+
+    any_tried = false;
+    for (size_t i = 0; i < r.n_jobs; i++) {
+        const struct job *j = &r.jobs[i];
+        if (!j->tried && !j->done)
+            continue;
+        any_tried = any_tried || j->tried;
+        switch (j->outcome) {
+        case OUTCOME_SENT: k.sent++; break;
+        case OUTCOME_DEFERRED: k.deferred++; break;
+        case OUTCOME_BOUNCED: k.bounced++; break;
+        case OUTCOME_FAILED: k.failed++; break;
+        case OUTCOME_UNKNOWN: k.unknown++; break;
+        }
+    }
+    for (size_t i = 0; i < rp.n_mb; i++)
+        if (r.w[i].started && r.w[i].authed)
+            any_authed = true;
+    if (k.planned > 0 && k.sent == 0 && !any_authed && r.n_jobs > 0) {
+        exit_code = err_exit_code(ERR_UNAVAILABLE);
+        err_set(ei, ERR_UNAVAILABLE, "nothing sent: no mailbox could "
+                "connect, start TLS or authenticate (see 'mailrota "
+                "mailbox list' for each one's last error)");
+    } else if (any_tried && k.sent == 0 && (k.deferred + k.unknown) > 0) {
+        exit_code = err_exit_code(ERR_TEMPFAIL);
+        err_set(ei, ERR_TEMPFAIL, "nothing sent: %ld deferred, %ld unknown",
+                k.deferred, k.unknown);
+    } else if (tpl_error) {
+        exit_code = err_exit_code(tei.code);
+        *ei = tei;
+    }
+    if (finish_run_row(db, &r, &k, exit_code, ei) < 0)
+        goto out;
+    if (!app->quiet)
+        printf("planned %ld, sent %ld, deferred %ld, bounced %ld, failed %ld,"
+               " unknown %ld\n", k.planned, k.sent, k.deferred, k.bounced,
+               k.failed, k.unknown);
+    ret = exit_code ? -1 : 0;
+out:
+    if (r.w) {
+        for (size_t i = 0; i < rp.n_mb; i++)
+            free(r.w[i].queue);
+        free(r.w);
+    }
+    if (r.tpl) {
+        for (size_t i = 0; i < rp.n_camp; i++)
+            template_release(&r.tpl[i]);
+        free(r.tpl);
+    }
+    free(r.jobs);
+    secure_wipe(r.key, sizeof(r.key));
+    runplan_release(&rp);
+    db_close(db);
+    if (lock_fd >= 0)
+        close(lock_fd);
+    pthread_mutex_destroy(&r.mu);
+    pthread_cond_destroy(&r.cv);
+    return ret;
+}

@@ -1,0 +1,152 @@
+#include "compose.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "message.h"
+#include "util.h"
+
+#include "banned.h"
+
+#define MAX_FIELDS 256
+
+struct fields {
+    const char *from_name, *from_email;
+    char *email, *first_name, *last_name, *title, *company;
+    char *keys[MAX_FIELDS];
+    char *vals[MAX_FIELDS];
+    size_t n;
+};
+
+static const char *lookup(void *ctx, const char *name)
+{
+    const struct fields *f = ctx;
+
+    if (strcmp(name, "email") == 0)
+        return f->email;
+    if (strcmp(name, "first_name") == 0)
+        return f->first_name;
+    if (strcmp(name, "last_name") == 0)
+        return f->last_name;
+    if (strcmp(name, "title") == 0)
+        return f->title;
+    if (strcmp(name, "company") == 0)
+        return f->company;
+    if (strcmp(name, "sender_name") == 0)
+        return f->from_name;
+    if (strcmp(name, "sender_email") == 0)
+        return f->from_email;
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->keys[i], name) == 0)
+            return f->vals[i];
+    return NULL;
+}
+
+static int load_fields(struct db *db, long long contact_id, struct fields *f,
+                       struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(db,
+                   "SELECT c.email, c.first_name, c.last_name, c.title,"
+                   " co.name FROM contacts c"
+                   " LEFT JOIN companies co ON co.id = c.company_id"
+                   " WHERE c.id = ?1",
+                   &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, contact_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        f->email = db_column_strdup(st, 0);
+        f->first_name = db_column_strdup(st, 1);
+        f->last_name = db_column_strdup(st, 2);
+        f->title = db_column_strdup(st, 3);
+        f->company = db_column_strdup(st, 4);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(db, ei, "cannot read contact");
+    /* Extra CSV columns: json_each spares us a JSON parser. */
+    if (db_prepare(db,
+                   "SELECT j.key, j.value FROM contacts c,"
+                   " json_each(c.fields_json) j"
+                   " WHERE c.id = ?1 AND j.type = 'text'",
+                   &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, contact_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && f->n < MAX_FIELDS) {
+        f->keys[f->n] = db_column_strdup(st, 0);
+        f->vals[f->n] = db_column_strdup(st, 1);
+        f->n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot read contact fields");
+    return 0;
+}
+
+static void fields_release(struct fields *f)
+{
+    free(f->email);
+    free(f->first_name);
+    free(f->last_name);
+    free(f->title);
+    free(f->company);
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->keys[i]);
+        free(f->vals[i]);
+    }
+}
+
+int compose_message(struct db *db, const struct compose_in *in,
+                    struct compose_out *out, struct errinfo *ei)
+{
+    struct fields f;
+    struct message_in m;
+    char *subject = NULL, *body = NULL, *to_name = NULL;
+    int ret = -1;
+
+    memset(&f, 0, sizeof(f));
+    f.from_name = in->from_name;
+    f.from_email = in->from_email;
+    if (load_fields(db, in->contact_id, &f, ei) < 0)
+        goto out;
+    if (template_render(in->subject ? in->subject : in->tpl->subject, true,
+                        lookup, &f, &subject, ei) < 0 ||
+        template_render(in->tpl->body, false, lookup, &f, &body, ei) < 0)
+        goto out;
+    if (f.first_name && f.last_name)
+        to_name = xasprintf("%s %s", f.first_name, f.last_name);
+    else if (f.first_name || f.last_name)
+        to_name = xstrdup(f.first_name ? f.first_name : f.last_name);
+    memset(&m, 0, sizeof(m));
+    m.from_name = in->from_name;
+    m.from_email = in->from_email;
+    m.to_name = to_name;
+    m.to_email = f.email;
+    m.subject = subject;
+    m.body = body;
+    m.uuid = in->uuid;
+    m.date = in->date;
+    m.unsubscribe_mailto = in->unsubscribe->mailto;
+    m.unsubscribe_url = in->unsubscribe->url;
+    if (message_build(&m, &out->text, &out->len, ei) < 0)
+        goto out;
+    out->to = f.email;
+    f.email = NULL;
+    ret = 0;
+out:
+    free(subject);
+    free(body);
+    free(to_name);
+    fields_release(&f);
+    return ret;
+}
+
+void compose_out_release(struct compose_out *out)
+{
+    free(out->to);
+    free(out->text);
+    memset(out, 0, sizeof(*out));
+}

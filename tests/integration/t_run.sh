@@ -1,0 +1,110 @@
+#!/bin/sh
+# run over several days against a real SMTP server on loopback (STARTTLS,
+# AUTH, a certificate made at test time), moved with MAILROTA_NOW: caps
+# fill evenly, the admin mailbox never sends, the company limit and the
+# cooldown hold, and what the server received matches the sent rows.
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/integration/runlib.sh"
+
+setup_world 3 4
+"$MR" -q campaign add C1 --template "$ROOT/templates/intro.txt"
+{
+    echo "email,first_name,last_name,company,Job Title"
+    for co in alpha beta; do
+        for i in 1 2 3 4 5 6; do echo "$co$i@$co.example,F$co$i,L$i,${co}corp,Boss"; done
+    done
+    for co in gamma delta; do
+        for i in 1 2 3 4; do echo "$co$i@$co.example,F$co$i,L$i,${co}corp,"; done
+    done
+} > contacts.csv
+"$MR" -q import contacts contacts.csv --campaign C1
+
+# Day 1, 09:00 in Chicago.
+export MAILROTA_NOW=2026-11-20T15:00:00Z
+run "$MR" plan --json
+check "plan --json plans 12 (4 mailboxes x cap 3)" 12 "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+check "plan writes no row" "0|0" "$(q 'select (select count(*) from sends), (select count(*) from runs)')"
+run "$MR" run --dry-run
+check "dry-run summary" "planned 12, sent 0, deferred 0, bounced 0, failed 0, unknown 0" "$out"
+check "dry-run writes nothing" "0|0" "$(q 'select (select count(*) from sends), (select count(*) from runs)')"
+check "dry-run sends nothing" 0 "$(smtpd_count "$T/srv")"
+
+run "$MR" run
+check "day 1 run exits 0" 0 "$rc"
+check "day 1 summary is the only output" "planned 12, sent 12, deferred 0, bounced 0, failed 0, unknown 0" "$out"
+check "nothing on stderr on a healthy night" "" "$err"
+check "caps fill evenly: 3 per mailbox" "m1@sender.example|3 m2@sender.example|3 m3@sender.example|3 m4@sender.example|3" \
+    "$(q "select mailbox || '|' || sent from mailbox_days order by mailbox" | tr '\n' ' ' | sed 's/ $//')"
+check "the admin mailbox never sends" 0 "$(q "select count(*) from sends s join mailboxes m on m.id = s.mailbox_id where m.status = 'admin'")"
+check "the day is the Chicago day" 2026-11-20 "$(q 'select distinct day from sends')"
+check "server received 12" 12 "$(smtpd_count "$T/srv")"
+check "a runs row" "12|12|0" "$(q 'select planned, sent, exit_code from runs')"
+
+# Every sent row has exactly one stored message with its Message-ID.
+bad=0
+for mid in $(q "select message_id from sends where status = 'sent'"); do
+    n=$(grep -l -F "Message-ID: $mid" "$T"/srv/mail/*.eml | wc -l)
+    [ "$n" -eq 1 ] || bad=$((bad + 1))
+done
+check "sent rows match received messages one to one" 0 "$bad"
+f=$(smtpd_last "$T/srv").eml
+# The header block, folded lines joined.
+hdrs=$(sed '/^\r$/q' "$f" | tr -d '\r' | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n / /g')
+check_contains "From has the display name" 'From: "Sender' "$hdrs"
+check_contains "To has the contact" "To: " "$hdrs"
+check_contains "Subject rendered" "Subject: Hiring support for" "$hdrs"
+check_contains "Date header" "Date: Fri, 20 Nov 2026 15:00" "$hdrs"
+check_contains "MIME" "Content-Type: text/plain; charset=UTF-8" "$hdrs"
+check_contains "List-Unsubscribe" "List-Unsubscribe: <https://sender.example/u>, <mailto:unsubscribe@sender.example>" "$hdrs"
+check_contains "One-click" "List-Unsubscribe-Post: List-Unsubscribe=One-Click" "$hdrs"
+check_not_contains "no raw {{ in any message" "{{" "$(cat "$T"/srv/mail/*.eml)"
+check "auth user is the sender for every message" 0 "$(for j in "$T"/srv/mail/*.json; do /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(0 if d["auth_user"].lower()==d["mail_from"].lower() else 1)' "$j"; done | grep -c 1)"
+
+# Later the same local day (23:30 in Chicago, already the 21st in UTC).
+export MAILROTA_NOW=2026-11-21T05:30:00Z
+run "$MR" run
+check "caps are full for the rest of the local day" "planned 0, sent 0, deferred 0, bounced 0, failed 0, unknown 0" "$out"
+check "an empty plan exits 0" 0 "$rc"
+
+# Day 2: continues where day 1 stopped; the company limit holds.
+export MAILROTA_NOW=2026-11-21T15:00:00Z
+run "$MR" run
+check "day 2 sends the rest" "planned 4, sent 4, deferred 0, bounced 0, failed 0, unknown 0" "$out"
+check "company limit: 4 per company in C1" "4 4 4 4" "$(q "select count(*) from sends s join contacts c on c.id = s.contact_id join companies co on co.id = c.company_id group by co.id order by co.id" | tr '\n' ' ' | sed 's/ $//')"
+run "$MR" -v plan
+check_contains "plan -v gives company_limit" "company_limit" "$out"
+check_contains "plan -v gives already_sent" "already_sent" "$out"
+
+# Campaign 2 the same contacts: cooldown across campaigns.
+"$MR" -q campaign add C2 --template "$ROOT/templates/job-opening.txt"
+"$MR" -q import contacts contacts.csv --campaign C2
+export MAILROTA_NOW=2026-11-22T15:00:00Z
+run "$MR" plan -v
+check "cooldown with the time it ends" "alpha1@alpha.example C2 cooldown 2026-11-30T15:00:00Z" \
+    "$(printf '%s\n' "$out" | grep '^alpha1@alpha.example *C2 ' | tr -s ' ')"
+run "$MR" run
+check "day 3: only contacts never written to" "planned 4, sent 4, deferred 0, bounced 0, failed 0, unknown 0" "$out"
+check "they are the ones C1's company limit held back" 4 "$(q "select count(*) from sends s join campaigns ca on ca.id = s.campaign_id join contacts c on c.id = s.contact_id where ca.name = 'C2' and (c.email like '%5@%' or c.email like '%6@%')")"
+
+# Exactly 10 days after day 1 the cooldown ends; one second before not.
+export MAILROTA_NOW=2026-11-30T14:59:59Z
+run "$MR" plan --json
+check "one second before the cooldown ends" 0 "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+export MAILROTA_NOW=2026-11-30T15:00:01Z
+run "$MR" plan --json
+check "after the cooldown, C2 may write day-1 contacts (company limit 4 in C2)" 8 "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+
+# status and its JSON.
+export MAILROTA_NOW=2026-11-20T16:00:00Z
+run "$MR" status --json
+check "status --json for day 1" "2026-11-20 12 12 12 12 0" "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); t=d["totals"]; print(d["date"], t["sent"], t["counted"], t["cap"], sum(m["sent"] for m in d["mailboxes"]), t["remaining"])')"
+run "$MR" status --date 2026-11-21
+check_contains "status --date" "2026-11-21" "$out"
+run "$MR" -q run
+check "-q prints nothing" "" "$out$err"
+
+# Nothing was sent twice, ever.
+check "no recipient received two messages from one campaign" "" "$(q "select contact_id from sends group by campaign_id, contact_id having count(*) > 1")"
+check "server messages = sent rows" "$(q "select count(*) from sends where status = 'sent'")" "$(smtpd_count "$T/srv")"
+check "integrity" ok "$(q 'pragma integrity_check')"
+done_testing
