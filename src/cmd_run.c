@@ -262,14 +262,23 @@ static void retire_domain(struct run *r, const char *email)
 {
     const char *dom = strchr(email, '@');
 
+    bool *hit = xcalloc(r->rp->n_mb ? r->rp->n_mb : 1, sizeof(bool));
+
+    /* All of them stop before any hands work over, so no message moves
+     * to a mailbox of the blocked tenant. */
     for (size_t i = 0; dom && i < r->rp->n_mb; i++) {
         const char *d = strchr(r->rp->mb[i].email, '@');
         if (d && str_ieq(d, dom) && !r->w[i].dead) {
             log_warnx("mailbox %s stops for this run: its tenant is blocked",
                       r->rp->mb[i].email);
-            retire(r, &r->w[i]);
+            r->w[i].dead = true;
+            hit[i] = true;
         }
     }
+    for (size_t i = 0; i < r->rp->n_mb; i++)
+        if (hit[i])
+            retire(r, &r->w[i]);
+    free(hit);
 }
 
 /* Next job for w, waiting while others may still hand work over. */
@@ -507,7 +516,7 @@ static bool send_job(struct run *r, struct worker *w, struct db *db,
     if (v.mailbox == MAILBOX_BLOCKED_TENANT) {
         retire_domain(r, m->email);
         keep_going = false;
-    } else if (v.mailbox != MAILBOX_OK) {
+    } else if (v.mailbox != MAILBOX_OK && !w->dead) {
         if (v.mailbox == MAILBOX_AUTH_FAILED)
             log_warnx("mailbox %s: authentication failed (%d %s): marked "
                       "auth-failed", m->email, rep.code, rep.text);
