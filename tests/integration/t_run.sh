@@ -29,16 +29,20 @@ check "dry-run summary" "planned 12, sent 0, deferred 0, bounced 0, failed 0, un
 check "dry-run writes nothing" "0|0" "$(q 'select (select count(*) from sends), (select count(*) from runs)')"
 check "dry-run sends nothing" 0 "$(smtpd_count "$T/srv")"
 
+run "$MR" -v run --max 2
+check "run --max 2 sends two" "planned 2, sent 2, deferred 0, bounced 0, failed 0, unknown 0" "$out"
+check "-v logs one line per send" 2 "$(printf '%s\n' "$err" | grep -c 'stage=data code=250 enhanced=2.0.0 outcome=sent')"
+check_not_contains "-v never logs a password" "pw-m" "$err"
 run "$MR" run
 check "day 1 run exits 0" 0 "$rc"
-check "day 1 summary is the only output" "planned 12, sent 12, deferred 0, bounced 0, failed 0, unknown 0" "$out"
+check "day 1 summary is the only output" "planned 10, sent 10, deferred 0, bounced 0, failed 0, unknown 0" "$out"
 check "nothing on stderr on a healthy night" "" "$err"
 check "caps fill evenly: 3 per mailbox" "m1@sender.example|3 m2@sender.example|3 m3@sender.example|3 m4@sender.example|3" \
     "$(q "select mailbox || '|' || sent from mailbox_days order by mailbox" | tr '\n' ' ' | sed 's/ $//')"
 check "the admin mailbox never sends" 0 "$(q "select count(*) from sends s join mailboxes m on m.id = s.mailbox_id where m.status = 'admin'")"
 check "the day is the Chicago day" 2026-11-20 "$(q 'select distinct day from sends')"
 check "server received 12" 12 "$(smtpd_count "$T/srv")"
-check "a runs row" "12|12|0" "$(q 'select planned, sent, exit_code from runs')"
+check "a runs row per run" "2|2|0 10|10|0" "$(q 'select planned, sent, exit_code from runs order by started_at, rowid' | tr '\n' ' ' | sed 's/ $//')"
 
 # Every sent row has exactly one stored message with its Message-ID.
 bad=0
