@@ -3,7 +3,8 @@
 # As root it runs apt-get; otherwise it names the packages and stops.
 set -u
 PKGS="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libssl-dev
-libyaml-dev uuid-dev sqlite3 openssl tzdata python3 python3-aiosmtpd ca-certificates"
+libyaml-dev uuid-dev sqlite3 openssl tzdata python3 python3-aiosmtpd ca-certificates
+curl"
 [ -n "${MAILROTA_EXTRA_PKGS:-}" ] && PKGS="$PKGS $MAILROTA_EXTRA_PKGS"
 
 missing=""
