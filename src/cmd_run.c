@@ -495,14 +495,14 @@ static bool send_job(struct run *r, struct worker *w, struct db *db,
 
     pthread_mutex_lock(&r->mu);
     job->tried = true;
-    if (rep.stage > STAGE_AUTH || (rep.stage == STAGE_DATA))
+    if (rep.stage > STAGE_AUTH)
         w->authed = true;
     /* What no longer counts against the cap frees its place. */
     if (final == OUTCOME_DEFERRED || final == OUTCOME_FAILED)
         w->load--;
     if (v.move && final == OUTCOME_DEFERRED) {
         if (!v.uses_attempt)
-            w->failed_early = !w->authed;
+            w->failed_early = true;
         if (reassign(r, job_ix)) {
             job->outcome = final;
         } else {
@@ -750,7 +750,8 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     struct db *db = NULL;
     char now[ISO_TIME_LEN];
     long long max = 0;
-    bool dry = false, tpl_error = false, any_authed = false, any_tried;
+    bool dry = false, tpl_error = false, any_authed = false, any_early = false;
+    bool any_tried;
     int c, lock_fd = -1, recovered = 0, ret = -1, exit_code = 0;
     struct errinfo tei = { ERR_OK, "" };
 
@@ -848,9 +849,12 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
         }
     }
     for (size_t i = 0; i < rp.n_mb; i++)
-        if (r.w[i].started && r.w[i].authed)
-            any_authed = true;
-    if (k.planned > 0 && k.sent == 0 && !any_authed && r.n_jobs > 0) {
+        if (r.w[i].started) {
+            any_authed = any_authed || r.w[i].authed;
+            any_early = any_early || r.w[i].failed_early;
+        }
+    /* 69: mailboxes tried (or had no password) and none got past AUTH. */
+    if (r.n_jobs > 0 && k.sent == 0 && !any_authed && any_early) {
         exit_code = err_exit_code(ERR_UNAVAILABLE);
         err_set(ei, ERR_UNAVAILABLE, "nothing sent: no mailbox could "
                 "connect, start TLS or authenticate (see 'mailrota "

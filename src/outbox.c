@@ -197,9 +197,13 @@ int outbox_record(struct db *db, const struct outbox_send *s,
         char err[SMTP_TEXT_MAX + 64];
         const char *status = NULL;
 
+        bool has_esc = r->enhanced[0] &&
+                       strncmp(r->text, r->enhanced,
+                               strlen(r->enhanced)) != 0;
+
         snprintf(err, sizeof(err), "%s: %d%s%s %s",
                  bounce_stage_str(r->stage), r->code,
-                 r->enhanced[0] ? " " : "", r->enhanced, r->text);
+                 has_esc ? " " : "", has_esc ? r->enhanced : "", r->text);
         if (v->mailbox == MAILBOX_AUTH_FAILED)
             status = "auth-failed";
         else if (v->mailbox == MAILBOX_BLOCKED ||

@@ -96,5 +96,25 @@ check "the message waits, deferred without an attempt" "deferred|0" \
     "$(q "select s.status, attempts from sends s join contacts c on c.id = s.contact_id where c.email = 'last@thirteen.example'")"
 check "runs records the exit code" 69 "$(q 'select exit_code from runs order by started_at desc limit 1')"
 
+# No password at all (the variable is unset): also exit 69, and said so.
+unset MR_PW_M1 MR_PW_M3
+"$MR" -q mailbox set m1@sender.example --status cold-ready
+"$MR" -q mailbox set m3@sender.example --status cold-ready
+MAILROTA_NOW=2026-11-27T15:00:00Z run "$MR" run
+check "mailboxes without a password: exit 69" 69 "$rc"
+check_contains "the missing variable is named" "MR_PW_M1" "$err"
+check_contains "and recorded on the mailbox" "MR_PW_M1" "$(q "select last_error from mailboxes where email = 'm1@sender.example'")"
+
+# Every message failing to compose is not a connection problem: exit 0.
+"$MR" -q campaign add Only --template needs.txt
+printf 'email,first_name
+noproj@fourteen.example,Ivy
+' > np.csv
+"$MR" -q import contacts np.csv --campaign Only
+"$MR" -q campaign pause C1
+export MR_PW_M1=pw-m1 MR_PW_M3=pw-m3
+MAILROTA_NOW=2026-11-28T15:00:00Z run "$MR" run
+check "only compose failures: exit 0" "0 planned 1, sent 0, deferred 0, bounced 0, failed 1, unknown 0" "$rc $out"
+
 check "integrity" ok "$(q 'pragma integrity_check')"
 done_testing
