@@ -35,7 +35,6 @@
 #include "banned.h"
 
 #define TEMPLATE_MAX (256 * 1024)
-#define PER_MINUTE_MAX 10000
 
 static const char run_usage[] =
     "usage: mailrota run [--dry-run] [--max N]\n"
@@ -100,7 +99,8 @@ struct worker {
     bool failed_early;         /* failed before MAIL FROM */
     uint64_t rng;
     int64_t last_send_ms;
-    int64_t window[64];        /* start times of recent sends (ms) */
+    int64_t *window;           /* start times of the last max_per_minute
+                                  sends (ms), a ring */
     size_t nwin;
 };
 
@@ -376,16 +376,15 @@ static void pace(struct run *r, struct worker *w)
         if (w->last_send_ms + gap > now)
             wait = w->last_send_ms + gap - now;
     }
-    if (cap > sizeof(w->window) / sizeof(w->window[0]))
-        cap = sizeof(w->window) / sizeof(w->window[0]);
     if (cap && w->nwin >= cap) {
-        int64_t oldest = w->window[(w->nwin - cap) % 64];
+        int64_t oldest = w->window[w->nwin % cap];
         if (oldest + 60000 > now + wait)
             wait = oldest + 60000 - now;
     }
     sleep_ms(wait);
     w->last_send_ms = clock_now_ms();
-    w->window[w->nwin % 64] = w->last_send_ms;
+    if (cap)
+        w->window[w->nwin % cap] = w->last_send_ms;
     w->nwin++;
 }
 
@@ -608,7 +607,7 @@ static int start_run_row(struct db *db, struct run *r, const char *now,
     sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->rp->day, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (long long)r->n_jobs);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)(r->seed >> 1));
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)r->seed);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : db_fail(db, ei, "cannot record the run");
@@ -712,6 +711,8 @@ static int send_all(struct run *r)
         r->w[i].run = r;
         r->w[i].mb = i;
         r->w[i].rng = r->seed ^ ((uint64_t)rp->mb[i].id * 0x9E3779B97F4A7C15);
+        r->w[i].window = xcalloc((size_t)r->cfg->rules.max_per_minute,
+                                 sizeof(int64_t));
     }
     for (size_t i = 0; i < r->n_jobs; i++)
         enqueue(&r->w[r->jobs[i].mailbox], i);
@@ -797,6 +798,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     }
     if (RAND_bytes((unsigned char *)&r.seed, sizeof(r.seed)) != 1)
         r.seed = (uint64_t)clock_now_ms();
+    r.seed &= INT64_MAX;   /* stored exactly in runs.seed (an INTEGER) */
     r.started_ms = clock_now_ms();
     new_uuid(r.run_id);
     if (runplan_load(db, &app->cfg, clock_now(), (size_t)max, &rp, ei) < 0)
@@ -876,8 +878,10 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     ret = exit_code ? -1 : 0;
 out:
     if (r.w) {
-        for (size_t i = 0; i < rp.n_mb; i++)
+        for (size_t i = 0; i < rp.n_mb; i++) {
             free(r.w[i].queue);
+            free(r.w[i].window);
+        }
         free(r.w);
     }
     if (r.tpl) {

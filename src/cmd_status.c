@@ -17,7 +17,7 @@ static const char status_usage[] =
     "messages sent, bounced and deferred, what counts against the cap\n"
     "(sent, bounced, sending, unknown), the cap and what remains, and the\n"
     "mailbox's status; then totals.  Caps and remaining count only\n"
-    "cold-ready mailboxes: the others cannot send.\n"
+    "cold-ready mailboxes not full for the day: the others cannot send.\n"
     "\n"
     "Options:\n"
     "      --date D   the day to show (YYYY-MM-DD)\n"
@@ -83,6 +83,7 @@ int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei)
         goto out;
     if (db_prepare(db,
                    "SELECT m.email, m.status, COALESCE(m.daily_cap, ?2),"
+                   " m.full_day IS ?1,"
                    " SUM(s.status = 'sent'), SUM(s.status = 'bounced'),"
                    " SUM(s.status = 'deferred'),"
                    " SUM(s.status IN ('sent', 'bounced', 'sending',"
@@ -100,16 +101,17 @@ int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *email = (const char *)sqlite3_column_text(st, 0);
         const char *status = (const char *)sqlite3_column_text(st, 1);
-        bool can_send = strcmp(status, "cold-ready") == 0;
+        bool can_send = strcmp(status, "cold-ready") == 0 &&
+                        !sqlite3_column_int(st, 3);
         struct row r;
         char num[6][24];
         const char *cell[8];
 
         r.cap = can_send ? sqlite3_column_int(st, 2) : 0;
-        r.sent = sqlite3_column_int(st, 3);
-        r.bounced = sqlite3_column_int(st, 4);
-        r.deferred = sqlite3_column_int(st, 5);
-        r.counted = sqlite3_column_int(st, 6);
+        r.sent = sqlite3_column_int(st, 4);
+        r.bounced = sqlite3_column_int(st, 5);
+        r.deferred = sqlite3_column_int(st, 6);
+        r.counted = sqlite3_column_int(st, 7);
         r.remaining = r.cap > r.counted ? r.cap - r.counted : 0;
         tot.sent += r.sent;
         tot.bounced += r.bounced;
