@@ -21,16 +21,19 @@ static const char plan_usage[] =
     "Options:\n"
     "      --max N    plan at most N messages\n"
     "      --json     an array of {\"campaign\",\"contact\",\"company\","
-    "\"mailbox\"}\n"
+    "\"mailbox\"};\n"
+    "                 with -v also the contacts not planned, with \"mailbox\":\n"
+    "                 null, \"reason\" and (cooldown) \"until\"\n"
     "  -v, --verbose  also list every enrolled contact not planned, with\n"
     "                 the reason: campaign_paused, contact_status,\n"
     "                 suppressed, already_sent, retry_wait, cooldown (with\n"
     "                 the time it ends), company_limit, no_capacity\n"
     "  -h, --help     this help\n";
 
-static void print_json(const struct runplan *rp)
+static void print_json(const struct runplan *rp, bool verbose)
 {
     struct strbuf sb;
+    bool first = rp->plan.n_items == 0;
 
     sb_init(&sb, 0);
     sb_addch(&sb, '[');
@@ -48,7 +51,30 @@ static void print_json(const struct runplan *rp)
         sb_add_json_str(&sb, rp->mb[it->mailbox].email);
         sb_addch(&sb, '}');
     }
-    sb_adds(&sb, rp->plan.n_items ? "\n]\n" : "]\n");
+    /* -v: one object per contact not planned, with a null mailbox and
+     * the reason (and until, for cooldown and retry_wait). */
+    for (size_t i = 0; verbose && i < rp->plan.n_skips; i++) {
+        const struct sched_skip *sk = &rp->plan.skips[i];
+        const struct rp_candidate *c = &rp->cand[sk->candidate];
+        char until[ISO_TIME_LEN];
+
+        sb_adds(&sb, first ? "\n  {\"campaign\": " : ",\n  {\"campaign\": ");
+        first = false;
+        sb_add_json_str(&sb, rp->camp[c->campaign].name);
+        sb_adds(&sb, ", \"contact\": ");
+        sb_add_json_str(&sb, c->email);
+        sb_adds(&sb, ", \"company\": ");
+        sb_add_json_str(&sb, c->company);
+        sb_adds(&sb, ", \"mailbox\": null, \"reason\": ");
+        sb_add_json_str(&sb, sched_reason_str(sk->reason));
+        if (sk->until) {
+            time_iso(sk->until, until);
+            sb_adds(&sb, ", \"until\": ");
+            sb_add_json_str(&sb, until);
+        }
+        sb_addch(&sb, '}');
+    }
+    sb_adds(&sb, first ? "]\n" : "\n]\n");
     fputs(sb.buf, stdout);
     sb_release(&sb);
 }
@@ -134,7 +160,7 @@ int cmd_plan(struct app *app, int argc, char **argv, struct errinfo *ei)
     if (runplan_load(db, &app->cfg, clock_now(), (size_t)max, &rp, ei) ==
         0) {
         if (json)
-            print_json(&rp);
+            print_json(&rp, verbose);
         else
             print_tables(&rp, verbose);
         ret = 0;

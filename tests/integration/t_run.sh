@@ -75,6 +75,9 @@ export MAILROTA_NOW=2026-11-21T15:00:00Z
 run "$MR" run
 check "day 2 sends the rest" "planned 4, sent 4, deferred 0, bounced 0, failed 0, unknown 0" "$out"
 check "company limit: 4 per company in C1" "4 4 4 4" "$(q "select count(*) from sends s join contacts c on c.id = s.contact_id join companies co on co.id = c.company_id group by co.id order by co.id" | tr '\n' ' ' | sed 's/ $//')"
+run "$MR" plan --json -v
+check "plan --json -v gives each contact not planned a reason" "already_sent:16 company_limit:4" \
+    "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys,collections; d=json.load(sys.stdin); c=collections.Counter(x["reason"] for x in d if x["mailbox"] is None); print(" ".join("%s:%d" % kv for kv in sorted(c.items())))')"
 run "$MR" -v plan
 check_contains "plan -v gives company_limit" "company_limit" "$out"
 check_contains "plan -v gives already_sent" "already_sent" "$out"
