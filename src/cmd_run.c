@@ -251,7 +251,8 @@ static void retire(struct run *r, struct worker *w)
         w->qlen--;
         w->load--;
         if (!reassign(r, job))
-            log_info("no mailbox has room for %s: it waits for a later run",
+            log_info("no mailbox left to send to %s: it waits for a later "
+                     "run",
                      r->rp->cand[r->jobs[job].cand].email);
     }
     pthread_cond_broadcast(&r->cv);

@@ -201,9 +201,13 @@ int outbox_record(struct db *db, const struct outbox_send *s,
                        strncmp(r->text, r->enhanced,
                                strlen(r->enhanced)) != 0;
 
-        snprintf(err, sizeof(err), "%s: %d%s%s %s",
-                 bounce_stage_str(r->stage), r->code,
-                 has_esc ? " " : "", has_esc ? r->enhanced : "", r->text);
+        char code[16] = "";
+
+        if (r->code)
+            snprintf(code, sizeof(code), "%d ", r->code);
+        snprintf(err, sizeof(err), "%s: %s%s%s%s", bounce_stage_str(r->stage),
+                 code, has_esc ? r->enhanced : "", has_esc ? " " : "",
+                 r->text);
         if (v->mailbox == MAILBOX_AUTH_FAILED)
             status = "auth-failed";
         else if (v->mailbox == MAILBOX_BLOCKED ||

@@ -37,4 +37,33 @@ check_contains "blocked with the reply in last_error" "5.7.705" "$(q "select las
 check "the other mailbox of the domain stopped too: not everything was sent" yes \
     "$([ "$(q "select count(*) from sends s join contacts c on c.id = s.contact_id where c.email in ('ok4@d.example', 'ok5@e.example', 'ok6@f.example') and s.status = 'sent'")" -lt 3 ] && echo yes)"
 check "no message was lost: unsent ones wait for a later run" 0 "$(q "select count(*) from sends where status in ('sending')")"
+
+# The server's certificate from an unknown CA: TLS fails, no AUTH is sent.
+mkdir other && smtpd_cert other >/dev/null 2>&1
+sed -i "s|ca_file: ./srv/ca.pem|ca_file: ./other/ca.pem|" config.yaml
+"$MR" -q mailbox set m1@sender.example --status cold-ready
+"$MR" -q mailbox set m2@sender.example --status cold-ready
+auth_before=$(wc -l < "$T/srv/auth.log")
+printf 'email,company
+ok7@g.example,G
+' > g.csv
+"$MR" -q import contacts g.csv --campaign C1
+att_before=$(q 'select sum(attempts) from sends')
+export MAILROTA_NOW=2026-11-23T15:00:00Z
+run "$MR" run
+check "an untrusted certificate: nothing sent, exit 69" 69 "$rc"
+check "this run's tries stopped at stage tls" tls "$(q "select group_concat(distinct stage) from attempts where at >= '2026-11-23'")"
+check "TLS failures use no attempt" "$att_before" "$(q 'select sum(attempts) from sends')"
+check "tried messages wait, deferred" "2" "$(q "select count(*) from sends where last_attempt_at >= '2026-11-23' and status = 'deferred'")"
+check "no AUTH reached the server" "$auth_before" "$(wc -l < "$T/srv/auth.log")"
+check "the mailboxes stay cold-ready (a TLS problem is not a bad password)" 2 "$(q "select count(*) from mailboxes where status = 'cold-ready'")"
+
+# Nothing listening: connect fails, exit 69, the message waits.
+sed -i "s|ca_file: ./other/ca.pem|ca_file: ./srv/ca.pem|" config.yaml
+smtpd_stop "$T/srv"
+export MAILROTA_NOW=2026-11-24T15:00:00Z
+run "$MR" run
+check "nothing listening: exit 69" 69 "$rc"
+check "this run's tries stopped at stage connect" connect "$(q "select group_concat(distinct stage) from attempts where at >= '2026-11-24'")"
+check "no message was sent or lost" "0 0" "$(q "select count(*) from sends where status = 'sent' and sent_at >= '2026-11-23'") $(q "select count(*) from sends where status = 'sending'")"
 done_testing
