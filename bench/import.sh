@@ -19,6 +19,7 @@ case "$ROWS" in
         exit 64 ;;
 esac
 
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 SQLITE=${BENCH_SQLITE3:-sqlite3}
 command -v "$SQLITE" >/dev/null 2>&1 ||

@@ -400,8 +400,8 @@ static void log_attempt(struct run *r, const struct rp_mailbox *m,
              (long long)ms);
 }
 
-/* Sends one job; returns false when the mailbox must stop. */
-static bool send_job(struct run *r, struct worker *w, struct db *db,
+/* Sends one job; a mailbox that must stop is retired (under r->mu). */
+static void send_job(struct run *r, struct worker *w, struct db *db,
                      struct smtp_session *sess, size_t job_ix)
 {
     struct runplan *rp = r->rp;
@@ -420,7 +420,6 @@ static bool send_job(struct run *r, struct worker *w, struct db *db,
     enum bounce_outcome final;
     char now[ISO_TIME_LEN], *mid;
     int64_t t0;
-    bool keep_going = true;
 
     mid = message_id(job->id, m->email);
     memset(&os, 0, sizeof(os));
@@ -460,7 +459,7 @@ static bool send_job(struct run *r, struct worker *w, struct db *db,
         w->load--;
         pthread_mutex_unlock(&r->mu);
         free(mid);
-        return true;
+        return;
     }
     if (outbox_claim(db, &os, now, &claim, &ei) < 0 ||
         claim != OUTBOX_CLAIMED) {
@@ -473,12 +472,11 @@ static bool send_job(struct run *r, struct worker *w, struct db *db,
         if (claim == OUTBOX_CAP_FULL) {
             reassign(r, job_ix);
             retire(r, w);
-            keep_going = false;
         }
         pthread_mutex_unlock(&r->mu);
         compose_out_release(&co);
         free(mid);
-        return keep_going;
+        return;
     }
     pace(r, w);
     t0 = clock_now_ms();
@@ -515,18 +513,15 @@ static bool send_job(struct run *r, struct worker *w, struct db *db,
     }
     if (v.mailbox == MAILBOX_BLOCKED_TENANT) {
         retire_domain(r, m->email);
-        keep_going = false;
     } else if (v.mailbox != MAILBOX_OK && !w->dead) {
         if (v.mailbox == MAILBOX_AUTH_FAILED)
             log_warnx("mailbox %s: authentication failed (%d %s): marked "
                       "auth-failed", m->email, rep.code, rep.text);
         retire(r, w);
-        keep_going = false;
     }
     pthread_mutex_unlock(&r->mu);
     compose_out_release(&co);
     free(mid);
-    return keep_going;
 }
 
 static void *worker_main(void *arg)
