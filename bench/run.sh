@@ -1,6 +1,5 @@
 #!/bin/sh
-# bench/import.sh - the contacts import benchmark (`BENCH=import make bench`;
-# see README.md).
+# bench/run.sh - the contacts import benchmark (`make bench`; see README.md).
 #
 # Generates a contacts CSV of BENCH_ROWS rows (default 1,000,000) in a
 # temporary directory, then times, with peak RSS:
@@ -19,9 +18,18 @@ case "$ROWS" in
         exit 64 ;;
 esac
 
-# shellcheck source=bench/lib.sh
-. "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case "$BUILD" in
+    /*) ;;
+    *) BUILD=$ROOT/$BUILD ;;
+esac
+MR=$BUILD/mailrota
+PY=${BENCH_PYTHON:-/usr/bin/python3}
 SQLITE=${BENCH_SQLITE3:-sqlite3}
+
+[ -x "$MR" ] || { echo "bench: no $MR: run 'make' first" >&2; exit 1; }
+[ -x "$PY" ] || { echo "bench: no $PY (Debian package python3)" >&2; exit 1; }
 command -v "$SQLITE" >/dev/null 2>&1 ||
     { echo "bench: no sqlite3 shell (Debian package sqlite3)" >&2; exit 1; }
 
@@ -34,9 +42,60 @@ trap 'exit 143' TERM
 unset MAILROTA_CONFIG MAILROTA_NOW
 cd "$T"
 
-# The timer: GNU time if it is there (installed when root), else a Python
-# wrapper reading the child's rusage (BENCH_TIMER=rusage forces it).
-bench_timer
+# ---- the timer: GNU time if it is there (installed when root), else a
+# Python wrapper reading the children's rusage (BENCH_TIMER=rusage forces it).
+if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] &&
+    command -v apt-get >/dev/null 2>&1; then
+    echo "bench: installing GNU time (apt-get install -y time)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time \
+        >/dev/null 2>&1 || true
+fi
+if [ "${BENCH_TIMER:-}" != rusage ] &&
+    /usr/bin/time -f '%e %M' -o "$T/probe" true >/dev/null 2>&1; then
+    TIMER="GNU time"
+else
+    TIMER="python3 getrusage"
+    # fork + wait4 rather than subprocess: the child's ru_maxrss includes
+    # what it had before exec (here a forked python, a few MiB), and this
+    # keeps that floor low.  GNU time's own floor is about 1 MiB.
+    cat >"$T/timer.py" <<'EOF'
+import os, sys, time
+t0 = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+wall = time.monotonic() - t0
+with open(sys.argv[1], "w") as f:
+    f.write("%.3f %d\n" % (wall, ru.ru_maxrss))  # KiB on Linux
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+EOF
+fi
+
+# measure NAME CMD...: runs CMD with stdout/stderr in $T/NAME.out/.err and
+# "wall-seconds peak-RSS-KiB" in $T/NAME.time; stdin passes through.
+measure() {
+    name=$1
+    shift
+    sync
+    if [ "$TIMER" = "GNU time" ]; then
+        /usr/bin/time -f '%e %M' -o "$T/$name.time" "$@" \
+            >"$T/$name.out" 2>"$T/$name.err"
+    else
+        "$PY" -I -S "$T/timer.py" "$T/$name.time" "$@" \
+            >"$T/$name.out" 2>"$T/$name.err"
+    fi
+}
+
+# fail NAME: a step failed; show why and stop.
+fail() {
+    echo "bench: $1 failed:" >&2
+    tail -n 20 "$T/$1.err" >&2 2>/dev/null || true
+    exit 1
+}
 
 # row LABEL NAME: one line of the table, also kept for the summary.
 row() {
