@@ -80,6 +80,9 @@ struct run {
     struct worker *w;          /* per mailbox */
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /* SQLite has one writer at a time: threads queue here rather than
+     * in its busy handler, which sleeps 1-100 ms per retry (bench/). */
+    pthread_mutex_t dbmu;
     int running;               /* workers not finished */
     unsigned char key[SECRET_KEY_LEN];
     bool have_key;
@@ -103,6 +106,16 @@ struct worker {
                                   sends (ms), a ring */
     size_t nwin;
 };
+
+/* Runs one write transaction of outbox.c under r->dbmu. */
+#define db_write(r, call)                                                   \
+    (pthread_mutex_lock(&(r)->dbmu), db_write_done((r), (call)))
+
+static int db_write_done(struct run *r, int rc)
+{
+    pthread_mutex_unlock(&r->dbmu);
+    return rc;
+}
 
 /* splitmix64: the jitter's PRNG, seeded per run (seed in `runs`). */
 static uint64_t rng_next(uint64_t *s)
@@ -447,7 +460,8 @@ static void send_job(struct run *r, struct worker *w, struct db *db,
         struct errinfo fei = { ERR_OK, "" };
         if (ei.code != ERR_DATA) {
             log_error("%s: %s", c->email, ei.msg);
-        } else if (outbox_fail_compose(db, &os, ei.msg, now, &fei) < 0) {
+        } else if (db_write(r, outbox_fail_compose(db, &os, ei.msg, now,
+                                                   &fei)) < 0) {
             log_error("%s", fei.msg);
         } else {
             log_info("run=%s mailbox=%s contact=%s outcome=failed "
@@ -461,7 +475,7 @@ static void send_job(struct run *r, struct worker *w, struct db *db,
         free(mid);
         return;
     }
-    if (outbox_claim(db, &os, now, &claim, &ei) < 0 ||
+    if (db_write(r, outbox_claim(db, &os, now, &claim, &ei)) < 0 ||
         claim != OUTBOX_CLAIMED) {
         if (ei.msg[0])
             log_error("%s", ei.msg);
@@ -483,8 +497,9 @@ static void send_job(struct run *r, struct worker *w, struct db *db,
     smtp_send(sess, m->email, co.to, co.text, co.len, &rep);
     bounce_classify(&rep, &v);
     clock_now_iso(now);
-    if (outbox_record(db, &os, &rep, &v, r->cfg->rules.max_attempts, now,
-                      &final, &ei) < 0) {
+    if (db_write(r, outbox_record(db, &os, &rep, &v,
+                                  r->cfg->rules.max_attempts, now, &final,
+                                  &ei)) < 0) {
         /* The claim stays `sending`: the next run marks it unknown. */
         log_error("%s", ei.msg);
         final = OUTCOME_UNKNOWN;
@@ -547,7 +562,7 @@ static void *worker_main(void *arg)
         snprintf(msg, sizeof(msg), "password: %s", ei.msg);
         log_error("mailbox %s: %s", m->email, msg);
         clock_now_iso(now);
-        outbox_mailbox_error(db, m->id, NULL, msg, now, &ei);
+        db_write(r, outbox_mailbox_error(db, m->id, NULL, msg, now, &ei));
         goto stop;
     }
     memset(&o, 0, sizeof(o));
@@ -770,6 +785,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     memset(&rp, 0, sizeof(rp));
     memset(&r, 0, sizeof(r));
     pthread_mutex_init(&r.mu, NULL);
+    pthread_mutex_init(&r.dbmu, NULL);
     pthread_cond_init(&r.cv, NULL);
     r.app = app;
     r.rp = &rp;
@@ -892,6 +908,7 @@ out:
     if (lock_fd >= 0)
         close(lock_fd);
     pthread_mutex_destroy(&r.mu);
+    pthread_mutex_destroy(&r.dbmu);
     pthread_cond_destroy(&r.cv);
     return ret;
 }
