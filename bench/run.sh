@@ -1,184 +1,26 @@
 #!/bin/sh
-# bench/run.sh - the contacts import benchmark (`make bench`; see README.md).
+# bench/run.sh - `make bench`: the benchmarks (see README.md).
 #
-# Generates a contacts CSV of BENCH_ROWS rows (default 1,000,000) in a
-# temporary directory, then times, with peak RSS:
-#   1. `mailrota import contacts big.csv` into a fresh database,
-#   2. the sqlite3 shell's `.import` of the same file into a plain table,
-#   3. `mailrota import contacts big.csv` again (every row an update),
-# and prints a table.  A benchmark, not a test: it fails only when a step
-# fails, never on slowness.  Everything is local; the directory is removed
-# on exit.
-set -eu
+#   BENCH=all     (default) bench/import.sh, then bench/send.sh
+#   BENCH=import  the contacts import benchmark only
+#   BENCH=send    the SMTP send benchmark only
+#
+# Benchmarks, not tests: a run fails only when a step fails (a command
+# exits non-zero), never because something was slow.  With BENCH=all both
+# run even if the first fails; the exit status is then non-zero.
+set -u
+DIR=$(cd "$(dirname "$0")" && pwd)
 
-ROWS=${BENCH_ROWS:-1000000}
-case "$ROWS" in
-    '' | *[!0-9]* | 0*)
-        echo "bench: BENCH_ROWS must be a positive integer, not '$ROWS'" >&2
+case "${BENCH:-all}" in
+    import) exec sh "$DIR/import.sh" ;;
+    send) exec sh "$DIR/send.sh" ;;
+    all)
+        rc=0
+        sh "$DIR/import.sh" || rc=$?
+        echo
+        sh "$DIR/send.sh" || { r=$?; [ "$rc" -ne 0 ] || rc=$r; }
+        exit "$rc" ;;
+    *)
+        echo "bench: BENCH must be import, send or all, not '$BENCH'" >&2
         exit 64 ;;
 esac
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case "$BUILD" in
-    /*) ;;
-    *) BUILD=$ROOT/$BUILD ;;
-esac
-MR=$BUILD/mailrota
-PY=${BENCH_PYTHON:-/usr/bin/python3}
-SQLITE=${BENCH_SQLITE3:-sqlite3}
-
-[ -x "$MR" ] || { echo "bench: no $MR: run 'make' first" >&2; exit 1; }
-[ -x "$PY" ] || { echo "bench: no $PY (Debian package python3)" >&2; exit 1; }
-command -v "$SQLITE" >/dev/null 2>&1 ||
-    { echo "bench: no sqlite3 shell (Debian package sqlite3)" >&2; exit 1; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/mailrota-bench.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-# No configuration but the built-in defaults: no MAILROTA_CONFIG, no
-# ./config.yaml (we run in $T), no ~/.config/mailrota/config.yaml.
-unset MAILROTA_CONFIG MAILROTA_NOW
-cd "$T"
-
-# ---- the timer: GNU time if it is there (installed when root), else a
-# Python wrapper reading the children's rusage (BENCH_TIMER=rusage forces it).
-if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] &&
-    command -v apt-get >/dev/null 2>&1; then
-    echo "bench: installing GNU time (apt-get install -y time)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time \
-        >/dev/null 2>&1 || true
-fi
-if [ "${BENCH_TIMER:-}" != rusage ] &&
-    /usr/bin/time -f '%e %M' -o "$T/probe" true >/dev/null 2>&1; then
-    TIMER="GNU time"
-else
-    TIMER="python3 getrusage"
-    # fork + wait4 rather than subprocess: the child's ru_maxrss includes
-    # what it had before exec (here a forked python, a few MiB), and this
-    # keeps that floor low.  GNU time's own floor is about 1 MiB.
-    cat >"$T/timer.py" <<'EOF'
-import os, sys, time
-t0 = time.monotonic()
-pid = os.fork()
-if pid == 0:
-    try:
-        os.execvp(sys.argv[2], sys.argv[2:])
-    finally:
-        os._exit(127)
-_, status, ru = os.wait4(pid, 0)
-wall = time.monotonic() - t0
-with open(sys.argv[1], "w") as f:
-    f.write("%.3f %d\n" % (wall, ru.ru_maxrss))  # KiB on Linux
-sys.exit(os.waitstatus_to_exitcode(status) % 256)
-EOF
-fi
-
-# measure NAME CMD...: runs CMD with stdout/stderr in $T/NAME.out/.err and
-# "wall-seconds peak-RSS-KiB" in $T/NAME.time; stdin passes through.
-measure() {
-    name=$1
-    shift
-    sync
-    if [ "$TIMER" = "GNU time" ]; then
-        /usr/bin/time -f '%e %M' -o "$T/$name.time" "$@" \
-            >"$T/$name.out" 2>"$T/$name.err"
-    else
-        "$PY" -I -S "$T/timer.py" "$T/$name.time" "$@" \
-            >"$T/$name.out" 2>"$T/$name.err"
-    fi
-}
-
-# fail NAME: a step failed; show why and stop.
-fail() {
-    echo "bench: $1 failed:" >&2
-    tail -n 20 "$T/$1.err" >&2 2>/dev/null || true
-    exit 1
-}
-
-# row LABEL NAME: one line of the table, also kept for the summary.
-row() {
-    awk -v label="$1" -v rows="$ROWS" '
-        { wall = $1; kib = $2 }
-        END {
-            rps = wall > 0 ? sprintf("%.0f", rows / wall) : "-"
-            printf "%-28s %8.2f %10s %14.1f\n", label, wall, commas(rps),
-                   kib / 1024
-        }
-        function commas(s,   out) {
-            if (s !~ /^[0-9]+$/) return s
-            out = ""
-            while (length(s) > 3) {
-                out = "," substr(s, length(s) - 2) out
-                s = substr(s, 1, length(s) - 3)
-            }
-            return s out
-        }' "$T/$2.time" >>"$T/table"
-}
-
-size_mb() { wc -c <"$1" | awk '{ printf "%.1f", $1 / 1e6 }'; }
-rows_commas() {
-    echo "$1" | awk '{ s = $1; out = ""
-        while (length(s) > 3) {
-            out = "," substr(s, length(s) - 2) out
-            s = substr(s, 1, length(s) - 3)
-        }
-        print s out }'
-}
-q() { "$SQLITE" "$1" "$2"; }
-
-NROWS=$(rows_commas "$ROWS")
-echo "bench: $("$MR" --version 2>/dev/null | head -n 1), $("$SQLITE" --version | cut -d' ' -f1-2 | sed 's/^/sqlite3 shell /'), timer: $TIMER"
-echo "bench: work directory $T"
-
-# ---- 1. the CSV
-echo "bench: generating $NROWS contacts (fixed seed) ..."
-"$PY" "$ROOT/bench/gen-contacts.py" "$ROWS" big.csv
-CSV_MB=$(size_mb big.csv)
-echo "bench: big.csv: $CSV_MB MB ($(wc -c <big.csv | tr -d ' ') bytes, $(wc -l <big.csv | tr -d ' ') lines incl. header)"
-
-# ---- 2. mailrota, fresh database
-HOME=$T "$MR" -q --db "$T/mailrota.db" init >"$T/init.out" 2>"$T/init.err" ||
-    fail init
-echo "bench: mailrota import contacts (new) ..."
-measure new env HOME="$T" "$MR" --db "$T/mailrota.db" import contacts big.csv ||
-    fail new
-echo "  printed: $(tail -n 1 "$T/new.out")"
-[ -s "$T/new.err" ] &&
-    echo "  stderr: $(wc -l <"$T/new.err" | tr -d ' ') line(s), first: $(head -n 1 "$T/new.err")"
-echo "  database: $(q mailrota.db 'SELECT count(*) FROM contacts') contacts, $(q mailrota.db 'SELECT count(*) FROM companies') companies, $(size_mb mailrota.db) MB"
-row "mailrota import (new)" new
-
-# ---- 3. the sqlite3 shell, same file, plain table, one transaction.
-# WAL and synchronous=FULL as mailrota's connection has them.
-q raw.db "PRAGMA journal_mode = WAL; CREATE TABLE contacts_raw(
-    email TEXT, first_name TEXT, last_name TEXT, title TEXT, company TEXT,
-    city TEXT);" >/dev/null || { echo "bench: sqlite3 setup failed" >&2; exit 1; }
-echo "bench: sqlite3 .import ..."
-measure sqlite "$SQLITE" -bail raw.db <<'EOF' || fail sqlite
-PRAGMA synchronous = FULL;
-.mode csv
-BEGIN;
-.import --skip 1 big.csv contacts_raw
-COMMIT;
-EOF
-[ -s "$T/sqlite.err" ] &&
-    echo "  stderr: $(wc -l <"$T/sqlite.err" | tr -d ' ') line(s), first: $(head -n 1 "$T/sqlite.err")"
-echo "  database: $(q raw.db 'SELECT count(*) FROM contacts_raw') rows, $(size_mb raw.db) MB"
-row "sqlite3 .import" sqlite
-
-# ---- 4. mailrota again, same file, same database: all updates
-echo "bench: mailrota import contacts (re-import) ..."
-measure again env HOME="$T" "$MR" --db "$T/mailrota.db" import contacts big.csv ||
-    fail again
-echo "  printed: $(tail -n 1 "$T/again.out")"
-[ -s "$T/again.err" ] &&
-    echo "  stderr: $(wc -l <"$T/again.err" | tr -d ' ') line(s), first: $(head -n 1 "$T/again.err")"
-row "mailrota import (re-import)" again
-
-# ---- 5. the table (re-import listed second)
-echo
-echo "import of $NROWS rows ($CSV_MB MB CSV)"
-printf "%-28s %8s %10s %14s\n" tool "wall s" "rows/s" "peak RSS MiB"
-for n in 1 3 2; do sed -n "${n}p" "$T/table"; done

@@ -1,0 +1,125 @@
+#!/bin/sh
+# bench/import.sh - the contacts import benchmark (`BENCH=import make bench`;
+# see README.md).
+#
+# Generates a contacts CSV of BENCH_ROWS rows (default 1,000,000) in a
+# temporary directory, then times, with peak RSS:
+#   1. `mailrota import contacts big.csv` into a fresh database,
+#   2. the sqlite3 shell's `.import` of the same file into a plain table,
+#   3. `mailrota import contacts big.csv` again (every row an update),
+# and prints a table.  A benchmark, not a test: it fails only when a step
+# fails, never on slowness.  Everything is local; the directory is removed
+# on exit.
+set -eu
+
+ROWS=${BENCH_ROWS:-1000000}
+case "$ROWS" in
+    '' | *[!0-9]* | 0*)
+        echo "bench: BENCH_ROWS must be a positive integer, not '$ROWS'" >&2
+        exit 64 ;;
+esac
+
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+SQLITE=${BENCH_SQLITE3:-sqlite3}
+command -v "$SQLITE" >/dev/null 2>&1 ||
+    { echo "bench: no sqlite3 shell (Debian package sqlite3)" >&2; exit 1; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/mailrota-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# No configuration but the built-in defaults: no MAILROTA_CONFIG, no
+# ./config.yaml (we run in $T), no ~/.config/mailrota/config.yaml.
+unset MAILROTA_CONFIG MAILROTA_NOW
+cd "$T"
+
+# The timer: GNU time if it is there (installed when root), else a Python
+# wrapper reading the child's rusage (BENCH_TIMER=rusage forces it).
+bench_timer
+
+# row LABEL NAME: one line of the table, also kept for the summary.
+row() {
+    awk -v label="$1" -v rows="$ROWS" '
+        { wall = $1; kib = $2 }
+        END {
+            rps = wall > 0 ? sprintf("%.0f", rows / wall) : "-"
+            printf "%-28s %8.2f %10s %14.1f\n", label, wall, commas(rps),
+                   kib / 1024
+        }
+        function commas(s,   out) {
+            if (s !~ /^[0-9]+$/) return s
+            out = ""
+            while (length(s) > 3) {
+                out = "," substr(s, length(s) - 2) out
+                s = substr(s, 1, length(s) - 3)
+            }
+            return s out
+        }' "$T/$2.time" >>"$T/table"
+}
+
+size_mb() { wc -c <"$1" | awk '{ printf "%.1f", $1 / 1e6 }'; }
+rows_commas() {
+    echo "$1" | awk '{ s = $1; out = ""
+        while (length(s) > 3) {
+            out = "," substr(s, length(s) - 2) out
+            s = substr(s, 1, length(s) - 3)
+        }
+        print s out }'
+}
+q() { "$SQLITE" "$1" "$2"; }
+
+NROWS=$(rows_commas "$ROWS")
+echo "bench: $("$MR" --version 2>/dev/null | head -n 1), $("$SQLITE" --version | cut -d' ' -f1-2 | sed 's/^/sqlite3 shell /'), timer: $TIMER"
+echo "bench: work directory $T"
+
+# ---- 1. the CSV
+echo "bench: generating $NROWS contacts (fixed seed) ..."
+"$PY" "$ROOT/bench/gen-contacts.py" "$ROWS" big.csv
+CSV_MB=$(size_mb big.csv)
+echo "bench: big.csv: $CSV_MB MB ($(wc -c <big.csv | tr -d ' ') bytes, $(wc -l <big.csv | tr -d ' ') lines incl. header)"
+
+# ---- 2. mailrota, fresh database
+HOME=$T "$MR" -q --db "$T/mailrota.db" init >"$T/init.out" 2>"$T/init.err" ||
+    fail init
+echo "bench: mailrota import contacts (new) ..."
+measure new env HOME="$T" "$MR" --db "$T/mailrota.db" import contacts big.csv ||
+    fail new
+echo "  printed: $(tail -n 1 "$T/new.out")"
+[ -s "$T/new.err" ] &&
+    echo "  stderr: $(wc -l <"$T/new.err" | tr -d ' ') line(s), first: $(head -n 1 "$T/new.err")"
+echo "  database: $(q mailrota.db 'SELECT count(*) FROM contacts') contacts, $(q mailrota.db 'SELECT count(*) FROM companies') companies, $(size_mb mailrota.db) MB"
+row "mailrota import (new)" new
+
+# ---- 3. the sqlite3 shell, same file, plain table, one transaction.
+# WAL and synchronous=FULL as mailrota's connection has them.
+q raw.db "PRAGMA journal_mode = WAL; CREATE TABLE contacts_raw(
+    email TEXT, first_name TEXT, last_name TEXT, title TEXT, company TEXT,
+    city TEXT);" >/dev/null || { echo "bench: sqlite3 setup failed" >&2; exit 1; }
+echo "bench: sqlite3 .import ..."
+measure sqlite "$SQLITE" -bail raw.db <<'EOF' || fail sqlite
+PRAGMA synchronous = FULL;
+.mode csv
+BEGIN;
+.import --skip 1 big.csv contacts_raw
+COMMIT;
+EOF
+[ -s "$T/sqlite.err" ] &&
+    echo "  stderr: $(wc -l <"$T/sqlite.err" | tr -d ' ') line(s), first: $(head -n 1 "$T/sqlite.err")"
+echo "  database: $(q raw.db 'SELECT count(*) FROM contacts_raw') rows, $(size_mb raw.db) MB"
+row "sqlite3 .import" sqlite
+
+# ---- 4. mailrota again, same file, same database: all updates
+echo "bench: mailrota import contacts (re-import) ..."
+measure again env HOME="$T" "$MR" --db "$T/mailrota.db" import contacts big.csv ||
+    fail again
+echo "  printed: $(tail -n 1 "$T/again.out")"
+[ -s "$T/again.err" ] &&
+    echo "  stderr: $(wc -l <"$T/again.err" | tr -d ' ') line(s), first: $(head -n 1 "$T/again.err")"
+row "mailrota import (re-import)" again
+
+# ---- 5. the table (re-import listed second)
+echo
+echo "import of $NROWS rows ($CSV_MB MB CSV)"
+printf "%-28s %8s %10s %14s\n" tool "wall s" "rows/s" "peak RSS MiB"
+for n in 1 3 2; do sed -n "${n}p" "$T/table"; done
