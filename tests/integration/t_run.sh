@@ -33,8 +33,10 @@ run "$MR" -v run --max 2
 check "run --max 2 sends two" "planned 2, sent 2, deferred 0, bounced 0, failed 0, unknown 0" "$out"
 check "-v logs one line per send" 2 "$(printf '%s\n' "$err" | grep -c 'stage=data code=250 enhanced=2.0.0 outcome=sent')"
 check_not_contains "-v never logs a password" "pw-m" "$err"
+auths=$(wc -l < "$T/srv/auth.log")
 run "$MR" run
 check "day 1 run exits 0" 0 "$rc"
+check "one connection (one AUTH) per mailbox for its 2-3 messages" 4 $(($(wc -l < "$T/srv/auth.log") - auths))
 check "day 1 summary is the only output" "planned 10, sent 10, deferred 0, bounced 0, failed 0, unknown 0" "$out"
 check "nothing on stderr on a healthy night" "" "$err"
 check "caps fill evenly: 3 per mailbox" "m1@sender.example|3 m2@sender.example|3 m3@sender.example|3 m4@sender.example|3" \
