@@ -14,6 +14,12 @@
 #include "db.h"
 #include "err.h"
 
+/*
+ * The send statuses that count against a mailbox's cap and a contact's
+ * cooldown (SPEC rules 2 and 4), as an SQL list: `status IN ` SENDS_COUNTED.
+ */
+#define SENDS_COUNTED "('sent', 'bounced', 'sending', 'unknown')"
+
 struct outbox_send {
     const char *id;            /* uuid */
     const char *run_id;

@@ -16,6 +16,7 @@
 #include "contact.h"
 #include "csv.h"
 #include "log.h"
+#include "outbox.h"
 #include "secret.h"
 #include "table.h"
 #include "util.h"
@@ -701,8 +702,7 @@ static int mailbox_list(struct app *app, int argc, char **argv,
     if (db_prepare(db,
                    "SELECT m.email, m.display_name, m.status,"
                    " (SELECT COUNT(*) FROM sends s WHERE s.mailbox_id = m.id"
-                   "   AND s.day = ?1 AND s.status IN ('sent', 'bounced',"
-                   "   'sending', 'unknown')),"
+                   "   AND s.day = ?1 AND s.status IN " SENDS_COUNTED "),"
                    " COALESCE(m.daily_cap, ?2), m.auth,"
                    " CASE WHEN m.password_env IS NOT NULL"
                    "   THEN 'env:' || m.password_env"

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "clock.h"
+#include "outbox.h"
 #include "table.h"
 #include "util.h"
 
@@ -86,8 +87,7 @@ int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei)
                    " m.full_day IS ?1,"
                    " SUM(s.status = 'sent'), SUM(s.status = 'bounced'),"
                    " SUM(s.status = 'deferred'),"
-                   " SUM(s.status IN ('sent', 'bounced', 'sending',"
-                   "   'unknown'))"
+                   " SUM(s.status IN " SENDS_COUNTED ")"
                    " FROM mailboxes m LEFT JOIN sends s"
                    "   ON s.mailbox_id = m.id AND s.day = ?1"
                    " GROUP BY m.id ORDER BY m.id",

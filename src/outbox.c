@@ -62,8 +62,8 @@ int outbox_claim(struct db *db, const struct outbox_send *s,
         goto done;
     }
     if (db_prepare(db, "SELECT COUNT(*) FROM sends WHERE mailbox_id = ?1"
-                       " AND day = ?2 AND status IN ('sent', 'bounced',"
-                       " 'sending', 'unknown')", &st, ei) < 0)
+                       " AND day = ?2 AND status IN " SENDS_COUNTED, &st,
+                   ei) < 0)
         goto fail;
     sqlite3_bind_int64(st, 1, s->mailbox_id);
     sqlite3_bind_text(st, 2, s->day, -1, SQLITE_STATIC);

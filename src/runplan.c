@@ -5,13 +5,11 @@
 
 #include "clock.h"
 #include "log.h"
+#include "outbox.h"
 #include "util.h"
 
 #include "banned.h"
 
-/* The statuses that count against a mailbox's cap and a contact's
- * cooldown (SPEC rules 2 and 4). */
-#define COUNTED "('sent', 'bounced', 'sending', 'unknown')"
 
 bool runplan_auth_supported(const char *auth)
 {
@@ -41,7 +39,7 @@ static int load_mailboxes(struct db *db, const struct config *cfg,
                    " m.secret, m.password_env, m.password_cmd,"
                    " m.full_day IS ?2,"
                    " (SELECT COUNT(*) FROM sends s WHERE s.mailbox_id = m.id"
-                   "   AND s.day = ?2 AND s.status IN " COUNTED "),"
+                   "   AND s.day = ?2 AND s.status IN " SENDS_COUNTED "),"
                    " (SELECT MAX(COALESCE(s.sent_at, s.last_attempt_at))"
                    "   FROM sends s WHERE s.mailbox_id = m.id)"
                    " FROM mailboxes m ORDER BY m.id",
@@ -148,7 +146,7 @@ static int load_candidates(struct db *db, struct runplan *rp,
                    " (SELECT MAX(COALESCE(x.sent_at, x.last_attempt_at,"
                    "   x.created_at)) FROM sends x"
                    "   WHERE x.contact_id = e.contact_id"
-                   "   AND x.status IN " COUNTED "),"
+                   "   AND x.status IN " SENDS_COUNTED "),"
                    " co.name"
                    " FROM enrollments e"
                    " JOIN contacts c ON c.id = e.contact_id"
