@@ -72,6 +72,15 @@ int app_parse_count(const char *opt, const char *val, long long max,
 int app_read_file(const char *path, size_t max, char **out, size_t *len,
                   struct errinfo *ei);
 
+/*
+ * Reads and parses a campaign template file (at most TEMPLATE_MAX_FILE
+ * bytes).  t is set on success only.  Errors: ERR_NOINPUT (missing),
+ * ERR_DATA (too big, malformed: "FILE:LINE: ...").
+ */
+struct template;
+int app_load_template(const char *path, struct template *t,
+                      struct errinfo *ei);
+
 /* A csv_read_fn reading from the file descriptor *(int *)ctx. */
 long app_csv_read_fd(void *ctx, char *buf, size_t n);
 

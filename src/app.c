@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "template.h"
 #include "util.h"
 
 #include "banned.h"
@@ -175,4 +176,18 @@ long app_csv_read_fd(void *ctx, char *buf, size_t n)
         r = read(fd, buf, n);
     } while (r < 0 && errno == EINTR);
     return (long)r;
+}
+
+int app_load_template(const char *path, struct template *t,
+                      struct errinfo *ei)
+{
+    char *text = NULL;
+    size_t len;
+    int r;
+
+    if (app_read_file(path, TEMPLATE_MAX_FILE, &text, &len, ei) < 0)
+        return err_prefix(ei, "template");
+    r = template_parse(text, len, path, t, ei);
+    free(text);
+    return r;
 }

@@ -12,7 +12,6 @@
 
 #include "banned.h"
 
-#define TEMPLATE_MAX (256 * 1024)
 #define CAMPAIGN_NAME_MAX 200
 
 static const char campaign_usage[] =
@@ -27,20 +26,6 @@ static const char campaign_usage[] =
     "--subject overrides the template's Subject: line.  Contacts join a\n"
     "campaign with 'import contacts FILE --campaign NAME'.  A paused\n"
     "campaign sends nothing until resumed.\n";
-
-static int load_template(const char *path, struct template *t,
-                         struct errinfo *ei)
-{
-    char *text = NULL;
-    size_t len;
-    int r;
-
-    if (app_read_file(path, TEMPLATE_MAX, &text, &len, ei) < 0)
-        return err_prefix(ei, "template");
-    r = template_parse(text, len, path, t, ei);
-    free(text);
-    return r;
-}
 
 static int check_name(const char *name, struct errinfo *ei)
 {
@@ -106,7 +91,7 @@ static int campaign_add(struct app *app, int argc, char **argv,
     }
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
-    if (load_template(tpath, &t, ei) < 0)
+    if (app_load_template(tpath, &t, ei) < 0)
         goto out;
     /* Runs start from cron in another directory: keep an absolute path. */
     abs = realpath(tpath, NULL);
@@ -192,7 +177,7 @@ static int campaign_list(struct app *app, int argc, char **argv,
         for (int i = 0; i < 6; i++)
             cell[i] = (const char *)sqlite3_column_text(st, i);
         if (!cell[5]) {
-            if (load_template(cell[4], &tpl, &tei) == 0)
+            if (app_load_template(cell[4], &tpl, &tei) == 0)
                 cell[5] = tpl.subject;
             else
                 cell[5] = "(template unreadable)";

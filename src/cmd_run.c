@@ -34,7 +34,6 @@
 
 #include "banned.h"
 
-#define TEMPLATE_MAX (256 * 1024)
 
 static const char run_usage[] =
     "usage: mailrota run [--dry-run] [--max N]\n"
@@ -188,16 +187,12 @@ static int load_templates(struct run *r, struct errinfo *ei)
     for (size_t i = 0; i < r->n_jobs; i++)
         needed[rp->cand[r->jobs[i].cand].campaign] = true;
     for (size_t c = 0; c < rp->n_camp; c++) {
-        char *text = NULL;
-        size_t len;
         struct errinfo tei = { ERR_OK, "" };
 
         if (!needed[c])
             continue;
-        if (app_read_file(rp->camp[c].template_path, TEMPLATE_MAX, &text,
-                          &len, &tei) < 0 ||
-            template_parse(text, len, rp->camp[c].template_path,
-                           &r->tpl[c], &tei) < 0) {
+        if (app_load_template(rp->camp[c].template_path, &r->tpl[c],
+                              &tei) < 0) {
             /* A missing or broken template is the operator's to fix: its
              * messages stay unsent (not failed) until it is. */
             log_error("campaign %s: %s: its messages are not sent",
@@ -206,7 +201,6 @@ static int load_templates(struct run *r, struct errinfo *ei)
                     rp->camp[c].name);
             ret = -1;
         }
-        free(text);
     }
     free(needed);
     return ret;
