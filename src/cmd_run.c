@@ -407,6 +407,24 @@ static void log_attempt(struct run *r, const struct rp_mailbox *m,
              (long long)ms);
 }
 
+/* What compose needs for job j sent from mailbox mb. */
+static void compose_in_for(const struct run *r, const struct job *j,
+                           size_t mb, struct compose_in *ci)
+{
+    const struct runplan *rp = r->rp;
+    const struct rp_candidate *c = &rp->cand[j->cand];
+
+    memset(ci, 0, sizeof(*ci));
+    ci->contact_id = rp->scand[j->cand].contact_id;
+    ci->tpl = &r->tpl[c->campaign];
+    ci->subject = rp->camp[c->campaign].subject;
+    ci->from_name = rp->mb[mb].display_name;
+    ci->from_email = rp->mb[mb].email;
+    ci->uuid = j->id;
+    ci->date = clock_now();
+    ci->unsubscribe = &r->cfg->unsubscribe;
+}
+
 /* Sends one job; a mailbox that must stop is retired (under r->mu). */
 static void send_job(struct run *r, struct worker *w, struct db *db,
                      struct smtp_session *sess, size_t job_ix)
@@ -416,7 +434,6 @@ static void send_job(struct run *r, struct worker *w, struct db *db,
     const struct rp_candidate *c = &rp->cand[job->cand];
     const struct sched_candidate *sc = &rp->scand[job->cand];
     const struct rp_mailbox *m = &rp->mb[w->mb];
-    const struct rp_campaign *camp = &rp->camp[c->campaign];
     struct compose_in ci;
     struct compose_out co = { NULL, NULL, 0 };
     struct outbox_send os;
@@ -440,15 +457,7 @@ static void send_job(struct run *r, struct worker *w, struct db *db,
     os.day = rp->day;
     os.cap = rp->smb[w->mb].cap;
 
-    memset(&ci, 0, sizeof(ci));
-    ci.contact_id = sc->contact_id;
-    ci.tpl = &r->tpl[c->campaign];
-    ci.subject = camp->subject;
-    ci.from_name = m->display_name;
-    ci.from_email = m->email;
-    ci.uuid = job->id;
-    ci.date = clock_now();
-    ci.unsubscribe = &r->cfg->unsubscribe;
+    compose_in_for(r, job, w->mb, &ci);
     clock_now_iso(now);
     if (compose_message(db, &ci, &co, &ei) < 0) {
         struct errinfo fei = { ERR_OK, "" };
@@ -684,15 +693,7 @@ static int dry_run(struct run *r, struct db *db, struct counts *k)
 
         if (!r->tpl[c->campaign].body)
             continue;
-        memset(&ci, 0, sizeof(ci));
-        ci.contact_id = rp->scand[j->cand].contact_id;
-        ci.tpl = &r->tpl[c->campaign];
-        ci.subject = rp->camp[c->campaign].subject;
-        ci.from_name = m->display_name;
-        ci.from_email = m->email;
-        ci.uuid = j->id;
-        ci.date = clock_now();
-        ci.unsubscribe = &r->cfg->unsubscribe;
+        compose_in_for(r, j, (size_t)j->mailbox, &ci);
         if (compose_message(db, &ci, &co, &ei) < 0) {
             log_warnx("%s (%s): would fail: %s", c->email,
                       rp->camp[c->campaign].name, ei.msg);
