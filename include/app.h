@@ -29,6 +29,21 @@ struct command {
     const char *summary;
 };
 
+/* A subcommand of a command group (`mailbox add`, `campaign list`...). */
+struct subcommand {
+    const char *name;
+    int (*fn)(struct app *app, int argc, char **argv, struct errinfo *ei);
+};
+
+/*
+ * Runs the subcommand argv[1] of `group` from subs[] with argv shifted by
+ * one (so argv[0] is the subcommand), or prints `usage` for --help/-h.
+ * Errors: ERR_USAGE for a missing or unknown subcommand, naming them all.
+ */
+int app_dispatch(struct app *app, const char *group, const char *usage,
+                 const struct subcommand *subs, size_t n, int argc,
+                 char **argv, struct errinfo *ei);
+
 /*
  * Finds and loads the configuration once (lookup order of config_find),
  * applies --db, and warns about a group/other-readable config that names a

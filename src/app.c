@@ -191,3 +191,30 @@ int app_load_template(const char *path, struct template *t,
     free(text);
     return r;
 }
+
+int app_dispatch(struct app *app, const char *group, const char *usage,
+                 const struct subcommand *subs, size_t n, int argc,
+                 char **argv, struct errinfo *ei)
+{
+    const char *sub = argc >= 2 ? argv[1] : NULL;
+    char names[128] = "";
+
+    if (sub && (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)) {
+        app_usage(usage);
+        return 0;
+    }
+    for (size_t i = 0; sub && i < n; i++) {
+        if (strcmp(sub, subs[i].name) == 0) {
+            optind = 0; /* the subcommand parses its own options */
+            return subs[i].fn(app, argc - 1, argv + 1, ei);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        snprintf(names + strlen(names), sizeof(names) - strlen(names),
+                 "%s%s", i ? ", " : "", subs[i].name);
+    if (!sub)
+        return err_set(ei, ERR_USAGE, "%s: missing subcommand (%s; see "
+                       "'mailrota %s --help')", group, names, group);
+    return err_set(ei, ERR_USAGE, "%s: unknown subcommand '%s' (%s)", group,
+                   sub, names);
+}

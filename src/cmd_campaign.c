@@ -245,26 +245,27 @@ out:
     return ret;
 }
 
+static int campaign_pause(struct app *app, int argc, char **argv,
+                          struct errinfo *ei)
+{
+    return campaign_set_status(app, argc, argv, "paused", ei);
+}
+
+static int campaign_resume(struct app *app, int argc, char **argv,
+                           struct errinfo *ei)
+{
+    return campaign_set_status(app, argc, argv, "active", ei);
+}
+
 int cmd_campaign(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
-    const char *sub = argc >= 2 ? argv[1] : NULL;
+    static const struct subcommand subs[] = {
+        { "add", campaign_add },
+        { "list", campaign_list },
+        { "pause", campaign_pause },
+        { "resume", campaign_resume },
+    };
 
-    if (!sub)
-        return err_set(ei, ERR_USAGE, "campaign: missing subcommand (add, "
-                       "list, pause, resume)");
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        app_usage(campaign_usage);
-        return 0;
-    }
-    optind = 0;
-    if (strcmp(sub, "add") == 0)
-        return campaign_add(app, argc - 1, argv + 1, ei);
-    if (strcmp(sub, "list") == 0)
-        return campaign_list(app, argc - 1, argv + 1, ei);
-    if (strcmp(sub, "pause") == 0)
-        return campaign_set_status(app, argc - 1, argv + 1, "paused", ei);
-    if (strcmp(sub, "resume") == 0)
-        return campaign_set_status(app, argc - 1, argv + 1, "active", ei);
-    return err_set(ei, ERR_USAGE, "campaign: unknown subcommand '%s' (add, "
-                   "list, pause, resume)", sub);
+    return app_dispatch(app, "campaign", campaign_usage, subs,
+                        sizeof(subs) / sizeof(subs[0]), argc, argv, ei);
 }

@@ -771,26 +771,27 @@ out:
     return ret;
 }
 
+static int mailbox_add(struct app *app, int argc, char **argv,
+                       struct errinfo *ei)
+{
+    return add_or_set(app, argc, argv, true, ei);
+}
+
+static int mailbox_set(struct app *app, int argc, char **argv,
+                       struct errinfo *ei)
+{
+    return add_or_set(app, argc, argv, false, ei);
+}
+
 int cmd_mailbox(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
-    const char *sub = argc >= 2 ? argv[1] : NULL;
+    static const struct subcommand subs[] = {
+        { "add", mailbox_add },
+        { "import", mailbox_import },
+        { "list", mailbox_list },
+        { "set", mailbox_set },
+    };
 
-    if (!sub)
-        return err_set(ei, ERR_USAGE, "mailbox: missing subcommand (add, "
-                       "import, list, set; see 'mailrota mailbox --help')");
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        app_usage(mailbox_usage);
-        return 0;
-    }
-    optind = 0;
-    if (strcmp(sub, "add") == 0)
-        return add_or_set(app, argc - 1, argv + 1, true, ei);
-    if (strcmp(sub, "set") == 0)
-        return add_or_set(app, argc - 1, argv + 1, false, ei);
-    if (strcmp(sub, "import") == 0)
-        return mailbox_import(app, argc - 1, argv + 1, ei);
-    if (strcmp(sub, "list") == 0)
-        return mailbox_list(app, argc - 1, argv + 1, ei);
-    return err_set(ei, ERR_USAGE, "mailbox: unknown subcommand '%s' (add, "
-                   "import, list, set)", sub);
+    return app_dispatch(app, "mailbox", mailbox_usage, subs,
+                        sizeof(subs) / sizeof(subs[0]), argc, argv, ei);
 }

@@ -192,22 +192,12 @@ out:
 
 int cmd_suppress(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
-    const char *sub = argc >= 2 ? argv[1] : NULL;
+    static const struct subcommand subs[] = {
+        { "add", suppress_add },
+        { "list", suppress_list },
+        { "remove", suppress_remove },
+    };
 
-    if (!sub)
-        return err_set(ei, ERR_USAGE, "suppress: missing subcommand (add, "
-                       "list, remove)");
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        app_usage(suppress_usage);
-        return 0;
-    }
-    optind = 0;
-    if (strcmp(sub, "add") == 0)
-        return suppress_add(app, argc - 1, argv + 1, ei);
-    if (strcmp(sub, "list") == 0)
-        return suppress_list(app, argc - 1, argv + 1, ei);
-    if (strcmp(sub, "remove") == 0)
-        return suppress_remove(app, argc - 1, argv + 1, ei);
-    return err_set(ei, ERR_USAGE, "suppress: unknown subcommand '%s' (add, "
-                   "list, remove)", sub);
+    return app_dispatch(app, "suppress", suppress_usage, subs,
+                        sizeof(subs) / sizeof(subs[0]), argc, argv, ei);
 }
