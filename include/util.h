@@ -51,6 +51,8 @@ int sb_add_json_str(struct strbuf *sb, const char *s);
 /* ASCII helpers. */
 bool str_ieq(const char *a, const char *b);
 bool str_starts_with(const char *s, const char *prefix);
+/* Case-insensitive (ASCII) substring test. */
+bool str_icontains(const char *hay, const char *needle);
 void str_lower(char *s);
 /* Trims ASCII whitespace in place; returns s. */
 char *str_trim(char *s);

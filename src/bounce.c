@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util.h"
+
 #include "banned.h"
 
 #define ST(s) (1u << (s))
@@ -94,26 +96,6 @@ static const struct esc_rule esc_rules[] = {
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
-}
-
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Case-insensitive strstr for ASCII needles. */
-static bool contains_ci(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i] && lower(hay[i]) == lower(needle[i]))
-            i++;
-        if (i == n)
-            return true;
-    }
-    return false;
 }
 
 /* Counts the digits at s (stops at 4: more is never a valid field). */
@@ -247,12 +229,12 @@ static void classify_http(const struct smtp_reply *r, struct bounce_verdict *v)
         set(v, OUTCOME_DEFERRED, true, false, MAILBOX_OK);
         return;
     }
-    if (contains_ci(r->text, "SubmissionQuotaExceeded")) {
+    if (str_icontains(r->text, "SubmissionQuotaExceeded")) {
         set(v, OUTCOME_DEFERRED, true, true, MAILBOX_QUOTA_FULL);
         return;
     }
-    if (code == 400 && (contains_ci(r->text, "ErrorInvalidRecipients") ||
-                        contains_ci(r->enhanced, "ErrorInvalidRecipients"))) {
+    if (code == 400 && (str_icontains(r->text, "ErrorInvalidRecipients") ||
+                        str_icontains(r->enhanced, "ErrorInvalidRecipients"))) {
         set(v, OUTCOME_BOUNCED, true, false, MAILBOX_OK);
         v->contact_bounced = true;
         return;
@@ -268,8 +250,8 @@ static void classify_http(const struct smtp_reply *r, struct bounce_verdict *v)
 static bool wants_graph(const struct smtp_reply *r, const char *esc)
 {
     return strcmp(esc, "5.7.139") == 0 || strcmp(esc, "5.7.30") == 0 ||
-           contains_ci(r->text, "Basic authentication is not supported") ||
-           contains_ci(r->text, "security defaults");
+           str_icontains(r->text, "Basic authentication is not supported") ||
+           str_icontains(r->text, "security defaults");
 }
 
 /* Connect, TLS, AUTH: nothing reached MAIL FROM, no attempt is used. */
@@ -322,9 +304,9 @@ static void classify_after_mail(const struct smtp_reply *r, bool lost,
     }
     /* Exchange sometimes omits 5.2.0; 5.2.2 is the recipient's own
      * mailbox being full, which is about the contact, not the sender. */
-    if (contains_ci(r->text, "SubmissionQuotaExceeded") ||
+    if (str_icontains(r->text, "SubmissionQuotaExceeded") ||
         (code == 554 && strcmp(esc, "5.2.2") != 0 &&
-         contains_ci(r->text, "quota"))) {
+         str_icontains(r->text, "quota"))) {
         set(v, OUTCOME_DEFERRED, true, true, MAILBOX_QUOTA_FULL);
         return;
     }

@@ -212,6 +212,22 @@ fail:
     return -1;
 }
 
+bool str_icontains(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    for (; *hay; hay++) {
+        size_t i = 0;
+        while (i < n && hay[i] &&
+               tolower((unsigned char)hay[i]) ==
+                   tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return n == 0;
+}
+
 bool str_ieq(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++)
