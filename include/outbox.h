@@ -26,6 +26,7 @@ struct outbox_send {
     long long campaign_id;
     long long contact_id;
     long long mailbox_id;
+    const char *mailbox_email; /* for the fix in last_error (may be NULL) */
     const char *transport;     /* "smtp" or "graph" */
     const char *message_id;
     const char *day;           /* local day of this try */

@@ -69,7 +69,4 @@ int runplan_load(struct db *db, const struct config *cfg, int64_t now,
                  size_t max, struct runplan *rp, struct errinfo *ei);
 void runplan_release(struct runplan *rp);
 
-/* Whether this version can send with the mailbox's auth method. */
-bool runplan_auth_supported(const char *auth);
-
 #endif

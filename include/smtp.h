@@ -50,6 +50,24 @@ int smtp_session_new(const struct smtp_opts *o, struct smtp_session **out,
 int smtp_send(struct smtp_session *s, const char *from, const char *to,
               const char *msg, size_t len, struct smtp_reply *reply);
 
+/*
+ * Replaces the XOAUTH2 token (copied; the old one is wiped).  The next
+ * message goes over a new connection that authenticates with it.
+ */
+void smtp_session_set_bearer(struct smtp_session *s, const char *token);
+
+/*
+ * `mailbox test`: connects, starts TLS, authenticates as o says, sends
+ * NOOP and QUIT -- no mail.  *reply is the reply that decided (the AUTH
+ * refusal, a connect or TLS failure, or NOOP's 250); mechs receives the
+ * AUTH mechanisms the server offered in its last EHLO ("" when none).
+ * Returns 0 when everything passed, 1 when the server or the network
+ * said no, -1 with ei set when the session could not be made (ERR_CONFIG:
+ * AUTH over plaintext refused).
+ */
+int smtp_probe(const struct smtp_opts *o, char *mechs, size_t mechs_size,
+               struct smtp_reply *reply, struct errinfo *ei);
+
 /* Closes the connection (QUIT, bounded by the timeout) and frees. */
 void smtp_session_free(struct smtp_session *s);
 

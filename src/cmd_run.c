@@ -23,8 +23,10 @@
 #include "bounce.h"
 #include "clock.h"
 #include "compose.h"
+#include "graph.h"
 #include "log.h"
 #include "message.h"
+#include "oauth.h"
 #include "outbox.h"
 #include "runplan.h"
 #include "secret.h"
@@ -83,6 +85,8 @@ struct run {
      * in its busy handler, which sleeps 1-100 ms per retry (bench/). */
     pthread_mutex_t dbmu;
     int running;               /* workers not finished */
+    struct oauth_cache *oauth; /* tokens for xoauth2 and graph mailboxes */
+    struct db *oauth_db;       /* the cache's own connection */
     unsigned char key[SECRET_KEY_LEN];
     bool have_key;
 };
@@ -99,7 +103,13 @@ struct worker {
     bool finished;
     bool authed;               /* got past AUTH at least once */
     bool failed_early;         /* failed before MAIL FROM */
+    bool oauth;                /* authenticates with a token */
+    bool graph;                /* sends through Graph (auth graph, or
+                                  fallback: graph after 5.7.139/5.7.30) */
+    char *token;               /* the current token (secret), or NULL */
+    bool token_fetched;        /* got from the endpoint by this run */
     uint64_t rng;
+    int64_t gap_ms;            /* this send's min_gap + jitter; -1: draw */
     int64_t last_send_ms;
     int64_t *window;           /* start times of the last max_per_minute
                                   sends (ms), a ring */
@@ -369,31 +379,49 @@ static char *mailbox_password(struct run *r, const struct rp_mailbox *m,
     return pw;
 }
 
-/* Waits as pacing asks: min_gap + jitter, and max_per_minute. */
-static void pace(struct run *r, struct worker *w)
+/* How long pacing asks to wait before w's next send: min_gap + jitter
+ * since the last one, and max_per_minute over the last minute.  The jitter
+ * is drawn once per send (w->gap_ms), so asking twice gives one answer. */
+static int64_t pace_wait(struct run *r, struct worker *w)
 {
     const struct config_rules *ru = &r->cfg->rules;
     int64_t now = clock_now_ms(), wait = 0;
     size_t cap = (size_t)ru->max_per_minute;
 
-    if (w->last_send_ms) {
-        int64_t gap = (int64_t)ru->min_gap_seconds * 1000;
+    if (w->gap_ms < 0) {
+        w->gap_ms = (int64_t)ru->min_gap_seconds * 1000;
         if (ru->gap_jitter_seconds > 0)
-            gap += (int64_t)(rng_next(&w->rng) %
-                             ((uint64_t)ru->gap_jitter_seconds * 1000 + 1));
-        if (w->last_send_ms + gap > now)
-            wait = w->last_send_ms + gap - now;
+            w->gap_ms += (int64_t)(rng_next(&w->rng) %
+                                   ((uint64_t)ru->gap_jitter_seconds * 1000 +
+                                    1));
     }
+    if (w->last_send_ms && w->last_send_ms + w->gap_ms > now)
+        wait = w->last_send_ms + w->gap_ms - now;
     if (cap && w->nwin >= cap) {
         int64_t oldest = w->window[w->nwin % cap];
         if (oldest + 60000 > now + wait)
             wait = oldest + 60000 - now;
     }
-    sleep_ms(wait);
+    return wait;
+}
+
+/* A send starts now. */
+static void pace_mark(struct run *r, struct worker *w)
+{
+    size_t cap = (size_t)r->cfg->rules.max_per_minute;
+
     w->last_send_ms = clock_now_ms();
+    w->gap_ms = -1;
     if (cap)
         w->window[w->nwin % cap] = w->last_send_ms;
     w->nwin++;
+}
+
+/* Waits as pacing asks. */
+static void pace(struct run *r, struct worker *w)
+{
+    sleep_ms(pace_wait(r, w));
+    pace_mark(r, w);
 }
 
 static void log_attempt(struct run *r, const struct rp_mailbox *m,
@@ -425,9 +453,36 @@ static void compose_in_for(const struct run *r, const struct job *j,
     ci->unsubscribe = &r->cfg->unsubscribe;
 }
 
-/* Sends one job; a mailbox that must stop is retired (under r->mu). */
-static void send_job(struct run *r, struct worker *w, struct db *db,
-                     struct smtp_session *sess, size_t job_ix)
+/* ---- one message --------------------------------------------------------- */
+
+/* A message between its claim and its record. */
+struct flight {
+    size_t job;
+    struct outbox_send os;
+    char *mid;
+    struct compose_out co;
+    int64_t t0;
+    struct smtp_reply rep;
+    struct graph_req *q;       /* Graph only */
+    bool retried;              /* already retried with a new token */
+};
+
+static void flight_release(struct flight *f)
+{
+    graph_req_free(f->q);
+    compose_out_release(&f->co);
+    free(f->mid);
+    memset(f, 0, sizeof(*f));
+}
+
+/*
+ * Composes and claims job_ix for w.  Returns true when the message is
+ * claimed (`sending`) and must now go out; false when the job ended here
+ * (a variable with no value: failed) or went elsewhere (the cap is full:
+ * handed over and the mailbox retired).
+ */
+static bool job_begin(struct run *r, struct worker *w, struct db *db,
+                      size_t job_ix, struct flight *f)
 {
     struct runplan *rp = r->rp;
     struct job *job = &r->jobs[job_ix];
@@ -435,35 +490,31 @@ static void send_job(struct run *r, struct worker *w, struct db *db,
     const struct sched_candidate *sc = &rp->scand[job->cand];
     const struct rp_mailbox *m = &rp->mb[w->mb];
     struct compose_in ci;
-    struct compose_out co = { NULL, NULL, 0 };
-    struct outbox_send os;
-    struct smtp_reply rep;
-    struct bounce_verdict v;
     struct errinfo ei = { ERR_OK, "" };
     enum outbox_claim claim;
-    enum bounce_outcome final;
-    char now[ISO_TIME_LEN], *mid;
-    int64_t t0;
+    char now[ISO_TIME_LEN];
 
-    mid = message_id(job->id, m->email);
-    memset(&os, 0, sizeof(os));
-    os.id = job->id;
-    os.run_id = r->run_id;
-    os.campaign_id = sc->campaign_id;
-    os.contact_id = sc->contact_id;
-    os.mailbox_id = m->id;
-    os.transport = "smtp";
-    os.message_id = mid;
-    os.day = rp->day;
-    os.cap = rp->smb[w->mb].cap;
+    memset(f, 0, sizeof(*f));
+    f->job = job_ix;
+    f->mid = message_id(job->id, m->email);
+    f->os.id = job->id;
+    f->os.run_id = r->run_id;
+    f->os.campaign_id = sc->campaign_id;
+    f->os.contact_id = sc->contact_id;
+    f->os.mailbox_id = m->id;
+    f->os.mailbox_email = m->email;
+    f->os.transport = w->graph ? "graph" : "smtp";
+    f->os.message_id = f->mid;
+    f->os.day = rp->day;
+    f->os.cap = rp->smb[w->mb].cap;
 
     compose_in_for(r, job, w->mb, &ci);
     clock_now_iso(now);
-    if (compose_message(db, &ci, &co, &ei) < 0) {
+    if (compose_message(db, &ci, &f->co, &ei) < 0) {
         struct errinfo fei = { ERR_OK, "" };
         if (ei.code != ERR_DATA) {
             log_error("%s: %s", c->email, ei.msg);
-        } else if (db_write(r, outbox_fail_compose(db, &os, ei.msg, now,
+        } else if (db_write(r, outbox_fail_compose(db, &f->os, ei.msg, now,
                                                    &fei)) < 0) {
             log_error("%s", fei.msg);
         } else {
@@ -475,10 +526,10 @@ static void send_job(struct run *r, struct worker *w, struct db *db,
         job->outcome = OUTCOME_FAILED;
         w->load--;
         pthread_mutex_unlock(&r->mu);
-        free(mid);
-        return;
+        flight_release(f);
+        return false;
     }
-    if (db_write(r, outbox_claim(db, &os, now, &claim, &ei)) < 0 ||
+    if (db_write(r, outbox_claim(db, &f->os, now, &claim, &ei)) < 0 ||
         claim != OUTBOX_CLAIMED) {
         if (ei.msg[0])
             log_error("%s", ei.msg);
@@ -491,40 +542,151 @@ static void send_job(struct run *r, struct worker *w, struct db *db,
             retire(r, w);
         }
         pthread_mutex_unlock(&r->mu);
-        compose_out_release(&co);
-        free(mid);
-        return;
+        flight_release(f);
+        return false;
     }
-    pace(r, w);
-    t0 = clock_now_ms();
-    smtp_send(sess, m->email, co.to, co.text, co.len, &rep);
-    bounce_classify(&rep, &v);
+    f->t0 = clock_now_ms();
+    return true;
+}
+
+/*
+ * The mailbox's token for `scope` into w->token; on failure f->rep holds
+ * the try at STAGE_TOKEN and -1 is returned.
+ */
+static int take_token(struct run *r, struct worker *w, const char *scope,
+                      bool refetch, struct flight *f)
+{
+    char *tok = NULL;
+
+    if (oauth_token(r->oauth, scope, refetch, &tok, &w->token_fetched,
+                    &f->rep) < 0)
+        return -1;
+    secret_free(w->token);
+    w->token = tok;
+    return 0;
+}
+
+/* A token from the database that a server refused may be stale (revoked,
+ * or the clock moved): one more try with a new token is worth it. */
+static bool retry_with_new_token(const struct worker *w,
+                                 const struct flight *f)
+{
+    if (!w->oauth || w->token_fetched || f->retried)
+        return false;
+    if (f->rep.stage == STAGE_AUTH)
+        return f->rep.code / 100 == 5;
+    return f->rep.stage == STAGE_HTTP && f->rep.code == 401;
+}
+
+static void smtp_transmit(struct run *r, struct worker *w,
+                          struct smtp_session *sess, struct flight *f)
+{
+    const struct rp_mailbox *m = &r->rp->mb[w->mb];
+
+    for (;;) {
+        if (w->oauth) {
+            if (take_token(r, w, r->cfg->oauth.scope, f->retried, f) < 0)
+                return;
+            smtp_session_set_bearer(sess, w->token);
+        }
+        smtp_send(sess, m->email, f->co.to, f->co.text, f->co.len, &f->rep);
+        if (!retry_with_new_token(w, f))
+            return;
+        log_info("mailbox %s: the stored token was refused; asking for a "
+                 "new one", m->email);
+        f->retried = true;
+    }
+}
+
+/*
+ * After 5.7.139 or 5.7.30 at AUTH, a mailbox with `fallback: graph` sends
+ * through Graph for the rest of the run and stays cold-ready; the message
+ * goes back to the head of its queue.  Called with the verdict still to
+ * record; returns true when the switch is made.
+ */
+static bool fall_back_to_graph(struct run *r, struct worker *w,
+                               struct bounce_verdict *v)
+{
+    const struct rp_mailbox *m = &r->rp->mb[w->mb];
+    struct errinfo ei = { ERR_OK, "" };
+
+    if (!v->fallback_graph || w->graph || !m->fallback ||
+        strcmp(m->fallback, "graph") != 0)
+        return false;
+    if (oauth_cache_ready(r->oauth, &ei) < 0) {
+        log_warnx("mailbox %s: cannot fall back to Graph: %s", m->email,
+                  ei.msg);
+        return false;
+    }
+    v->mailbox = MAILBOX_OK;
+    v->move = false;
+    return true;
+}
+
+/* Head of the queue, so the message that met the refusal goes first. */
+static void requeue_front(struct worker *w, size_t job)
+{
+    enqueue(w, job);
+    if (w->qlen > 1) {
+        memmove(w->queue + w->qhead + 1, w->queue + w->qhead,
+                (w->qlen - 1) * sizeof(*w->queue));
+        w->queue[w->qhead] = job;
+    }
+}
+
+/* Records the try in f and acts on it: hand over, retire, fall back. */
+static void job_finish(struct run *r, struct worker *w, struct db *db,
+                       struct flight *f)
+{
+    struct runplan *rp = r->rp;
+    struct job *job = &r->jobs[f->job];
+    const struct rp_mailbox *m = &rp->mb[w->mb];
+    struct smtp_reply *rep = &f->rep;
+    struct bounce_verdict v;
+    struct errinfo ei = { ERR_OK, "" };
+    enum bounce_outcome final;
+    char now[ISO_TIME_LEN];
+    bool fallback;
+
+    bounce_classify(rep, &v);
+    fallback = fall_back_to_graph(r, w, &v);
     clock_now_iso(now);
-    if (db_write(r, outbox_record(db, &os, &rep, &v,
+    if (db_write(r, outbox_record(db, &f->os, rep, &v,
                                   r->cfg->rules.max_attempts, now, &final,
                                   &ei)) < 0) {
         /* The claim stays `sending`: the next run marks it unknown. */
         log_error("%s", ei.msg);
         final = OUTCOME_UNKNOWN;
+        fallback = false;
     }
-    log_attempt(r, m, co.to, &rep, final, clock_now_ms() - t0);
+    if (fallback) {
+        char msg[SMTP_TEXT_MAX + 128];
+        snprintf(msg, sizeof(msg), "auth: %d %s; sending through Graph "
+                 "for this run (fallback: graph)", rep->code, rep->text);
+        db_write(r, outbox_mailbox_error(db, m->id, NULL, msg, now, &ei));
+        log_warnx("mailbox %s: SMTP AUTH refused (%d %s): sending through "
+                  "Graph for this run", m->email, rep->code, rep->enhanced);
+    }
+    log_attempt(r, m, f->co.to, rep, final, clock_now_ms() - f->t0);
 
     pthread_mutex_lock(&r->mu);
     job->tried = true;
-    if (rep.stage > STAGE_AUTH)
+    if ((rep->stage >= STAGE_MAIL && rep->stage <= STAGE_DATA) ||
+        (rep->stage == STAGE_HTTP && rep->code != 401 && rep->code != 403 &&
+         !rep->conn_lost))
         w->authed = true;
     /* What no longer counts against the cap frees its place. */
     if (final == OUTCOME_DEFERRED || final == OUTCOME_FAILED)
         w->load--;
-    if (v.move && final == OUTCOME_DEFERRED) {
+    if (fallback) {
+        w->graph = true;
+        requeue_front(w, f->job);
+    } else if (v.move && final == OUTCOME_DEFERRED) {
         if (!v.uses_attempt)
             w->failed_early = true;
-        if (reassign(r, job_ix)) {
-            job->outcome = final;
-        } else {
+        if (!reassign(r, f->job))
             job->done = true;
-            job->outcome = final;
-        }
+        job->outcome = final;
     } else {
         job->done = true;
         job->outcome = final;
@@ -533,13 +695,152 @@ static void send_job(struct run *r, struct worker *w, struct db *db,
         retire_domain(r, m->email);
     } else if (v.mailbox != MAILBOX_OK && !w->dead) {
         if (v.mailbox == MAILBOX_AUTH_FAILED)
-            log_warnx("mailbox %s: authentication failed (%d %s): marked "
-                      "auth-failed", m->email, rep.code, rep.text);
+            log_warnx("mailbox %s: authentication failed (%s %d %s): marked "
+                      "auth-failed", m->email, bounce_stage_str(rep->stage),
+                      rep->code, rep->text);
         retire(r, w);
     }
     pthread_mutex_unlock(&r->mu);
-    compose_out_release(&co);
-    free(mid);
+    flight_release(f);
+}
+
+/* One message over the mailbox's SMTP session. */
+static void smtp_job(struct run *r, struct worker *w, struct db *db,
+                     struct smtp_session *sess, size_t job_ix)
+{
+    struct flight f;
+
+    pace(r, w);
+    if (!job_begin(r, w, db, job_ix, &f))
+        return;
+    smtp_transmit(r, w, sess, &f);
+    job_finish(r, w, db, &f);
+}
+
+/* ---- Graph: up to GRAPH_INFLIGHT requests at once per mailbox ------------ */
+
+#define GRAPH_INFLIGHT 4
+
+/* A job without waiting (others in flight): false when none is queued. */
+static bool take_job(struct run *r, struct worker *w, size_t *job)
+{
+    bool ok = false;
+
+    pthread_mutex_lock(&r->mu);
+    if (!w->dead && w->qlen &&
+        !(r->cfg->rules.max_run_minutes > 0 &&
+          clock_now_ms() - r->started_ms >=
+              (int64_t)r->cfg->rules.max_run_minutes * 60000)) {
+        *job = w->queue[w->qhead++];
+        w->qlen--;
+        ok = true;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return ok;
+}
+
+/* Makes f's request with the current token; false (f->rep at STAGE_TOKEN)
+ * when there is no token. */
+static bool graph_prepare(struct run *r, struct worker *w, struct flight *f)
+{
+    const struct rp_mailbox *m = &r->rp->mb[w->mb];
+
+    if (take_token(r, w, r->cfg->graph.scope, f->retried, f) < 0)
+        return false;
+    graph_req_free(f->q);
+    f->q = graph_req_new(r->cfg, m->email, f->co.text, f->co.len, w->token);
+    return true;
+}
+
+static void graph_loop(struct run *r, struct worker *w, struct db *db)
+{
+    const struct rp_mailbox *m = &r->rp->mb[w->mb];
+    struct flight fl[GRAPH_INFLIGHT];
+    bool busy[GRAPH_INFLIGHT] = { false };
+    size_t inflight = 0, job;
+    CURLM *mh = curl_multi_init();
+    CURLMsg *msg;
+    int running, left;
+
+    if (!mh) {
+        log_error("mailbox %s: cannot create a libcurl multi handle",
+                  m->email);
+        abort();
+    }
+    for (;;) {
+        int64_t wait = 0;
+        size_t slot;
+
+        while (inflight < GRAPH_INFLIGHT) {
+            wait = pace_wait(r, w);
+            if (wait > 0 && inflight > 0)
+                break;   /* poll meanwhile, so replies are read */
+            if (!(inflight ? take_job(r, w, &job) : next_job(r, w, &job)))
+                break;
+            pace(r, w);
+            for (slot = 0; busy[slot]; slot++)
+                ;
+            if (!job_begin(r, w, db, job, &fl[slot]))
+                continue;
+            if (!graph_prepare(r, w, &fl[slot])) {
+                job_finish(r, w, db, &fl[slot]);
+                continue;
+            }
+            busy[slot] = true;
+            inflight++;
+            curl_multi_add_handle(mh, graph_req_handle(fl[slot].q));
+        }
+        if (inflight == 0)
+            break;   /* next_job said the worker is finished */
+        curl_multi_perform(mh, &running);
+        while ((msg = curl_multi_info_read(mh, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            for (slot = 0; slot < GRAPH_INFLIGHT; slot++)
+                if (busy[slot] &&
+                    graph_req_handle(fl[slot].q) == msg->easy_handle)
+                    break;
+            if (slot == GRAPH_INFLIGHT)
+                continue;
+            curl_multi_remove_handle(mh, msg->easy_handle);
+            graph_req_result(fl[slot].q, msg->data.result, &fl[slot].rep);
+            if (retry_with_new_token(w, &fl[slot])) {
+                log_info("mailbox %s: the stored token was refused; asking "
+                         "for a new one", m->email);
+                fl[slot].retried = true;
+                if (graph_prepare(r, w, &fl[slot])) {
+                    curl_multi_add_handle(mh, graph_req_handle(fl[slot].q));
+                    continue;
+                }
+            }
+            busy[slot] = false;
+            inflight--;
+            job_finish(r, w, db, &fl[slot]);
+        }
+        if (inflight)
+            curl_multi_poll(mh, NULL, 0,
+                            wait > 0 && wait < 1000 ? (int)wait : 1000,
+                            NULL);
+    }
+    curl_multi_cleanup(mh);
+}
+
+/* ---- one mailbox --------------------------------------------------------- */
+
+/* The message for a mailbox that cannot start, on its row and in the log. */
+static void mailbox_cannot_start(struct run *r, struct db *db,
+                                 const struct rp_mailbox *m, const char *what,
+                                 const char *why)
+{
+    struct errinfo ei = { ERR_OK, "" };
+    char msg[ERR_MSG_MAX + 32], now[ISO_TIME_LEN];
+
+    snprintf(msg, sizeof(msg), "%s: %s", what, why);
+    log_error("mailbox %s: %s", m->email, msg);
+    clock_now_iso(now);
+    if (db_write(r, outbox_mailbox_error(db, m->id, NULL, msg, now,
+                                         &ei)) < 0)
+        log_error("%s", ei.msg);
 }
 
 static void *worker_main(void *arg)
@@ -552,45 +853,62 @@ static void *worker_main(void *arg)
     struct db *db = NULL;
     struct errinfo ei = { ERR_OK, "" };
     struct smtp_opts o;
-    char *pw = NULL, now[ISO_TIME_LEN];
+    char *pw = NULL;
     size_t job;
 
     if (db_open(cfg->database, DB_NO_SCHEMA_CHECK, &db, &ei) < 0) {
         log_error("mailbox %s: %s", m->email, ei.msg);
         goto stop;
     }
-    pw = mailbox_password(r, m, &ei);
-    if (!pw) {
-        char msg[ERR_MSG_MAX + 32];
-        snprintf(msg, sizeof(msg), "password: %s", ei.msg);
-        log_error("mailbox %s: %s", m->email, msg);
-        clock_now_iso(now);
-        db_write(r, outbox_mailbox_error(db, m->id, NULL, msg, now, &ei));
-        goto stop;
+    w->oauth = strcmp(m->auth, "xoauth2") == 0 ||
+               strcmp(m->auth, "graph") == 0;
+    w->graph = strcmp(m->auth, "graph") == 0;
+    if (w->oauth) {
+        if (oauth_cache_ready(r->oauth, &ei) < 0) {
+            mailbox_cannot_start(r, db, m, "oauth", ei.msg);
+            goto stop;
+        }
+    } else {
+        pw = mailbox_password(r, m, &ei);
+        if (!pw) {
+            mailbox_cannot_start(r, db, m, "password", ei.msg);
+            goto stop;
+        }
     }
-    memset(&o, 0, sizeof(o));
-    o.host = cfg->smtp.host;
-    o.port = cfg->smtp.port;
-    o.security = cfg->smtp.security;
-    o.allow_plaintext_auth = cfg->smtp.allow_plaintext_auth;
-    o.helo_name = cfg->smtp.helo_name ? cfg->smtp.helo_name
-                                      : strchr(m->email, '@') + 1;
-    o.timeout_seconds = cfg->smtp.timeout_seconds;
-    o.verify_peer = cfg->tls.verify_peer;
-    o.ca_file = cfg->tls.ca_file;
-    o.username = m->email;
-    o.password = pw;
-    o.mechanism = strcmp(m->auth, "login") == 0 ? "LOGIN" : "PLAIN";
-    if (smtp_session_new(&o, &sess, &ei) < 0) {
-        log_error("mailbox %s: %s", m->email, ei.msg);
-        goto stop;
+    if (!w->graph) {
+        memset(&o, 0, sizeof(o));
+        o.host = cfg->smtp.host;
+        o.port = cfg->smtp.port;
+        o.security = cfg->smtp.security;
+        o.allow_plaintext_auth = cfg->smtp.allow_plaintext_auth;
+        o.helo_name = cfg->smtp.helo_name ? cfg->smtp.helo_name
+                                          : strchr(m->email, '@') + 1;
+        o.timeout_seconds = cfg->smtp.timeout_seconds;
+        o.verify_peer = cfg->tls.verify_peer;
+        o.ca_file = cfg->tls.ca_file;
+        o.username = m->email;
+        o.password = pw;
+        /* The token itself is set before each message (it may change). */
+        o.bearer = w->oauth ? "-" : NULL;
+        o.mechanism = strcmp(m->auth, "login") == 0 ? "LOGIN" : "PLAIN";
+        if (smtp_session_new(&o, &sess, &ei) < 0) {
+            log_error("mailbox %s: %s", m->email, ei.msg);
+            goto stop;
+        }
     }
     secret_free(pw);
     pw = NULL;
-    /* A mailbox that must stop is retired by send_job; next_job then
+    /* A mailbox that must stop is retired by job_finish; next_job then
      * finishes it (the bookkeeping the others wait on). */
-    while (next_job(r, w, &job))
-        send_job(r, w, db, sess, job);
+    for (;;) {
+        if (w->graph) {
+            graph_loop(r, w, db);
+            break;
+        }
+        if (!next_job(r, w, &job))
+            break;
+        smtp_job(r, w, db, sess, job);
+    }
     goto out;
 stop:
     pthread_mutex_lock(&r->mu);
@@ -601,6 +919,8 @@ stop:
         ;   /* never true once dead; marks the worker finished */
 out:
     secret_free(pw);
+    secret_free(w->token);
+    w->token = NULL;
     smtp_session_free(sess);
     db_close(db);
     return NULL;
@@ -719,6 +1039,7 @@ static int send_all(struct run *r)
         r->w[i].rng = r->seed ^ ((uint64_t)rp->mb[i].id * 0x9E3779B97F4A7C15);
         r->w[i].window = xcalloc((size_t)r->cfg->rules.max_per_minute,
                                  sizeof(int64_t));
+        r->w[i].gap_ms = -1;
     }
     for (size_t i = 0; i < r->n_jobs; i++)
         enqueue(&r->w[r->jobs[i].mailbox], i);
@@ -833,6 +1154,11 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     clock_now_iso(now);
     if (start_run_row(db, &r, now, ei) < 0)
         goto out;
+    /* One token cache for the run, on a connection of its own. */
+    if (db_open(app->cfg.database, DB_NO_SCHEMA_CHECK, &r.oauth_db, ei) < 0)
+        goto out;
+    r.oauth = oauth_cache_new(&app->cfg, r.oauth_db,
+                              r.have_key ? r.key : NULL);
     if (tpl_error) {
         /* Keep only the jobs whose template works. */
         size_t n = 0;
@@ -897,6 +1223,8 @@ out:
         free(r.tpl);
     }
     free(r.jobs);
+    oauth_cache_free(r.oauth);
+    db_close(r.oauth_db);
     secure_wipe(r.key, sizeof(r.key));
     runplan_release(&rp);
     db_close(db);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diagnose.h"
 #include "util.h"
 
 #include "banned.h"
@@ -131,6 +132,8 @@ int outbox_record(struct db *db, const struct outbox_send *s,
     sqlite3_stmt *st = NULL;
     enum bounce_outcome out = v->outcome;
     long long attempts = 0;
+    int64_t now = 0;
+    char until[ISO_TIME_LEN];
 
     if (db_begin(db, true, ei) < 0)
         return -1;
@@ -168,7 +171,8 @@ int outbox_record(struct db *db, const struct outbox_send *s,
                    "UPDATE sends SET status = ?2, attempts = ?3,"
                    " smtp_code = ?4, smtp_enhanced = ?5, smtp_text = ?6,"
                    " last_attempt_at = ?7,"
-                   " sent_at = CASE WHEN ?2 = 'sent' THEN ?7 END"
+                   " sent_at = CASE WHEN ?2 = 'sent' THEN ?7 END,"
+                   " retry_after = CASE WHEN ?2 = 'deferred' THEN ?8 END"
                    " WHERE id = ?1",
                    &st, ei) < 0)
         goto fail;
@@ -180,6 +184,10 @@ int outbox_record(struct db *db, const struct outbox_send *s,
     db_bind_text_or_null(st, 5, r->enhanced);
     db_bind_text_or_null(st, 6, r->text);
     sqlite3_bind_text(st, 7, now_iso, -1, SQLITE_STATIC);
+    if (r->retry_after > 0 && time_parse_iso(now_iso, &now) == 0) {
+        time_iso(now + r->retry_after, until);
+        sqlite3_bind_text(st, 8, until, -1, SQLITE_STATIC);
+    }
     if (step(db, st, "cannot record outcome", ei) < 0)
         goto fail;
 
@@ -194,8 +202,9 @@ int outbox_record(struct db *db, const struct outbox_send *s,
             goto fail;
     }
     if (v->mailbox != MAILBOX_OK) {
-        char err[SMTP_TEXT_MAX + 64];
+        char err[SMTP_TEXT_MAX + 64 + 2 * DIAGNOSE_TEXT_MAX];
         const char *status = NULL;
+        struct diagnosis d;
 
         bool has_esc = r->enhanced[0] &&
                        strncmp(r->text, r->enhanced,
@@ -208,6 +217,10 @@ int outbox_record(struct db *db, const struct outbox_send *s,
         snprintf(err, sizeof(err), "%s: %s%s%s%s", bounce_stage_str(r->stage),
                  code, has_esc ? r->enhanced : "", has_esc ? " " : "",
                  r->text);
+        /* Say what to do, for whoever reads mailbox list. */
+        if (diagnose(r, s->mailbox_email ? s->mailbox_email : "EMAIL", &d))
+            snprintf(err + strlen(err), sizeof(err) - strlen(err),
+                     " -- %s: %s", d.what, d.fix);
         if (v->mailbox == MAILBOX_AUTH_FAILED)
             status = "auth-failed";
         else if (v->mailbox == MAILBOX_BLOCKED ||

@@ -11,11 +11,6 @@
 #include "banned.h"
 
 
-bool runplan_auth_supported(const char *auth)
-{
-    return strcmp(auth, "plain") == 0 || strcmp(auth, "login") == 0;
-}
-
 static int64_t col_time(sqlite3_stmt *st, int col)
 {
     const unsigned char *s = sqlite3_column_text(st, col);
@@ -74,11 +69,6 @@ static int load_mailboxes(struct db *db, const struct config *cfg,
         s->last_used = col_time(st, 12);
         s->available = strcmp(m->status, "cold-ready") == 0 &&
                        !sqlite3_column_int(st, 10);
-        if (s->available && !runplan_auth_supported(m->auth)) {
-            log_info("mailbox %s: auth %s cannot send in this version",
-                     m->email, m->auth);
-            s->available = false;
-        }
         rp->n_mb++;
     }
     sqlite3_finalize(st);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -28,8 +29,22 @@ struct smtp_session {
     struct strbuf reply;     /* the last complete reply, lines joined */
     bool reply_open;         /* a multi-line reply is being collected */
     bool quitting;           /* QUIT went out: its reply is not the news */
+    char mechs[256];         /* AUTH mechanisms of the last EHLO */
     char errbuf[CURL_ERROR_SIZE];
 };
+
+/* An EHLO line "250-AUTH PLAIN LOGIN" (or "250 AUTH ..."): keep the list. */
+static void note_mechanisms(struct smtp_session *s, const char *line,
+                            size_t len)
+{
+    if (len > 9 && strncmp(line, "250", 3) == 0 &&
+        (line[3] == '-' || line[3] == ' ') &&
+        strncasecmp(line + 4, "AUTH ", 5) == 0) {
+        snprintf(s->mechs, sizeof(s->mechs), "%.*s", (int)(len - 9),
+                 line + 9);
+        sanitize(s->mechs);
+    }
+}
 
 static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
 {
@@ -54,6 +69,7 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *ud)
         len--;
     if (len < 3 || s->quitting)
         return n;
+    note_mechanisms(s, buf, len);
     if (!s->reply_open)
         sb_reset(&s->reply);
     else if (s->reply.len)
@@ -210,6 +226,14 @@ static void fill_reply(struct smtp_session *s, CURLcode rc,
     if (rc == CURLE_LOGIN_DENIED)
         r->stage = STAGE_AUTH;
     r->code = (int)code;
+    if (rc == CURLE_LOGIN_DENIED && code < 300) {
+        /* libcurl found no mechanism to use: no AUTH went out. */
+        r->code = 0;
+        snprintf(r->text, sizeof(r->text), "the server offers no AUTH "
+                 "mechanism mailrota can use (offered: %s)",
+                 s->mechs[0] ? s->mechs : "none");
+        return;
+    }
     text = s->reply.len ? s->reply.buf : "";
     /* A reply we saw belongs to this stage only if it is the last one;
      * a local error (connect, TLS, timeout) has no code of its own. */
@@ -258,6 +282,7 @@ int smtp_send(struct smtp_session *s, const char *from, const char *to,
     s->reply_open = false;
     s->quitting = false;
     s->errbuf[0] = '\0';
+    s->mechs[0] = '\0';
     sb_reset(&s->reply);
     setup(s, f, rcpt);
     rc = curl_easy_perform(s->h);
@@ -270,6 +295,41 @@ int smtp_send(struct smtp_session *s, const char *from, const char *to,
     curl_slist_free_all(rcpt);
     free(f);
     free(t);
+    return rc == CURLE_OK ? 0 : 1;
+}
+
+void smtp_session_set_bearer(struct smtp_session *s, const char *token)
+{
+    if (s->bearer && strcmp(s->bearer, token) == 0)
+        return;
+    if (s->bearer) {
+        secure_wipe(s->bearer, strlen(s->bearer));
+        free(s->bearer);
+    }
+    /* libcurl matches a reusable connection on the token too, so the
+     * next message opens a new connection and authenticates with it. */
+    s->bearer = xstrdup(token);
+}
+
+int smtp_probe(const struct smtp_opts *o, char *mechs, size_t mechs_size,
+               struct smtp_reply *reply, struct errinfo *ei)
+{
+    struct smtp_session *s = NULL;
+    CURLcode rc;
+
+    if (smtp_session_new(o, &s, ei) < 0)
+        return -1;
+    s->stage = STAGE_CONNECT;
+    setup(s, NULL, NULL);
+    /* No MAIL FROM: connect, TLS, EHLO, AUTH, then NOOP and QUIT. */
+    curl_easy_setopt(s->h, CURLOPT_UPLOAD, 0L);
+    curl_easy_setopt(s->h, CURLOPT_MAIL_FROM, NULL);
+    curl_easy_setopt(s->h, CURLOPT_MAIL_RCPT, NULL);
+    curl_easy_setopt(s->h, CURLOPT_CUSTOMREQUEST, "NOOP");
+    rc = curl_easy_perform(s->h);
+    fill_reply(s, rc, reply);
+    snprintf(mechs, mechs_size, "%s", s->mechs);
+    smtp_session_free(s);
     return rc == CURLE_OK ? 0 : 1;
 }
 
