@@ -107,6 +107,8 @@ int cmd_init(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_migrate(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_import(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_mailbox(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_mailbox_test(struct app *app, int argc, char **argv,
+                     struct errinfo *ei);
 int cmd_campaign(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_plan(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei);

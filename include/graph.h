@@ -42,4 +42,11 @@ int graph_req_result(struct graph_req *q, CURLcode rc,
 
 void graph_req_free(struct graph_req *q);
 
+/*
+ * `mailbox test`: connects to graph.base_url's host and completes the TLS
+ * handshake, sending no request.  Returns 0, or 1 with *reply at
+ * STAGE_CONNECT or STAGE_TLS saying why not.
+ */
+int graph_probe(const struct config *cfg, struct smtp_reply *reply);
+
 #endif

@@ -69,4 +69,8 @@ int runplan_load(struct db *db, const struct config *cfg, int64_t now,
                  size_t max, struct runplan *rp, struct errinfo *ei);
 void runplan_release(struct runplan *rp);
 
+/* Loads only the roster (mb, smb) at `now`; no plan.  Release as above. */
+int runplan_load_roster(struct db *db, const struct config *cfg,
+                        int64_t now, struct runplan *rp, struct errinfo *ei);
+
 #endif

@@ -42,10 +42,18 @@ static const char mailbox_usage[] =
     "                [--auth A] [--fallback graph|none]\n"
     "                [--password-env V | --password-cmd C | "
     "--password-stdin]\n"
+    "   or: mailrota mailbox test EMAIL | --all [--json]\n"
     "\n"
     "The roster of sender mailboxes.  Status is one of cold-ready (sends),\n"
     "admin, paused, auth-failed or blocked (set by runs; only cold-ready\n"
     "mailboxes send).  Without --daily-cap a mailbox uses rules.daily_cap.\n"
+    "\n"
+    "'mailbox test' connects, starts TLS and authenticates (no mail sent)\n"
+    "and prints the server's reply with a diagnosis and the fix.\n"
+    "\n"
+    "Auth plain and login use a password; xoauth2 (SMTP AUTH XOAUTH2) and\n"
+    "graph (Microsoft Graph sendMail) use the app registration in the\n"
+    "config's oauth section.\n"
     "\n"
     "Passwords (plain/login auth) are never given on the command line:\n"
     "  --password-env VAR   read from environment variable VAR at send time\n"
@@ -790,6 +798,7 @@ int cmd_mailbox(struct app *app, int argc, char **argv, struct errinfo *ei)
         { "import", mailbox_import },
         { "list", mailbox_list },
         { "set", mailbox_set },
+        { "test", cmd_mailbox_test },
     };
 
     return app_dispatch(app, "mailbox", mailbox_usage, subs,

@@ -23,6 +23,7 @@
 #include "bounce.h"
 #include "clock.h"
 #include "compose.h"
+#include "creds.h"
 #include "graph.h"
 #include "log.h"
 #include "message.h"
@@ -341,43 +342,6 @@ static bool next_job(struct run *r, struct worker *w, size_t *job)
 }
 
 /* ---- one mailbox --------------------------------------------------------- */
-
-static char *mailbox_password(struct run *r, const struct rp_mailbox *m,
-                              struct errinfo *ei)
-{
-    char *pw = NULL, *aad;
-    size_t len;
-
-    if (m->password_env) {
-        if (secret_from_env(m->password_env, &pw, ei) < 0)
-            return NULL;
-    } else if (m->password_cmd) {
-        if (secret_from_cmd(m->password_cmd, &pw, ei) < 0)
-            return NULL;
-    } else if (m->secret) {
-        if (!r->have_key) {
-            err_set(ei, ERR_CONFIG, "no key file to decrypt its password");
-            return NULL;
-        }
-        aad = xstrdup(m->email);
-        str_lower(aad);
-        if (secret_decrypt(r->key, m->secret, aad, &pw, &len, ei) < 0) {
-            free(aad);
-            return NULL;
-        }
-        free(aad);
-    } else {
-        err_set(ei, ERR_CONFIG, "no password: set one with 'mailbox set %s "
-                "--password-env VAR' (or --password-cmd, --password-stdin)",
-                m->email);
-        return NULL;
-    }
-    if (secret_clean_password(pw, ei) < 0) {
-        secret_free(pw);
-        return NULL;
-    }
-    return pw;
-}
 
 /* How long pacing asks to wait before w's next send: min_gap + jitter
  * since the last one, and max_per_minute over the last minute.  The jitter
@@ -860,8 +824,7 @@ static void *worker_main(void *arg)
         log_error("mailbox %s: %s", m->email, ei.msg);
         goto stop;
     }
-    w->oauth = strcmp(m->auth, "xoauth2") == 0 ||
-               strcmp(m->auth, "graph") == 0;
+    w->oauth = creds_uses_oauth(m);
     w->graph = strcmp(m->auth, "graph") == 0;
     if (w->oauth) {
         if (oauth_cache_ready(r->oauth, &ei) < 0) {
@@ -869,28 +832,15 @@ static void *worker_main(void *arg)
             goto stop;
         }
     } else {
-        pw = mailbox_password(r, m, &ei);
+        pw = creds_password(m, r->have_key ? r->key : NULL, &ei);
         if (!pw) {
             mailbox_cannot_start(r, db, m, "password", ei.msg);
             goto stop;
         }
     }
     if (!w->graph) {
-        memset(&o, 0, sizeof(o));
-        o.host = cfg->smtp.host;
-        o.port = cfg->smtp.port;
-        o.security = cfg->smtp.security;
-        o.allow_plaintext_auth = cfg->smtp.allow_plaintext_auth;
-        o.helo_name = cfg->smtp.helo_name ? cfg->smtp.helo_name
-                                          : strchr(m->email, '@') + 1;
-        o.timeout_seconds = cfg->smtp.timeout_seconds;
-        o.verify_peer = cfg->tls.verify_peer;
-        o.ca_file = cfg->tls.ca_file;
-        o.username = m->email;
-        o.password = pw;
         /* The token itself is set before each message (it may change). */
-        o.bearer = w->oauth ? "-" : NULL;
-        o.mechanism = strcmp(m->auth, "login") == 0 ? "LOGIN" : "PLAIN";
+        creds_smtp_opts(cfg, m, pw, w->oauth ? "-" : NULL, &o);
         if (smtp_session_new(&o, &sess, &ei) < 0) {
             log_error("mailbox %s: %s", m->email, ei.msg);
             goto stop;

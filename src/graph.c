@@ -123,3 +123,30 @@ void graph_req_free(struct graph_req *q)
     https_resp_release(&q->r);
     free(q);
 }
+
+int graph_probe(const struct config *cfg, struct smtp_reply *reply)
+{
+    struct https_resp r;
+    long status = 0;
+    CURL *h = curl_easy_init();
+    CURLcode rc;
+    int ret;
+
+    if (!h)
+        abort();   /* only when out of memory: as xmalloc */
+    https_setup(h, cfg, cfg->graph.base_url, &r);
+    /* Connect and finish the TLS handshake, then stop: no request. */
+    curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+    rc = curl_easy_perform(h);
+    memset(reply, 0, sizeof(*reply));
+    ret = https_result(h, rc, &r, STAGE_HTTP, &status, reply) < 0 ? 1 : 0;
+    reply->oauth = true;
+    if (ret == 0) {
+        reply->stage = STAGE_HTTP;
+        snprintf(reply->text, sizeof(reply->text), "TLS connection to %s "
+                 "established", cfg->graph.base_url);
+    }
+    curl_easy_cleanup(h);
+    https_resp_release(&r);
+    return ret;
+}

@@ -243,6 +243,16 @@ static int load_suppressions(struct db *db, struct runplan *rp,
     return 0;
 }
 
+int runplan_load_roster(struct db *db, const struct config *cfg,
+                        int64_t now, struct runplan *rp, struct errinfo *ei)
+{
+    memset(rp, 0, sizeof(*rp));
+    rp->now = now;
+    if (clock_local_day(now, cfg->timezone, rp->day, ei) < 0)
+        return -1;
+    return load_mailboxes(db, cfg, rp, ei);
+}
+
 int runplan_load(struct db *db, const struct config *cfg, int64_t now,
                  size_t max, struct runplan *rp, struct errinfo *ei)
 {

@@ -311,6 +311,14 @@ void smtp_session_set_bearer(struct smtp_session *s, const char *token)
     s->bearer = xstrdup(token);
 }
 
+/* NOOP's reply arrives as "body": not for stdout. */
+static size_t discard_cb(char *buf, size_t size, size_t nitems, void *ud)
+{
+    (void)buf;
+    (void)ud;
+    return size * nitems;
+}
+
 int smtp_probe(const struct smtp_opts *o, char *mechs, size_t mechs_size,
                struct smtp_reply *reply, struct errinfo *ei)
 {
@@ -326,6 +334,7 @@ int smtp_probe(const struct smtp_opts *o, char *mechs, size_t mechs_size,
     curl_easy_setopt(s->h, CURLOPT_MAIL_FROM, NULL);
     curl_easy_setopt(s->h, CURLOPT_MAIL_RCPT, NULL);
     curl_easy_setopt(s->h, CURLOPT_CUSTOMREQUEST, "NOOP");
+    curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, discard_cb);
     rc = curl_easy_perform(s->h);
     fill_reply(s, rc, reply);
     snprintf(mechs, mechs_size, "%s", s->mechs);

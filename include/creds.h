@@ -1,0 +1,38 @@
+/*
+ * creds.h - how a roster mailbox authenticates, shared by `run` and
+ * `mailbox test`: its password (environment, command, or the stored
+ * ciphertext) and its SMTP session options.  Not pure (environment,
+ * commands).
+ */
+#ifndef MAILROTA_CREDS_H
+#define MAILROTA_CREDS_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "err.h"
+#include "runplan.h"
+#include "secret.h"
+#include "smtp.h"
+
+/*
+ * The password of a plain/login mailbox, spaces removed.  key is NULL when
+ * there is no key file.  The result is new (release with secret_free()).
+ * Errors: ERR_CONFIG naming what to set (never a value), ERR_DATA (stored
+ * secret unreadable).
+ */
+char *creds_password(const struct rp_mailbox *m, const unsigned char *key,
+                     struct errinfo *ei);
+
+/* Whether the mailbox authenticates with an OAuth token. */
+bool creds_uses_oauth(const struct rp_mailbox *m);
+
+/*
+ * SMTP options for m from cfg; password and bearer are borrowed (bearer:
+ * any placeholder for an xoauth2 mailbox whose token is set later).
+ */
+void creds_smtp_opts(const struct config *cfg, const struct rp_mailbox *m,
+                     const char *password, const char *bearer,
+                     struct smtp_opts *o);
+
+#endif

@@ -1,0 +1,458 @@
+/*
+ * cmd_mailbox_test.c - `mailbox test EMAIL | --all [--json]`: for each
+ * mailbox, get a token or password, connect, start TLS, list the AUTH
+ * mechanisms, authenticate, and print the reply that decided with a
+ * diagnosis and the fix (diagnose.c).  Sends no mail.  Exit 0 when every
+ * mailbox passed, 69 otherwise.
+ *
+ * The steps, by the mailbox's auth:
+ *   plain, login  password -> connect -> tls -> auth (NOOP, QUIT)
+ *   xoauth2       token (+ SMTP.SendAsApp role) -> connect -> tls -> auth
+ *   graph         token (+ Mail.Send role) -> connect -> tls to Graph
+ * An SMTP mailbox with fallback: graph whose AUTH answers 5.7.139/5.7.30
+ * passes when its Graph steps pass, since runs then send through Graph.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "bounce.h"
+#include "clock.h"
+#include "creds.h"
+#include "diagnose.h"
+#include "graph.h"
+#include "log.h"
+#include "oauth.h"
+#include "runplan.h"
+#include "secret.h"
+#include "smtp.h"
+#include "util.h"
+
+#include "banned.h"
+
+static const char test_usage[] =
+    "usage: mailrota mailbox test EMAIL | --all [--json]\n"
+    "\n"
+    "Checks that mailboxes can authenticate, sending no mail: gets the\n"
+    "password or OAuth token, connects, starts TLS, lists the AUTH\n"
+    "mechanisms offered and authenticates (for auth graph: the token, its\n"
+    "Mail.Send permission and TLS to Graph).  Prints the server's reply\n"
+    "with a diagnosis and the fix, and warns for mailboxes still on Basic\n"
+    "authentication, which Microsoft turns off by default at the end of\n"
+    "December 2026 (MC786329).\n"
+    "\n"
+    "Options:\n"
+    "      --all   every mailbox on the roster\n"
+    "      --json  an array of results, for scripts\n"
+    "  -h, --help  this help\n"
+    "\n"
+    "Exit status: 0 when every mailbox passed, 69 otherwise.\n";
+
+static const char basic_warning[] =
+    "uses Basic authentication (a password): Microsoft turns SMTP AUTH "
+    "with Basic authentication off by default for existing tenants at the "
+    "end of December 2026 (MC786329); move it to OAuth with 'mailbox set "
+    "%s --auth xoauth2' (or graph) after the README's Microsoft 365 steps";
+
+/* One mailbox's outcome. */
+struct result {
+    const struct rp_mailbox *m;
+    bool ok;
+    const char *failed_step;   /* "password", "token", "connect", ... */
+    struct smtp_reply rep;     /* the reply that decided */
+    char mechs[256];
+    struct diagnosis d;
+    bool has_d;
+    char warning[600];
+    bool graph_fallback;       /* SMTP refused; Graph steps passed */
+    const char *steps[6];      /* steps passed, in order */
+    size_t n_steps;
+};
+
+struct tester {
+    struct app *app;
+    struct oauth_cache *oauth;
+    unsigned char key[SECRET_KEY_LEN];
+    bool have_key;
+};
+
+static void passed(struct result *res, const char *step)
+{
+    if (res->n_steps < sizeof(res->steps) / sizeof(res->steps[0]))
+        res->steps[res->n_steps++] = step;
+}
+
+/* A local problem (no password, OAuth settings): no server was asked. */
+static void local_failure(struct result *res, const char *step,
+                          const char *msg)
+{
+    res->ok = false;
+    res->failed_step = step;
+    memset(&res->rep, 0, sizeof(res->rep));
+    res->rep.stage = STAGE_TOKEN;
+    snprintf(res->rep.text, sizeof(res->rep.text), "%s", msg);
+}
+
+/* The step a failed reply stopped at. */
+static const char *step_of(const struct smtp_reply *r)
+{
+    switch (r->stage) {
+    case STAGE_CONNECT: return "connect";
+    case STAGE_TLS:     return "tls";
+    case STAGE_TOKEN:   return "token";
+    case STAGE_HTTP:    return "graph";
+    default:            return "auth";
+    }
+}
+
+/* Marks the steps before the one that failed as passed. */
+static void smtp_steps(struct result *res, const struct smtp_reply *r,
+                       bool ok)
+{
+    if (ok || r->stage > STAGE_CONNECT)
+        passed(res, "connect");
+    if (ok || r->stage > STAGE_TLS)
+        passed(res, "tls");
+    if (ok)
+        passed(res, "auth");
+}
+
+/* A token for scope with the role a sender needs; false (res filled)
+ * when there is none. */
+static bool token_step(struct tester *t, struct result *res,
+                       const char *scope, const char *role, bool refetch,
+                       char **tok, bool *fetched)
+{
+    struct smtp_reply rep;
+    int has;
+
+    if (oauth_token(t->oauth, scope, refetch, tok, fetched, &rep) < 0) {
+        res->ok = false;
+        res->failed_step = "token";
+        res->rep = rep;
+        return false;
+    }
+    has = oauth_token_has_role(*tok, role);
+    if (has == 0) {
+        secret_free(*tok);
+        *tok = NULL;
+        res->ok = false;
+        res->failed_step = "token";
+        memset(&res->rep, 0, sizeof(res->rep));
+        res->rep.stage = STAGE_TOKEN;
+        res->rep.oauth = true;
+        snprintf(res->rep.text, sizeof(res->rep.text), "the token has no "
+                 "role %s (the app's application permission)", role);
+        return false;
+    }
+    passed(res, "token");
+    return true;
+}
+
+static void test_graph(struct tester *t, struct result *res)
+{
+    const struct config *cfg = &t->app->cfg;
+    char *tok = NULL;
+    bool fetched;
+
+    if (!token_step(t, res, cfg->graph.scope, "Mail.Send", false, &tok,
+                    &fetched))
+        return;
+    secret_free(tok);
+    if (graph_probe(cfg, &res->rep) != 0) {
+        res->ok = false;
+        res->failed_step = step_of(&res->rep);
+        if (res->rep.stage == STAGE_TLS)
+            passed(res, "connect");
+        return;
+    }
+    passed(res, "connect");
+    passed(res, "tls");
+    res->ok = true;
+}
+
+static void test_smtp(struct tester *t, struct result *res)
+{
+    const struct config *cfg = &t->app->cfg;
+    const struct rp_mailbox *m = res->m;
+    struct errinfo ei = { ERR_OK, "" };
+    struct smtp_opts o;
+    char *pw = NULL, *tok = NULL;
+    bool oauth = creds_uses_oauth(m), fetched = true;
+    int rc;
+
+    if (oauth) {
+        if (!token_step(t, res, cfg->oauth.scope, "SMTP.SendAsApp", false,
+                        &tok, &fetched))
+            return;
+    } else {
+        pw = creds_password(m, t->have_key ? t->key : NULL, &ei);
+        if (!pw) {
+            local_failure(res, "password", ei.msg);
+            res->rep.stage = STAGE_AUTH;
+            return;
+        }
+        passed(res, "password");
+    }
+    creds_smtp_opts(cfg, m, pw, tok, &o);
+    rc = smtp_probe(&o, res->mechs, sizeof(res->mechs), &res->rep, &ei);
+    if (rc > 0 && oauth && !fetched && res->rep.stage == STAGE_AUTH &&
+        res->rep.code / 100 == 5) {
+        /* The stored token may be stale: ask for a new one, once. */
+        secret_free(tok);
+        tok = NULL;
+        res->n_steps = 0;
+        if (!token_step(t, res, cfg->oauth.scope, "SMTP.SendAsApp", true,
+                        &tok, &fetched))
+            goto out;
+        creds_smtp_opts(cfg, m, pw, tok, &o);
+        rc = smtp_probe(&o, res->mechs, sizeof(res->mechs), &res->rep, &ei);
+    }
+    if (rc < 0) {
+        local_failure(res, "tls", ei.msg);
+        res->rep.stage = STAGE_TLS;
+        goto out;
+    }
+    smtp_steps(res, &res->rep, rc == 0);
+    res->ok = rc == 0;
+    if (!res->ok)
+        res->failed_step = step_of(&res->rep);
+out:
+    secret_free(pw);
+    secret_free(tok);
+}
+
+static void test_one(struct tester *t, const struct rp_mailbox *m,
+                     struct result *res)
+{
+    struct errinfo ei = { ERR_OK, "" };
+
+    memset(res, 0, sizeof(*res));
+    res->m = m;
+    if (strcmp(m->auth, "plain") == 0 || strcmp(m->auth, "login") == 0)
+        snprintf(res->warning, sizeof(res->warning), basic_warning,
+                 m->email);
+    if (creds_uses_oauth(m) && oauth_cache_ready(t->oauth, &ei) < 0) {
+        local_failure(res, "token", ei.msg);
+        res->rep.oauth = true;
+    } else if (strcmp(m->auth, "graph") == 0) {
+        test_graph(t, res);
+    } else {
+        test_smtp(t, res);
+        if (!res->ok && res->rep.stage == STAGE_AUTH && m->fallback &&
+            strcmp(m->fallback, "graph") == 0) {
+            struct bounce_verdict v;
+            struct result g;
+
+            bounce_classify(&res->rep, &v);
+            if (v.fallback_graph) {
+                memset(&g, 0, sizeof(g));
+                g.m = m;
+                if (oauth_cache_ready(t->oauth, &ei) == 0) {
+                    test_graph(t, &g);
+                    res->graph_fallback = g.ok;
+                }
+                res->ok = g.ok;
+            }
+        }
+    }
+    if (!res->ok || res->graph_fallback)
+        res->has_d = diagnose(&res->rep, m->email, &res->d);
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static void print_human(const struct result *res, FILE *f)
+{
+    const struct rp_mailbox *m = res->m;
+    const struct smtp_reply *r = &res->rep;
+
+    fprintf(f, "%s (auth %s%s%s): %s\n", m->email, m->auth,
+            m->fallback && strcmp(m->fallback, "graph") == 0
+                ? ", fallback graph" : "",
+            strcmp(m->status, "cold-ready") == 0 ? "" : ", not cold-ready",
+            res->graph_fallback ? "ok through Graph"
+            : res->ok           ? "ok"
+                                : "FAILED");
+    for (size_t i = 0; i < res->n_steps; i++)
+        fprintf(f, "  %-10s ok\n", res->steps[i]);
+    if (res->mechs[0])
+        fprintf(f, "  %-10s %s\n", "mechanisms", res->mechs);
+    if (!res->ok || res->graph_fallback) {
+        fprintf(f, "  %-10s FAILED: ", res->failed_step ? res->failed_step
+                                                        : step_of(r));
+        if (r->code)
+            fprintf(f, "%d ", r->code);
+        if (r->enhanced[0] && !str_starts_with(r->text, r->enhanced))
+            fprintf(f, "%s ", r->enhanced);
+        fprintf(f, "%s\n", r->text);
+        if (res->graph_fallback)
+            fprintf(f, "  %-10s ok: runs send through Graph (fallback: "
+                    "graph)\n", "graph");
+        if (res->has_d) {
+            fprintf(f, "  %-10s %s\n", "diagnosis", res->d.what);
+            fprintf(f, "  %-10s %s\n", "fix", res->d.fix);
+        }
+    }
+}
+
+static void add_json(struct strbuf *js, const struct result *res)
+{
+    const struct smtp_reply *r = &res->rep;
+    char buf[300];
+    const char *p;
+    size_t n;
+
+    sb_adds(js, "{\"mailbox\": ");
+    sb_add_json_str(js, res->m->email);
+    sb_adds(js, ", \"auth\": ");
+    sb_add_json_str(js, res->m->auth);
+    sb_adds(js, ", \"status\": ");
+    sb_add_json_str(js, res->m->status);
+    sb_addf(js, ", \"ok\": %s, \"via_graph\": %s, \"steps\": [",
+            res->ok ? "true" : "false",
+            res->graph_fallback ? "true" : "false");
+    for (size_t i = 0; i < res->n_steps; i++) {
+        sb_adds(js, i ? ", " : "");
+        sb_add_json_str(js, res->steps[i]);
+    }
+    sb_adds(js, "], \"mechanisms\": [");
+    for (p = res->mechs, n = 0; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len) {
+            snprintf(buf, sizeof(buf), "%.*s", (int)len, p);
+            sb_adds(js, n++ ? ", " : "");
+            sb_add_json_str(js, buf);
+        }
+        p += len;
+        p += strspn(p, " ");
+    }
+    sb_adds(js, "], \"failed_step\": ");
+    sb_add_json_str(js, res->ok && !res->graph_fallback ? NULL
+                        : res->failed_step ? res->failed_step : step_of(r));
+    if (res->ok && !res->graph_fallback) {
+        sb_adds(js, ", \"reply\": null");
+    } else {
+        sb_adds(js, ", \"reply\": {\"stage\": ");
+        sb_add_json_str(js, bounce_stage_str(r->stage));
+        sb_addf(js, ", \"code\": %d, \"enhanced\": ", r->code);
+        sb_add_json_str(js, r->enhanced[0] ? r->enhanced : NULL);
+        sb_adds(js, ", \"text\": ");
+        sb_add_json_str(js, r->text);
+        sb_addch(js, '}');
+    }
+    sb_adds(js, ", \"diagnosis\": ");
+    sb_add_json_str(js, res->has_d ? res->d.id : NULL);
+    sb_adds(js, ", \"problem\": ");
+    sb_add_json_str(js, res->has_d ? res->d.what : NULL);
+    sb_adds(js, ", \"fix\": ");
+    sb_add_json_str(js, res->has_d ? res->d.fix : NULL);
+    sb_adds(js, ", \"warning\": ");
+    sb_add_json_str(js, res->warning[0] ? res->warning : NULL);
+    sb_addch(js, '}');
+}
+
+int cmd_mailbox_test(struct app *app, int argc, char **argv,
+                     struct errinfo *ei)
+{
+    static const struct option opts[] = {
+        { "all", no_argument, NULL, 'a' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct tester t;
+    struct runplan rp;
+    struct db *db = NULL;
+    struct strbuf js;
+    const char *email = NULL;
+    bool all = false, json = false;
+    size_t tested = 0, failed = 0;
+    int c, ret = -1;
+
+    while ((c = app_getopt(argc, argv, "mailbox test", ":h", opts,
+                           test_usage, ei)) != -1) {
+        switch (c) {
+        case -2: return 0;
+        case 'a': all = true; break;
+        case 'j': json = true; break;
+        default: return -1;
+        }
+    }
+    if (optind < argc)
+        email = argv[optind++];
+    if (optind < argc)
+        return err_set(ei, ERR_USAGE, "mailbox test: unexpected argument "
+                       "'%s'", argv[optind]);
+    if (!email == !all)
+        return err_set(ei, ERR_USAGE, "mailbox test: give one EMAIL or "
+                       "--all");
+    memset(&t, 0, sizeof(t));
+    memset(&rp, 0, sizeof(rp));
+    sb_init(&js, 0);
+    t.app = app;
+    if (app_open_db(app, 0, &db, ei) < 0)
+        goto out;
+    if (app->cfg.key_file && access(app->cfg.key_file, F_OK) == 0) {
+        if (secret_key_load(app->cfg.key_file, t.key, ei) < 0)
+            goto out;
+        t.have_key = true;
+    }
+    t.oauth = oauth_cache_new(&app->cfg, db, t.have_key ? t.key : NULL);
+    if (runplan_load_roster(db, &app->cfg, clock_now(), &rp, ei) < 0)
+        goto out;
+    if (email) {
+        size_t i;
+        for (i = 0; i < rp.n_mb && !str_ieq(rp.mb[i].email, email); i++)
+            ;
+        if (i == rp.n_mb) {
+            err_set(ei, ERR_DATA, "mailbox '%s' is not on the roster (see "
+                    "'mailrota mailbox list'; add it with 'mailrota "
+                    "mailbox add')", email);
+            goto out;
+        }
+    }
+    sb_addch(&js, '[');
+    for (size_t i = 0; i < rp.n_mb; i++) {
+        struct result res;
+
+        if (email && !str_ieq(rp.mb[i].email, email))
+            continue;
+        test_one(&t, &rp.mb[i], &res);
+        if (res.warning[0])
+            log_warnx("mailbox %s %s", rp.mb[i].email, res.warning);
+        if (json) {
+            sb_adds(&js, tested ? ",\n  " : "\n  ");
+            add_json(&js, &res);
+        } else {
+            print_human(&res, stdout);
+        }
+        tested++;
+        if (!res.ok)
+            failed++;
+    }
+    if (json) {
+        sb_adds(&js, tested ? "\n]\n" : "]\n");
+        fputs(js.buf, stdout);
+    } else if (all) {
+        printf("%zu mailbox%s tested: %zu ok, %zu failed\n", tested,
+               tested == 1 ? "" : "es", tested - failed, failed);
+    }
+    fflush(stdout);
+    if (failed) {
+        err_set(ei, ERR_UNAVAILABLE, "%zu of %zu mailbox%s failed the "
+                "test (see the diagnosis and fix above)", failed, tested,
+                tested == 1 ? "" : "es");
+        goto out;
+    }
+    ret = 0;
+out:
+    sb_release(&js);
+    runplan_release(&rp);
+    oauth_cache_free(t.oauth);
+    secure_wipe(t.key, sizeof(t.key));
+    db_close(db);
+    return ret;
+}
