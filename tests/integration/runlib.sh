@@ -17,7 +17,7 @@ setup_world() {
     echo "admin@sender.example:pw-admin" >> "$T/srv/users"
     export MR_PW_ADMIN=pw-admin
     smtpd_start "$T/srv" ${SMTPD_ARGS:-} || exit 1
-    trap 'smtpd_stop "$T/srv"; cleanup' EXIT
+    trap 'smtpd_stop "$T/srv"; [ -z "${M365_DIR:-}" ] || m365d_stop "$M365_DIR"; cleanup' EXIT
     cat > "$T/config.yaml" <<YAML
 database: ./mailrota.db
 timezone: America/Chicago
@@ -37,6 +37,17 @@ unsubscribe:
   mailto: unsubscribe@sender.example
   url: https://sender.example/u
 YAML
+    if [ -n "${M365_DIR:-}" ]; then
+        cat >> "$T/config.yaml" <<YAML
+oauth:
+  tenant_id: $M365D_TENANT
+  client_id: $M365D_CLIENT_ID
+  client_secret_env: MAILROTA_CLIENT_SECRET
+  token_url: $M365D_TOKEN_URL
+graph:
+  base_url: $M365D_GRAPH_URL
+YAML
+    fi
     chmod 600 "$T/config.yaml"
     "$MR" -q init || exit 1
     {
@@ -54,4 +65,32 @@ YAML
 # The number of stored messages whose envelope recipient is $1.
 received_by() {
     grep -l "\"$1\"" "$T"/srv/mail/*.json 2>/dev/null | wc -l | tr -d ' '
+}
+
+# setup_m365 [M365D ARGS...]: before setup_world, the fake Entra ID + Graph
+# (tests/servers/m365d.py) on the SMTP server's certificate, and an SMTP
+# server that takes XOAUTH2 for the users in srv/users.  The client secret
+# reaches mailrota through the environment, never argv.
+setup_m365() {
+    . "$ROOT/tests/servers/lib-m365d.sh"
+    M365_DIR=$T/m365
+    mkdir -p "$T/srv" "$M365_DIR"
+    smtpd_cert "$T/srv" || exit 1
+    m365d_start "$M365_DIR" --cert "$T/srv/server.pem" \
+        --key "$T/srv/server.key" "$@" || exit 1
+    trap 'm365d_stop "$M365_DIR"; cleanup' EXIT
+    SMTPD_ARGS="${SMTPD_ARGS:-} --token-key-file $M365_DIR/token.key --oauth-users $T/srv/users"
+    MAILROTA_CLIENT_SECRET=$(cat "$M365_DIR/client.secret")
+    export MAILROTA_CLIENT_SECRET
+}
+
+# The token requests m365d has answered so far.
+token_requests() {
+    m365d_token_requests "$M365_DIR"
+}
+
+# set_rule KEY VALUE: adds or changes rules.KEY in config.yaml.
+set_rule() {
+    sed -i "/^  $1:/d" "$T/config.yaml"
+    sed -i "s/^rules:\$/rules:\n  $1: $2/" "$T/config.yaml"
 }

@@ -2,18 +2,24 @@
 """Loopback SMTP submission server for mailrota's integration tests.
 
 Built on aiosmtpd 1.4.3 (Debian python3-aiosmtpd); run it with /usr/bin/python3.
-It listens on 127.0.0.1 (or ::1) only, requires AUTH PLAIN/LOGIN before MAIL,
-requires STARTTLS before AUTH by default, and scripts its replies from the
-recipient's local part so tests can provoke every outcome mailrota classifies.
+It listens on 127.0.0.1 (or ::1) only, requires AUTH (PLAIN/LOGIN, and
+XOAUTH2 with --token-key-file) before MAIL, requires STARTTLS before AUTH by
+default, and scripts its replies from the recipient's local part so tests can
+provoke every outcome mailrota classifies. XOAUTH2 accepts the tokens that
+m365d.py issues (mstoken.py), checked like Exchange Online does.
 See tests/servers/README.md for the reply table and the files it writes.
 
 usage: /usr/bin/python3 tests/servers/smtpd.py --dir DIR [--tls MODE]
        [--cert FILE --key FILE] [--users FILE] [--fail-user EMAIL:REPLY]...
+       [--token-key-file FILE [--oauth-users FILE]] [--basic-off REPLY]
        [--slow-seconds N] [--port N] [--host 127.0.0.1|::1]
 """
 
 import argparse
 import asyncio
+import base64
+import binascii
+import collections
 import hmac
 import json
 import logging
@@ -26,10 +32,15 @@ import time
 import warnings
 
 try:
-    from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, TLSSetupException
+    from aiosmtpd.smtp import (MISSING, SMTP, AuthResult, LoginPassword,
+                               TLSSetupException)
 except ImportError as e:  # lib-smtpd.sh checks this first and skips (77)
     sys.stderr.write("smtpd.py: cannot import aiosmtpd: %s\n" % e)
     sys.exit(77)
+
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mstoken  # noqa: E402  (lives next to this file)
 
 LOOPBACK = ("127.0.0.1", "::1")
 
@@ -37,6 +48,9 @@ LOOPBACK = ("127.0.0.1", "::1")
 R_AUTH_BAD = ("535 5.7.139 Authentication unsuccessful, "
               "the user credentials were incorrect")
 R_AUTH_OK = "235 2.7.0 Authentication successful"
+# Exchange Online's one reply to XOAUTH2 with a bad token and to a service
+# principal without FullAccess on the mailbox alike.
+R_OAUTH_BAD = "535 5.7.3 Authentication unsuccessful"
 R_SENDER = ("550 5.7.60 SMTP; Client does not have permissions "
             "to send as this sender")
 R_MAIL_OK = "250 2.1.0 Sender OK"
@@ -49,6 +63,12 @@ R_QUOTA = ("554 5.2.0 STOREDRV.Submission.Exception:"
            "SubmissionQuotaExceededException")
 R_DATAERR = "451 4.3.0 Error processing message"
 R_DATA_OK = "250 2.0.0 Ok: queued as {id}"
+
+ROLE_SMTP = "SMTP.SendAsApp"
+# RFC 4954 section 4: an AUTH command line may be 12288 octets; Entra's
+# tokens make XOAUTH2 responses 2-4 KB. The stream reader must fit them too.
+AUTH_LINE_MAX = 12288
+READ_LIMIT = 16384
 
 # Recipient scripts by local-part prefix. Longest first, so "deferonce"
 # wins over "defer".
@@ -126,9 +146,12 @@ class Store:
         # Line-buffered: a reader sees whole lines only.
         self.authlog = open(os.path.join(top, "auth.log"), "a", buffering=1)
 
-    def record_auth(self, user, ok):
-        self.authlog.write("%s %s %s\n" % (now_iso(), user,
-                                           "ok" if ok else "fail"))
+    def record_auth(self, user, ok, extra=""):
+        """One auth.log line: "TIME user ok|fail", and for XOAUTH2
+        " xoauth2 jti=ID [reason=WHY]" after it (never a secret)."""
+        self.authlog.write("%s %s %s%s\n" % (now_iso(), user,
+                                             "ok" if ok else "fail",
+                                             " " + extra if extra else ""))
 
     def save_state(self):
         st = {"deferonce_seen": sorted(self.deferonce_seen)}
@@ -150,11 +173,14 @@ class Handler:
     # NB: aiosmtpd treats every handler member named auth_* as a SASL
     # mechanism and every handle_* as a hook, so helpers avoid those prefixes.
 
-    def __init__(self, opts, store, users, fail_users):
+    def __init__(self, opts, store, users, fail_users, token_key=None,
+                 oauth_users=frozenset()):
         self.opts = opts
         self.store = store
         self.users = users
         self.fail_users = fail_users
+        self.token_key = token_key
+        self.oauth_users = oauth_users
 
     def tls_of(self, session):
         if session.ssl is not None:
@@ -171,7 +197,9 @@ class Handler:
         key = user.lower()
         reply = self.fail_users.get(key)
         ok = False
-        if reply is None:
+        if self.opts.basic_off:
+            reply = self.opts.basic_off
+        elif reply is None:
             pw = self.users.get(key)
             ok = pw is not None and hmac.compare_digest(pw, auth_data.password)
             reply = R_AUTH_OK if ok else R_AUTH_BAD
@@ -179,6 +207,57 @@ class Handler:
         log.info("%s AUTH %s user=%s -> %s", peer_str(session.peer),
                  mechanism, user, reply)
         if ok:
+            session.mr_auth_mech = mechanism.lower()
+            return AuthResult(success=True, auth_data=user)
+        return AuthResult(success=False, handled=False, message=reply)
+
+    # SASL XOAUTH2 (the name makes aiosmtpd offer it; serve() excludes it
+    # without --token-key-file). Client response, base64:
+    #   "user=EMAIL\x01auth=Bearer TOKEN\x01\x01"
+    # either after "AUTH XOAUTH2" (initial response) or after our "334 ".
+    async def auth_XOAUTH2(self, server, args):
+        session = server.session
+        if len(args) == 1:
+            blob = await server.challenge_auth("", encode_to_b64=False)
+            if blob is MISSING:     # "*" or bad base64: already answered
+                return AuthResult(success=False, handled=True)
+        else:
+            try:
+                blob = b"" if args[1] == "=" else \
+                    base64.b64decode(args[1], validate=True)
+            except (binascii.Error, ValueError):
+                await server.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        user, token = xoauth2_fields(blob)
+        user = printable(user or "")
+        jti = (mstoken.peek(token) or {}).get("jti") if token else None
+        reason = None
+        reply = self.fail_users.get(user.lower())
+        if reply is None:
+            reply = R_OAUTH_BAD
+            if token is None:
+                reason = "malformed-sasl"
+            else:
+                payload, reason = mstoken.verify(token, self.token_key,
+                                                 mstoken.OUTLOOK)
+                if reason is None and not mstoken.has_role(payload,
+                                                           ROLE_SMTP):
+                    reason = "no-role"
+                elif reason is None and user.lower() not in self.oauth_users:
+                    reason = "no-fullaccess"
+                elif reason is None:
+                    reply = R_AUTH_OK
+        else:
+            reason = "fail-user"
+        ok = reply == R_AUTH_OK
+        detail = "jti=%s" % printable(str(jti or "-"))
+        if reason:
+            detail += " reason=" + reason
+        self.store.record_auth(user, ok, "xoauth2 " + detail)
+        log.info("%s AUTH XOAUTH2 user=%s %s -> %s", peer_str(session.peer),
+                 user, detail, reply)
+        if ok:
+            session.mr_auth_mech = "xoauth2"
             return AuthResult(success=True, auth_data=user)
         return AuthResult(success=False, handled=False, message=reply)
 
@@ -236,6 +315,7 @@ class Handler:
             meta = {"mail_from": envelope.mail_from,
                     "rcpt_tos": list(envelope.rcpt_tos),
                     "auth_user": session.auth_data,
+                    "auth_mech": getattr(session, "mr_auth_mech", None),
                     "peer": peer,
                     "tls": self.tls_of(session),
                     "received_at": now_iso()}
@@ -253,6 +333,36 @@ class Handler:
             printable(error.__class__.__name__)
 
 
+def xoauth2_fields(blob):
+    """Decoded XOAUTH2 response -> (user, token); None where missing."""
+    user = token = None
+    for part in blob.split(b"\x01"):
+        k, sep, v = part.partition(b"=")
+        if not sep:
+            continue
+        if k == b"user":
+            user = v.decode("utf-8", "replace")
+        elif k == b"auth" and v[:7].lower() == b"bearer ":
+            token = v[7:].strip().decode("ascii", "replace") or None
+    return user, token
+
+
+class RoomySMTP(SMTP):
+    """aiosmtpd's SMTP with room for OAuth: its StreamReader's limit comes
+    from line_length_limit (1001), so a 334 response holding a real-sized
+    token would raise, and an AUTH command above command_size_limit (512)
+    gets "500 Command line too long". Raise both for AUTH only; DATA lines
+    keep the 998-octet rule, other commands the 512 limit."""
+
+    def __init__(self, *args, **kwargs):
+        self.line_length_limit = READ_LIMIT     # read by SMTP.__init__
+        super().__init__(*args, **kwargs)
+        del self.line_length_limit              # back to the class's 1001
+        # Per instance: aiosmtpd's class-level dict is shared and mutated.
+        self.command_size_limits = collections.defaultdict(
+            lambda: SMTP.command_size_limit, {"AUTH": AUTH_LINE_MAX})
+
+
 class QuietAiosmtpd(logging.Filter):
     """Drop aiosmtpd warnings that fire on every connection or login."""
     NOISE = ("login_data is deprecated",
@@ -261,6 +371,18 @@ class QuietAiosmtpd(logging.Filter):
     def filter(self, record):
         msg = record.getMessage()
         return not any(n in msg for n in self.NOISE)
+
+
+def read_mailboxes(path):
+    """One address per line ("email" or "email:anything", so a --users file
+    works too); '#' comments; lower-cased set."""
+    out = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                out.add(line.partition(":")[0].strip().lower())
+    return out
 
 
 def read_users(path):
@@ -289,6 +411,12 @@ def parse_args(argv):
     p.add_argument("--users")
     p.add_argument("--fail-user", action="append", default=[],
                    metavar="EMAIL:REPLY")
+    p.add_argument("--token-key-file", metavar="FILE",
+                   help="enable AUTH XOAUTH2 with this mstoken.py key")
+    p.add_argument("--oauth-users", metavar="FILE",
+                   help="mailboxes XOAUTH2 may log in as (FullAccess)")
+    p.add_argument("--basic-off", metavar="REPLY",
+                   help="answer every AUTH PLAIN/LOGIN with REPLY")
     p.add_argument("--slow-seconds", type=float, default=5.0)
     p.add_argument("--hostname", default="localhost",
                    help="name in the banner and EHLO reply")
@@ -304,6 +432,11 @@ def parse_args(argv):
         if not sep or not re.match(r"^[2-5][0-9][0-9][ -]", reply):
             p.error("--fail-user wants EMAIL:REPLY, e.g. "
                     "'a@b.test:535 5.7.139 ...', got %r" % fu)
+    if o.basic_off is not None and \
+            not re.match(r"^[2-5][0-9][0-9][ -]", o.basic_off):
+        p.error("--basic-off wants a reply, e.g. '535 5.7.139 ...'")
+    if o.oauth_users and not o.token_key_file:
+        p.error("--oauth-users needs --token-key-file")
     return o
 
 
@@ -332,7 +465,11 @@ async def serve(o):
     for fu in o.fail_user:
         email, _, reply = fu.partition(":")
         fail_users[email.strip().lower()] = reply
-    handler = Handler(o, store, users, fail_users)
+    token_key = mstoken.load_key(o.token_key_file) \
+        if o.token_key_file else None
+    oauth_users = read_mailboxes(o.oauth_users) if o.oauth_users \
+        else frozenset()
+    handler = Handler(o, store, users, fail_users, token_key, oauth_users)
 
     ctx = None
     if o.tls != "none":
@@ -348,16 +485,18 @@ async def serve(o):
         # does the TLS. tls_context is only for STARTTLS, or EHLO would offer
         # STARTTLS inside implicit TLS.
         starttls = o.tls == "starttls"
-        return SMTP(handler,
-                    hostname=o.hostname,
-                    ident="mailrota test smtpd",
-                    tls_context=ctx if starttls else None,
-                    require_starttls=starttls,
-                    auth_required=True,
-                    auth_require_tls=starttls,
-                    authenticator=handler.check_login,
-                    timeout=o.timeout,
-                    loop=loop)
+        return RoomySMTP(handler,
+                         hostname=o.hostname,
+                         ident="mailrota test smtpd",
+                         tls_context=ctx if starttls else None,
+                         require_starttls=starttls,
+                         auth_required=True,
+                         auth_require_tls=starttls,
+                         authenticator=handler.check_login,
+                         auth_exclude_mechanism=(
+                             [] if token_key else ["XOAUTH2"]),
+                         timeout=o.timeout,
+                         loop=loop)
 
     server = await loop.create_server(
         factory, host=o.host, port=o.port,
@@ -370,8 +509,9 @@ async def serve(o):
 
     write_atomic(os.path.join(top, "port"), b"%d\n" % port,
                  tmp=os.path.join(top, "port.tmp"))
-    log.info("smtpd listening on %s port %d tls=%s pid=%d users=%d",
-             o.host, port, o.tls, os.getpid(), len(users))
+    log.info("smtpd listening on %s port %d tls=%s pid=%d users=%d "
+             "xoauth2=%s", o.host, port, o.tls, os.getpid(), len(users),
+             "on (%d mailboxes)" % len(oauth_users) if token_key else "off")
     await stop.wait()
     server.close()
     await server.wait_closed()
@@ -386,7 +526,7 @@ def main(argv):
     write_atomic(pidfile, b"%d\n" % os.getpid())
     try:
         asyncio.run(serve(o))
-    except OSError as e:
+    except (OSError, ValueError) as e:
         log.error("smtpd: %s", e)
         return 1
     finally:
