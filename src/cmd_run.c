@@ -644,6 +644,7 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
         w->load--;
     if (fallback) {
         w->graph = true;
+        w->oauth = true;
         requeue_front(w, f->job);
     } else if (v.move && final == OUTCOME_DEFERRED) {
         if (!v.uses_attempt)
