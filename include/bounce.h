@@ -32,6 +32,7 @@ struct smtp_reply {
     char text[SMTP_TEXT_MAX];          /* reply text, control chars removed */
     bool conn_lost;   /* connection lost or timed out before a reply */
     bool oauth;       /* authenticated with a token (XOAUTH2/Graph) */
+    bool graph;       /* the try went to Microsoft Graph (HTTPS) */
     int retry_after;  /* seconds the server asked to wait (Retry-After) */
 };
 

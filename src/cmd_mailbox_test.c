@@ -67,6 +67,8 @@ struct result {
     bool has_d;
     char warning[600];
     bool graph_fallback;       /* SMTP refused; Graph steps passed */
+    bool smtp_refused;         /* ok only through the fallback */
+    struct result *fallback;   /* the Graph steps of a fallback, or NULL */
     const char *steps[6];      /* steps passed, in order */
     size_t n_steps;
 };
@@ -74,6 +76,9 @@ struct result {
 struct tester {
     struct app *app;
     struct oauth_cache *oauth;
+    /* A test asks the endpoint itself, once per scope, rather than trust a
+     * stored token: the secret or the consent may have changed since. */
+    bool asked_smtp, asked_graph;
     unsigned char key[SECRET_KEY_LEN];
     bool have_key;
 };
@@ -126,8 +131,13 @@ static bool token_step(struct tester *t, struct result *res,
                        char **tok, bool *fetched)
 {
     struct smtp_reply rep;
+    bool *asked = strcmp(scope, t->app->cfg.graph.scope) == 0
+                      ? &t->asked_graph : &t->asked_smtp;
     int has;
 
+    if (!*asked)
+        refetch = true;
+    *asked = true;
     if (oauth_token(t->oauth, scope, refetch, tok, fetched, &rep) < 0) {
         res->ok = false;
         res->failed_step = "token";
@@ -244,30 +254,56 @@ static void test_one(struct tester *t, const struct rp_mailbox *m,
         if (!res->ok && res->rep.stage == STAGE_AUTH && m->fallback &&
             strcmp(m->fallback, "graph") == 0) {
             struct bounce_verdict v;
-            struct result g;
 
             bounce_classify(&res->rep, &v);
             if (v.fallback_graph) {
-                memset(&g, 0, sizeof(g));
-                g.m = m;
+                /* Runs would send through Graph: test that too. */
+                struct result *g = xcalloc(1, sizeof(*g));
+
+                g->m = m;
                 if (oauth_cache_ready(t->oauth, &ei) == 0) {
-                    test_graph(t, &g);
-                    res->graph_fallback = g.ok;
+                    test_graph(t, g);
+                } else {
+                    local_failure(g, "token", ei.msg);
+                    g->rep.oauth = true;
                 }
-                res->ok = g.ok;
+                if (!g->ok)
+                    g->has_d = diagnose(&g->rep, m->email, &g->d);
+                res->fallback = g;
+                res->graph_fallback = g->ok;
+                res->smtp_refused = true;
+                res->ok = g->ok;
             }
         }
     }
-    if (!res->ok || res->graph_fallback)
+    if (!res->ok || res->smtp_refused)
         res->has_d = diagnose(&res->rep, m->email, &res->d);
 }
 
 /* ---- output -------------------------------------------------------------- */
 
+/* A failed step's reply, diagnosis and fix. */
+static void print_failure(const struct result *res, FILE *f)
+{
+    const struct smtp_reply *r = &res->rep;
+
+    fprintf(f, "  %-10s FAILED: ", res->failed_step ? res->failed_step
+                                                    : step_of(r));
+    if (r->code)
+        fprintf(f, "%d ", r->code);
+    if (r->enhanced[0] && !str_starts_with(r->text, r->enhanced))
+        fprintf(f, "%s ", r->enhanced);
+    fprintf(f, "%s\n", r->text);
+    if (res->has_d) {
+        fprintf(f, "  %-10s %s\n", "diagnosis", res->d.what);
+        fprintf(f, "  %-10s %s\n", "fix", res->d.fix);
+    }
+}
+
 static void print_human(const struct result *res, FILE *f)
 {
     const struct rp_mailbox *m = res->m;
-    const struct smtp_reply *r = &res->rep;
+    const struct result *g = res->fallback;
 
     fprintf(f, "%s (auth %s%s%s): %s\n", m->email, m->auth,
             m->fallback && strcmp(m->fallback, "graph") == 0
@@ -280,59 +316,34 @@ static void print_human(const struct result *res, FILE *f)
         fprintf(f, "  %-10s ok\n", res->steps[i]);
     if (res->mechs[0])
         fprintf(f, "  %-10s %s\n", "mechanisms", res->mechs);
-    if (!res->ok || res->graph_fallback) {
-        fprintf(f, "  %-10s FAILED: ", res->failed_step ? res->failed_step
-                                                        : step_of(r));
-        if (r->code)
-            fprintf(f, "%d ", r->code);
-        if (r->enhanced[0] && !str_starts_with(r->text, r->enhanced))
-            fprintf(f, "%s ", r->enhanced);
-        fprintf(f, "%s\n", r->text);
-        if (res->graph_fallback)
-            fprintf(f, "  %-10s ok: runs send through Graph (fallback: "
-                    "graph)\n", "graph");
-        if (res->has_d) {
-            fprintf(f, "  %-10s %s\n", "diagnosis", res->d.what);
-            fprintf(f, "  %-10s %s\n", "fix", res->d.fix);
-        }
-    }
+    if (!res->ok || res->smtp_refused)
+        print_failure(res, f);
+    if (!g)
+        return;
+    fprintf(f, "  fallback to Graph (fallback: graph):\n");
+    for (size_t i = 0; i < g->n_steps; i++)
+        fprintf(f, "  %-10s ok\n", g->steps[i]);
+    if (g->ok)
+        fprintf(f, "  %-10s ok: runs send through Graph\n", "graph");
+    else
+        print_failure(g, f);
 }
 
-static void add_json(struct strbuf *js, const struct result *res)
+/* "steps", "failed_step", "reply", "diagnosis", "problem", "fix". */
+static void add_json_outcome(struct strbuf *js, const struct result *res)
 {
     const struct smtp_reply *r = &res->rep;
-    char buf[300];
-    const char *p;
-    size_t n;
+    bool failed = !res->ok || res->smtp_refused;
 
-    sb_adds(js, "{\"mailbox\": ");
-    sb_add_json_str(js, res->m->email);
-    sb_adds(js, ", \"auth\": ");
-    sb_add_json_str(js, res->m->auth);
-    sb_adds(js, ", \"status\": ");
-    sb_add_json_str(js, res->m->status);
-    sb_addf(js, ", \"ok\": %s, \"via_graph\": %s, \"steps\": [",
-            res->ok ? "true" : "false",
-            res->graph_fallback ? "true" : "false");
+    sb_adds(js, "\"steps\": [");
     for (size_t i = 0; i < res->n_steps; i++) {
         sb_adds(js, i ? ", " : "");
         sb_add_json_str(js, res->steps[i]);
     }
-    sb_adds(js, "], \"mechanisms\": [");
-    for (p = res->mechs, n = 0; *p;) {
-        size_t len = strcspn(p, " ");
-        if (len) {
-            snprintf(buf, sizeof(buf), "%.*s", (int)len, p);
-            sb_adds(js, n++ ? ", " : "");
-            sb_add_json_str(js, buf);
-        }
-        p += len;
-        p += strspn(p, " ");
-    }
     sb_adds(js, "], \"failed_step\": ");
-    sb_add_json_str(js, res->ok && !res->graph_fallback ? NULL
+    sb_add_json_str(js, !failed ? NULL
                         : res->failed_step ? res->failed_step : step_of(r));
-    if (res->ok && !res->graph_fallback) {
+    if (!failed) {
         sb_adds(js, ", \"reply\": null");
     } else {
         sb_adds(js, ", \"reply\": {\"stage\": ");
@@ -349,6 +360,44 @@ static void add_json(struct strbuf *js, const struct result *res)
     sb_add_json_str(js, res->has_d ? res->d.what : NULL);
     sb_adds(js, ", \"fix\": ");
     sb_add_json_str(js, res->has_d ? res->d.fix : NULL);
+}
+
+static void add_json(struct strbuf *js, const struct result *res)
+{
+    char buf[300];
+    const char *p;
+    size_t n;
+
+    sb_adds(js, "{\"mailbox\": ");
+    sb_add_json_str(js, res->m->email);
+    sb_adds(js, ", \"auth\": ");
+    sb_add_json_str(js, res->m->auth);
+    sb_adds(js, ", \"status\": ");
+    sb_add_json_str(js, res->m->status);
+    sb_addf(js, ", \"ok\": %s, \"via_graph\": %s, ",
+            res->ok ? "true" : "false",
+            res->graph_fallback ? "true" : "false");
+    add_json_outcome(js, res);
+    sb_adds(js, ", \"mechanisms\": [");
+    for (p = res->mechs, n = 0; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len) {
+            snprintf(buf, sizeof(buf), "%.*s", (int)len, p);
+            sb_adds(js, n++ ? ", " : "");
+            sb_add_json_str(js, buf);
+        }
+        p += len;
+        p += strspn(p, " ");
+    }
+    sb_adds(js, "], \"fallback\": ");
+    if (res->fallback) {
+        sb_addf(js, "{\"transport\": \"graph\", \"ok\": %s, ",
+                res->fallback->ok ? "true" : "false");
+        add_json_outcome(js, res->fallback);
+        sb_addch(js, '}');
+    } else {
+        sb_adds(js, "null");
+    }
     sb_adds(js, ", \"warning\": ");
     sb_add_json_str(js, res->warning[0] ? res->warning : NULL);
     sb_addch(js, '}');
@@ -432,6 +481,7 @@ int cmd_mailbox_test(struct app *app, int argc, char **argv,
         tested++;
         if (!res.ok)
             failed++;
+        free(res.fallback);
     }
     if (json) {
         sb_adds(&js, tested ? "\n]\n" : "]\n");

@@ -28,6 +28,7 @@ struct row {
     int code;            /* 0: any; a single digit: that class (5 = 5xx) */
     enum tri oauth;
     enum tri lost;
+    enum tri graph;      /* the try went to Graph rather than SMTP */
     const char *any[3];  /* one must appear; none listed: no text needed */
     const char *id;
     const char *what;
@@ -47,120 +48,120 @@ static const char fix_tls[] =
 
 static const struct row rows[] = {
     /* ---- the token endpoint (Entra ID) ---------------------------------- */
-    { ST(STAGE_TOKEN), 0, EITHER, NO, { "AADSTS7000215" },
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER, { "AADSTS7000215" },
       "client_secret_wrong",
       "Entra ID refused the client secret (AADSTS7000215)", fix_new_secret },
-    { ST(STAGE_TOKEN), 0, EITHER, NO, { "AADSTS7000222" },
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER, { "AADSTS7000222" },
       "client_secret_expired",
       "the app's client secret has expired (AADSTS7000222)", fix_new_secret },
-    { ST(STAGE_TOKEN), 0, EITHER, NO, { "AADSTS700016" },
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER, { "AADSTS700016" },
       "client_id_unknown",
       "no application with this oauth.client_id exists in the tenant "
       "(AADSTS700016)",
       "set oauth.client_id to the app's Application (client) ID and "
       "oauth.tenant_id to its Directory (tenant) ID; an app registered in "
       "another tenant needs an administrator's consent in this one" },
-    { ST(STAGE_TOKEN), 0, EITHER, NO, { "AADSTS90002", "AADSTS900023" },
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER, { "AADSTS90002", "AADSTS900023" },
       "tenant_unknown",
       "the tenant in oauth.tenant_id does not exist (AADSTS90002)",
       "set oauth.tenant_id to the Directory (tenant) ID shown in Entra "
       "admin centre > Overview, or to the tenant's domain "
       "(contoso.onmicrosoft.com)" },
-    { ST(STAGE_TOKEN), 0, EITHER, NO,
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER,
       { "AADSTS1002012", "AADSTS70011", "invalid_scope" },
       "scope_invalid",
       "Entra ID refused the scope",
       "use oauth.scope https://outlook.office365.com/.default for SMTP and "
       "graph.scope https://graph.microsoft.com/.default for Graph: the "
       "client-credentials grant needs the /.default form" },
-    { ST(STAGE_TOKEN), 0, EITHER, NO, { "AADSTS500011", "invalid_resource" },
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER, { "AADSTS500011", "invalid_resource" },
       "resource_unknown",
       "the scope's resource is not known in the tenant (AADSTS500011)",
       "check the scope's spelling; SMTP needs Exchange Online in the "
       "tenant, and an administrator must grant consent to the app's API "
       "permissions" },
-    { ST(STAGE_TOKEN), 0, EITHER, NO, { "AADSTS65001", "consent" },
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER, { "AADSTS65001", "consent" },
       "consent_missing",
       "no administrator has consented to the app's permissions",
       "Entra admin centre > App registrations > the app > API permissions > "
       "Grant admin consent" },
-    { ST(STAGE_TOKEN), 0, EITHER, NO, { "invalid_client" },
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER, { "invalid_client" },
       "client_auth_failed",
       "Entra ID could not authenticate the app (invalid_client)",
       "check oauth.client_id and the client secret's Value" },
-    { ST(STAGE_TOKEN), 0, EITHER, NO, { "unauthorized_client" },
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER, { "unauthorized_client" },
       "client_unauthorized",
       "the app may not use the client-credentials grant in this tenant "
       "(unauthorized_client)",
       "check oauth.client_id and oauth.tenant_id, and that an administrator "
       "granted consent to the app's application permissions" },
-    { ST(STAGE_TOKEN), 0, EITHER, NO, { "has no role" },
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER, { "has no role" },
       "permission_missing",
       "the token lacks the application permission this mailbox needs",
       "App registrations > the app > API permissions > Add a permission: "
       "Office 365 Exchange Online > Application permissions > "
       "SMTP.SendAsApp (auth xoauth2), or Microsoft Graph > Application "
       "permissions > Mail.Send (auth graph); then Grant admin consent" },
-    { ST(STAGE_TOKEN), 0, EITHER, NO, { "oauth.", "client secret" },
+    { ST(STAGE_TOKEN), 0, EITHER, NO, EITHER, { "oauth.", "client secret" },
       "oauth_config",
       "the OAuth settings are incomplete",
       "set oauth.tenant_id, oauth.client_id and oauth.client_secret_env "
       "(or oauth.client_secret_cmd) in the config, as the README's "
       "Microsoft 365 section shows" },
-    { ST(STAGE_TOKEN), 0, EITHER, YES, { "SSL", "certificate", "TLS" },
+    { ST(STAGE_TOKEN), 0, EITHER, YES, EITHER, { "SSL", "certificate", "TLS" },
       "tls_problem", "TLS to the token endpoint failed", fix_tls },
-    { ST(STAGE_TOKEN), 0, EITHER, YES, { NULL },
+    { ST(STAGE_TOKEN), 0, EITHER, YES, EITHER, { NULL },
       "token_endpoint_unreachable",
       "the token endpoint cannot be reached",
       "allow HTTPS (port 443) to login.microsoftonline.com through the "
       "firewall or proxy, and check oauth.token_url" },
-    { ST(STAGE_TOKEN), 5, EITHER, NO, { NULL },
+    { ST(STAGE_TOKEN), 5, EITHER, NO, EITHER, { NULL },
       "token_endpoint_error",
       "Entra ID answered with a server error",
       "try again later; Microsoft's service health is at "
       "https://status.cloud.microsoft" },
 
     /* ---- SMTP AUTH (SPEC's table) ------------------------------------- */
-    { ST(STAGE_AUTH), 0, EITHER, NO, { "security defaults" },
+    { ST(STAGE_AUTH), 0, EITHER, NO, EITHER, { "security defaults" },
       "security_defaults",
       "Security Defaults block SMTP AUTH for this tenant",
       "disable Security Defaults (Entra admin centre > Overview > "
       "Properties > Manage security defaults) or use Conditional Access "
       "instead, then wait 15-30 minutes; or move the mailbox to xoauth2 or "
       "graph" },
-    { ST(STAGE_AUTH), 0, EITHER, NO,
+    { ST(STAGE_AUTH), 0, EITHER, NO, EITHER,
       { "SmtpClientAuthentication is disabled for the Mailbox" },
       "smtp_auth_disabled_mailbox",
       "SMTP AUTH is turned off for this mailbox",
       "in Exchange Online PowerShell: Set-CASMailbox -Identity {email} "
       "-SmtpClientAuthenticationDisabled $false" },
-    { ST(STAGE_AUTH), 0, EITHER, NO,
+    { ST(STAGE_AUTH), 0, EITHER, NO, EITHER,
       { "SmtpClientAuthentication is disabled for the Tenant" },
       "smtp_auth_disabled_tenant",
       "SMTP AUTH is turned off for the whole tenant",
       "in Exchange Online PowerShell: Set-TransportConfig "
       "-SmtpClientAuthenticationDisabled $false (or enable it per mailbox "
       "with Set-CASMailbox), or move the mailbox to xoauth2 or graph" },
-    { ST(STAGE_AUTH), 0, EITHER, NO, { "did not meet the criteria" },
+    { ST(STAGE_AUTH), 0, EITHER, NO, EITHER, { "did not meet the criteria" },
       "conditional_access",
       "MFA or a Conditional Access policy refused the sign-in",
       "use an app password for {email} (mailbox set {email} "
       "--password-stdin), or move the mailbox to xoauth2 or graph" },
-    { ST(STAGE_AUTH), 0, EITHER, NO,
+    { ST(STAGE_AUTH), 0, EITHER, NO, EITHER,
       { "5.7.30", "Basic authentication is not supported" },
       "basic_auth_retired",
       "Basic authentication (passwords) is retired for this tenant",
       "switch the mailbox to OAuth: mailbox set {email} --auth xoauth2 "
       "(or --auth graph), after the app registration steps in the README" },
     /* ---- the address itself ------------------------------------------- */
-    { ANY_STAGE, 0, EITHER, NO,
+    { ANY_STAGE, 0, EITHER, NO, EITHER,
       { "5.1.1", "mailbox not found", "ErrorInvalidUser" },
       "address_unknown",
       "the address does not exist",
       "check {email}: it must be an existing, licensed Exchange Online "
       "mailbox (or fix the roster with mailbox set)" },
 
-    { ST(STAGE_AUTH), 5, YES, NO, { NULL },
+    { ST(STAGE_AUTH), 5, YES, NO, EITHER, { NULL },
       "app_smtp_permission",
       "Exchange Online refused the app's token for this mailbox",
       "app-only SMTP needs the app's Exchange service principal and a "
@@ -168,69 +169,81 @@ static const struct row rows[] = {
       "-ObjectId ENTERPRISE_APP_OBJECT_ID, then Add-MailboxPermission "
       "-Identity {email} -User SERVICE_PRINCIPAL_ID -AccessRights "
       "FullAccess; and the app needs SMTP.SendAsApp with admin consent" },
-    { ST(STAGE_AUTH), 535, NO, NO, { NULL },
+    { ST(STAGE_AUTH), 535, NO, NO, EITHER, { NULL },
       "password_wrong",
       "the server refused the password",
       "check the password for {email} (mailbox set {email} "
       "--password-stdin); with MFA on the account, use an app password "
       "(its spaces are removed)" },
-    { ST(STAGE_AUTH), 0, EITHER, NO, { "no AUTH mechanism" },
+    { ST(STAGE_AUTH), 0, EITHER, NO, EITHER, { "no AUTH mechanism" },
       "auth_mechanism_missing",
       "the server offers no AUTH mechanism this mailbox can use",
       "check smtp.host and smtp.port (smtp.office365.com, 587 with "
       "STARTTLS) and the mailbox's --auth (XOAUTH2 needs auth xoauth2)" },
-    { ST(STAGE_AUTH), 4, EITHER, NO, { NULL },
+    { ST(STAGE_AUTH), 0, NO, NO, EITHER,
+      { "no password", "environment variable", "password command" },
+      "password_missing",
+      "mailrota could not get this mailbox's password",
+      "export the variable the roster names (mailbox list shows env:VAR), "
+      "or give a source with mailbox set {email} --password-env VAR, "
+      "--password-cmd CMD or --password-stdin" },
+    { ST(STAGE_AUTH), 4, EITHER, NO, EITHER, { NULL },
       "auth_temporary",
       "the server could not authenticate just now (temporary)",
       "try again later; if it lasts, check Microsoft's service health" },
-    { ST(STAGE_AUTH), 5, EITHER, NO, { NULL },
+    { ST(STAGE_AUTH), 5, EITHER, NO, EITHER, { NULL },
       "auth_refused",
       "the server refused authentication",
       "check the mailbox's credentials and that SMTP AUTH is allowed for "
       "{email}" },
 
     /* ---- Exchange Online blocks --------------------------------------- */
-    { SMTP_STAGES, 0, EITHER, NO, { "5.7.705", "5.7.708" },
+    { SMTP_STAGES, 0, EITHER, NO, EITHER, { "5.7.705", "5.7.708" },
       "tenant_blocked",
       "Exchange Online stopped the tenant's outbound mail (over its "
       "threshold or suspected of spam)",
       "a tenant admin checks Microsoft Defender > Restricted entities and "
       "the outbound spam policy, and opens a support case; lower the daily "
       "caps before sending again" },
-    { SMTP_STAGES, 0, EITHER, NO, { "5.7.501" },
+    { SMTP_STAGES, 0, EITHER, NO, EITHER, { "5.7.501" },
       "sender_blocked",
       "Exchange Online banned this sender for spam",
       "Microsoft Defender > Restricted entities: check the account, "
       "release {email}, then mailbox set {email} --status cold-ready" },
-    { SMTP_STAGES | ST(STAGE_HTTP), 0, EITHER, NO,
+    { SMTP_STAGES | ST(STAGE_HTTP), 0, EITHER, NO, EITHER,
       { "SubmissionQuotaExceeded" },
       "quota_exceeded",
       "the mailbox reached Exchange Online's daily recipient limit",
       "nothing to do: it sends again the next day; lower its daily cap "
       "if this repeats" },
-    { ST(STAGE_MAIL), 5, EITHER, NO, { NULL },
+    { ST(STAGE_MAIL), 5, EITHER, NO, EITHER, { NULL },
       "sender_refused",
       "the server refused {email} as the sender",
       "MAIL FROM must be the authenticated mailbox; check the roster's "
       "address and that the account may send as itself" },
 
     /* ---- TLS and the network ------------------------------------------ */
-    { ST(STAGE_TLS) | ST(STAGE_CONNECT), 0, EITHER, EITHER,
+    { ST(STAGE_TLS) | ST(STAGE_CONNECT), 0, EITHER, EITHER, EITHER,
       { "STARTTLS not supported" },
       "starttls_missing",
       "the server does not offer STARTTLS (no AUTH was sent)",
       "check smtp.host and smtp.port (587 with STARTTLS); smtp.security: "
       "implicit is for port 465" },
-    { ST(STAGE_TLS), 0, EITHER, EITHER, { NULL },
+    { ST(STAGE_TLS), 0, EITHER, EITHER, EITHER, { NULL },
       "tls_problem", "TLS failed", fix_tls },
-    { ST(STAGE_CONNECT) | ST(STAGE_HTTP), 0, EITHER, YES,
+    { ST(STAGE_CONNECT) | ST(STAGE_HTTP), 0, EITHER, YES, EITHER,
       { "SSL", "certificate" },
       "tls_problem", "TLS failed", fix_tls },
-    { ST(STAGE_CONNECT), 421, EITHER, NO, { NULL },
+    { ST(STAGE_CONNECT), 0, EITHER, YES, YES, { NULL },
+      "graph_unreachable",
+      "cannot connect to Microsoft Graph (refused or timed out)",
+      "allow HTTPS (port 443) to graph.microsoft.com through the firewall "
+      "or proxy, and check graph.base_url" },
+    { ST(STAGE_CONNECT), 421, EITHER, NO, EITHER, { NULL },
       "server_busy",
       "the server refused the connection for now (421)",
       "try again later" },
-    { ST(STAGE_CONNECT), 0, EITHER, YES, { NULL },
+    { ST(STAGE_CONNECT), 0, EITHER, YES, EITHER, { NULL },
       "connect_failed",
       "cannot connect to the server (refused or timed out)",
       "port 587 is blocked by a firewall or proxy (many networks and "
@@ -238,25 +251,25 @@ static const struct row rows[] = {
       "'nc -vz HOST 587' from this machine" },
 
     /* ---- Microsoft Graph ---------------------------------------------- */
-    { ST(STAGE_HTTP), 401, EITHER, NO, { NULL },
+    { ST(STAGE_HTTP), 401, EITHER, NO, EITHER, { NULL },
       "graph_token_refused",
       "Graph refused the token",
       "the app needs Microsoft Graph > Application permissions > Mail.Send "
       "with admin consent; a new secret or consent can take a few minutes "
       "to apply" },
-    { ST(STAGE_HTTP), 403, EITHER, NO, { NULL },
+    { ST(STAGE_HTTP), 403, EITHER, NO, EITHER, { NULL },
       "graph_access_denied",
       "Graph denied sending as this mailbox",
       "grant Microsoft Graph Mail.Send (application) with admin consent; "
       "if an application access policy limits the app, add {email} to its "
       "group (check with Test-ApplicationAccessPolicy -Identity {email} "
       "-AppId CLIENT_ID)" },
-    { ST(STAGE_HTTP), 429, EITHER, NO, { NULL },
+    { ST(STAGE_HTTP), 429, EITHER, NO, EITHER, { NULL },
       "throttled",
       "Graph is throttling this mailbox",
       "nothing to do: mailrota waits as Retry-After asks; lower "
       "rules.max_per_minute if it lasts" },
-    { ST(STAGE_HTTP), 503, EITHER, NO, { NULL },
+    { ST(STAGE_HTTP), 503, EITHER, NO, EITHER, { NULL },
       "throttled",
       "Graph is busy (503)",
       "nothing to do: mailrota waits as Retry-After asks" },
@@ -273,6 +286,8 @@ static bool matches(const struct row *w, const struct smtp_reply *r)
     if ((w->oauth == YES && !r->oauth) || (w->oauth == NO && r->oauth))
         return false;
     if ((w->lost == YES && !r->conn_lost) || (w->lost == NO && r->conn_lost))
+        return false;
+    if ((w->graph == YES && !r->graph) || (w->graph == NO && r->graph))
         return false;
     if (!w->any[0])
         return true;

@@ -92,11 +92,13 @@ int graph_req_result(struct graph_req *q, CURLcode rc,
 
     if (https_result(q->h, rc, &q->r, STAGE_HTTP, &status, reply) < 0) {
         reply->oauth = true;
+        reply->graph = true;
         return 1;
     }
     memset(reply, 0, sizeof(*reply));
     reply->stage = STAGE_HTTP;
     reply->oauth = true;
+    reply->graph = true;
     reply->code = (int)status;
     if (status == 202) {
         snprintf(reply->text, sizeof(reply->text), "Accepted");
@@ -141,6 +143,7 @@ int graph_probe(const struct config *cfg, struct smtp_reply *reply)
     memset(reply, 0, sizeof(*reply));
     ret = https_result(h, rc, &r, STAGE_HTTP, &status, reply) < 0 ? 1 : 0;
     reply->oauth = true;
+    reply->graph = true;
     if (ret == 0) {
         reply->stage = STAGE_HTTP;
         snprintf(reply->text, sizeof(reply->text), "TLS connection to %s "

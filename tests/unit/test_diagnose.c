@@ -17,6 +17,7 @@
 
 #define LOST (1 << 0)
 #define OAUTH (1 << 1)
+#define GRAPH (1 << 2)
 
 struct dcase {
     enum bounce_stage stage;
@@ -168,6 +169,24 @@ static const struct dcase cases[] = {
      "SubmissionQuotaExceededException", 0, "quota_exceeded", NULL},
     {STAGE_MAIL, 550, "5.7.60", "5.7.60 SMTP; Client does not have "
      "permissions to send as this sender", 0, "sender_refused", NULL},
+    /* Graph out of reach is not an SMTP port problem */
+    {STAGE_CONNECT, 0, "", "Failed to connect to 127.0.0.1 port 9 after 0 "
+     "ms: Couldn't connect to server", LOST | OAUTH | GRAPH,
+     "graph_unreachable", "graph.base_url"},
+    {STAGE_CONNECT, 0, "", "Failed to connect to 127.0.0.1 port 9 after 0 "
+     "ms: Couldn't connect to server", LOST | OAUTH, "connect_failed",
+     "port 587"},
+    {STAGE_TLS, 0, "", "SSL certificate problem: unable to get local issuer "
+     "certificate", LOST | OAUTH | GRAPH, "tls_problem", NULL},
+    /* no password to give */
+    {STAGE_AUTH, 0, "", "environment variable 'MR_PW' is not set or empty: "
+     "export it with the password before running mailrota", 0,
+     "password_missing", "--password-env"},
+    {STAGE_AUTH, 0, "", "password command 'pass show x' exited with status "
+     "1: run it by hand to see why", 0, "password_missing", NULL},
+    {STAGE_AUTH, 0, "", "no password: set one with 'mailbox set x "
+     "--password-env VAR' (or --password-cmd, --password-stdin)", 0,
+     "password_missing", NULL},
     /* no diagnosis: successes and recipient-level answers */
     {STAGE_DATA, 250, "2.0.0", "2.0.0 Ok: queued", 0, NULL, NULL},
     {STAGE_HTTP, 202, "", "Accepted", OAUTH, NULL, NULL},
@@ -189,6 +208,7 @@ static void test_table(void)
         snprintf(r.text, sizeof(r.text), "%s", c->text);
         r.conn_lost = (c->flags & LOST) != 0;
         r.oauth = (c->flags & OAUTH) != 0;
+        r.graph = (c->flags & GRAPH) != 0;
         got = diagnose(&r, "brian@exzelon.com", &d);
         printf("# case %zu: %.60s\n", i, c->text);
         T_INT(got, c->id != NULL);
