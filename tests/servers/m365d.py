@@ -45,6 +45,13 @@ import uuid
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mstoken  # noqa: E402  (lives next to this file)
+from srvlib import now_iso, write_atomic  # noqa: E402
+from srvlib import printable as _printable  # noqa: E402
+
+
+def printable(s):
+    """Client-supplied text -> one log-safe token."""
+    return _printable(s, 200)
 
 LOOPBACK = ("127.0.0.1", "::1")
 MAX_BODY = 4 * 1024 * 1024        # request bodies above this get 413
@@ -141,33 +148,9 @@ G_NOTMIME = ("Unable to read JSON request payload. Please ensure "
 log = logging.getLogger("m365d")
 
 
-def now_iso():
-    t = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + \
-        ".%03dZ" % (int(t * 1000) % 1000)
-
-
-def printable(s):
-    """Client-supplied text -> one log-safe token."""
-    if isinstance(s, bytes):
-        s = s.decode("utf-8", "replace")
-    s = "".join(c if " " < c < "\x7f" or c > "\xa0" else "?" for c in s)
-    return s[:200] or "-"
-
-
 def oneline(s):
     """An error message -> one log line (control characters replaced)."""
     return "".join(c if c >= " " and c != "\x7f" else "?" for c in s)[:300]
-
-
-def write_atomic(path, data):
-    """Readers never see a half-written file: write a tmp file, rename.
-    Callers serialise writes to one path (App.lock)."""
-    d, base = os.path.split(path)
-    tmp = os.path.join(d, "." + base + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def script_for(address):

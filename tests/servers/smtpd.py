@@ -41,6 +41,8 @@ except ImportError as e:  # lib-smtpd.sh checks this first and skips (77)
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mstoken  # noqa: E402  (lives next to this file)
+from srvlib import now_iso, write_atomic  # noqa: E402
+from srvlib import printable  # noqa: E402
 
 LOOPBACK = ("127.0.0.1", "::1")
 
@@ -83,20 +85,6 @@ MAIL_NAME = re.compile(r"^([0-9]{6})\.(eml|json)$")
 log = logging.getLogger("smtpd")
 
 
-def now_iso():
-    t = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + \
-        ".%03dZ" % (int(t * 1000) % 1000)
-
-
-def printable(b):
-    """Bytes or str from the client -> one log-safe token."""
-    if isinstance(b, bytes):
-        b = b.decode("utf-8", "replace")
-    s = "".join(c if " " < c < "\x7f" or c > "\xa0" else "?" for c in b)
-    return s or "-"
-
-
 def peer_str(peer):
     if isinstance(peer, tuple) and len(peer) >= 2:
         host = peer[0]
@@ -111,16 +99,6 @@ def script_for(address):
         if local.startswith(name):
             return name
     return None
-
-
-def write_atomic(path, data, tmp=None):
-    """Readers never see a half-written file: write a tmp file, rename."""
-    if tmp is None:
-        d, base = os.path.split(path)
-        tmp = os.path.join(d, "." + base + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 class Store:

@@ -1,0 +1,32 @@
+"""Helpers shared by the loopback test servers (smtpd.py, m365d.py)."""
+
+import os
+import time
+
+
+def now_iso():
+    """The current UTC time as ISO-8601 with milliseconds."""
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + \
+        ".%03dZ" % (int(t * 1000) % 1000)
+
+
+def printable(s, limit=None):
+    """Bytes or str from a client -> one log-safe token (at most limit)."""
+    if isinstance(s, bytes):
+        s = s.decode("utf-8", "replace")
+    s = "".join(c if " " < c < "\x7f" or c > "\xa0" else "?" for c in s)
+    if limit is not None:
+        s = s[:limit]
+    return s or "-"
+
+
+def write_atomic(path, data, tmp=None):
+    """Readers never see a half-written file: write a tmp file, rename.
+    Callers serialise writes to one path."""
+    if tmp is None:
+        d, base = os.path.split(path)
+        tmp = os.path.join(d, "." + base + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
