@@ -759,16 +759,21 @@ static void graph_loop(struct run *r, struct worker *w, struct db *db)
             break;   /* next_job said the worker is finished */
         curl_multi_perform(mh, &running);
         while ((msg = curl_multi_info_read(mh, &left)) != NULL) {
+            CURL *done;
+            CURLcode result;
+
             if (msg->msg != CURLMSG_DONE)
                 continue;
+            /* msg dies with curl_multi_remove_handle: copy it first. */
+            done = msg->easy_handle;
+            result = msg->data.result;
             for (slot = 0; slot < GRAPH_INFLIGHT; slot++)
-                if (busy[slot] &&
-                    graph_req_handle(fl[slot].q) == msg->easy_handle)
+                if (busy[slot] && graph_req_handle(fl[slot].q) == done)
                     break;
             if (slot == GRAPH_INFLIGHT)
                 continue;
-            curl_multi_remove_handle(mh, msg->easy_handle);
-            graph_req_result(fl[slot].q, msg->data.result, &fl[slot].rep);
+            curl_multi_remove_handle(mh, done);
+            graph_req_result(fl[slot].q, result, &fl[slot].rep);
             if (retry_with_new_token(w, &fl[slot])) {
                 log_info("mailbox %s: the stored token was refused; asking "
                          "for a new one", m->email);
