@@ -60,17 +60,11 @@ int oauth_cache_ready(struct oauth_cache *c, struct errinfo *ei);
 int oauth_token(struct oauth_cache *c, const char *scope, bool refetch,
                 char **out, bool *fetched, struct smtp_reply *reply);
 
-/* Token requests made by this cache (for logs and tests). */
-int oauth_cache_requests(const struct oauth_cache *c);
-
 /*
  * Whether the token is a JWT whose payload lists `role` in its "roles"
  * (an application permission such as SMTP.SendAsApp or Mail.Send):
  * 1 yes, 0 no, -1 not a JWT (nothing can be said).
  */
 int oauth_token_has_role(const char *token, const char *role);
-
-/* The resource of a scope, "https://x/.default" -> "https://x". */
-void oauth_scope_resource(const char *scope, char *out, size_t size);
 
 #endif

@@ -45,7 +45,6 @@ struct oauth_cache {
     char *secret;              /* the client secret, once read */
     struct entry e[MAX_SCOPES];
     size_t n;
-    int requests;
 };
 
 struct oauth_cache *oauth_cache_new(const struct config *cfg, struct db *db,
@@ -75,11 +74,6 @@ void oauth_cache_free(struct oauth_cache *c)
     secure_wipe(c->key, sizeof(c->key));
     pthread_mutex_destroy(&c->mu);
     free(c);
-}
-
-int oauth_cache_requests(const struct oauth_cache *c)
-{
-    return c->requests;
 }
 
 static int read_secret(struct oauth_cache *c, struct errinfo *ei)
@@ -126,17 +120,6 @@ int oauth_cache_ready(struct oauth_cache *c, struct errinfo *ei)
         rc = read_secret(c, ei);
     pthread_mutex_unlock(&c->mu);
     return rc;
-}
-
-void oauth_scope_resource(const char *scope, char *out, size_t size)
-{
-    size_t n = strlen(scope);
-    static const char suffix[] = "/.default";
-
-    if (n >= sizeof(suffix) - 1 &&
-        strcmp(scope + n - (sizeof(suffix) - 1), suffix) == 0)
-        n -= sizeof(suffix) - 1;
-    snprintf(out, size, "%.*s", (int)n, scope);
 }
 
 /* Refresh once less than 5 minutes, or a tenth of the lifetime, remain. */
@@ -344,7 +327,6 @@ static int fetch(struct oauth_cache *c, struct entry *e,
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, form.buf);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form.len);
-    c->requests++;
     log_info("oauth: asking %s for a token (tenant %s, scope %s)", url,
              o->tenant_id, e->scope);
     rc = curl_easy_perform(h);
