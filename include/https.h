@@ -46,6 +46,12 @@ int https_result(CURL *h, CURLcode rc, struct https_resp *r,
                  struct smtp_reply *reply);
 
 /*
+ * Whether a libcurl result is a TLS failure (handshake, certificate,
+ * STARTTLS refused) -- for every transfer of ours, SMTP ones included.
+ */
+bool https_tls_error(CURLcode rc);
+
+/*
  * Seconds a Retry-After value asks to wait: delta-seconds, or an HTTP date
  * (RFC 9110) compared with `now`.  0 when absent or unparsable; at most a
  * day.

@@ -78,16 +78,18 @@ void https_resp_release(struct https_resp *r)
     sb_release(&r->body);
 }
 
-static bool tls_failure(CURLcode rc)
+bool https_tls_error(CURLcode rc)
 {
     switch (rc) {
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_USE_SSL_FAILED:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_SHUTDOWN_FAILED:
         return true;
     default:
         return false;
@@ -111,7 +113,7 @@ int https_result(CURL *h, CURLcode rc, struct https_resp *r,
     curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &secured);
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
     reply->conn_lost = true;
-    if (tls_failure(rc) || (connected > 0 && secured == 0))
+    if (https_tls_error(rc) || (connected > 0 && secured == 0))
         reply->stage = STAGE_TLS;
     else if (sent == 0)
         reply->stage = STAGE_CONNECT;

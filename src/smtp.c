@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "https.h"
 #include "log.h"
 #include "util.h"
 
@@ -193,24 +194,6 @@ static void setup(struct smtp_session *s, const char *from,
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
 }
 
-static bool tls_error(CURLcode rc)
-{
-    switch (rc) {
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_USE_SSL_FAILED:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-        return true;
-    default:
-        return false;
-    }
-}
-
 static void fill_reply(struct smtp_session *s, CURLcode rc,
                        struct smtp_reply *r)
 {
@@ -221,7 +204,7 @@ static void fill_reply(struct smtp_session *s, CURLcode rc,
     curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
     r->stage = s->stage;
     r->oauth = s->bearer != NULL;
-    if (tls_error(rc) && s->stage <= STAGE_TLS)
+    if (https_tls_error(rc) && s->stage <= STAGE_TLS)
         r->stage = STAGE_TLS;
     if (rc == CURLE_LOGIN_DENIED)
         r->stage = STAGE_AUTH;
