@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "secret.h"
 
 struct app {
     const char *config_opt;   /* -c/--config, or NULL */
@@ -57,6 +58,14 @@ int app_load_config(struct app *app, struct errinfo *ei);
  */
 int app_open_db(struct app *app, unsigned flags, struct db **db,
                 struct errinfo *ei);
+
+/*
+ * The key file's key when the config names one that exists (it decrypts
+ * stored passwords and cached tokens); *have says whether it was loaded.
+ * A missing key file is not an error; an insecure one is (ERR_CONFIG).
+ */
+int app_load_key(struct app *app, unsigned char key[SECRET_KEY_LEN],
+                 bool *have, struct errinfo *ei);
 
 /* Writes config values the SQL views need (rules.daily_cap). */
 int app_store_settings(struct app *app, struct db *db, struct errinfo *ei);

@@ -42,6 +42,18 @@ int app_load_config(struct app *app, struct errinfo *ei)
     return 0;
 }
 
+int app_load_key(struct app *app, unsigned char key[SECRET_KEY_LEN],
+                 bool *have, struct errinfo *ei)
+{
+    *have = false;
+    if (!app->cfg.key_file || access(app->cfg.key_file, F_OK) != 0)
+        return 0;
+    if (secret_key_load(app->cfg.key_file, key, ei) < 0)
+        return -1;
+    *have = true;
+    return 0;
+}
+
 int app_store_settings(struct app *app, struct db *db, struct errinfo *ei)
 {
     char cap[32];

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "app.h"
 #include "bounce.h"
@@ -444,11 +443,8 @@ int cmd_mailbox_test(struct app *app, int argc, char **argv,
     t.app = app;
     if (app_open_db(app, 0, &db, ei) < 0)
         goto out;
-    if (app->cfg.key_file && access(app->cfg.key_file, F_OK) == 0) {
-        if (secret_key_load(app->cfg.key_file, t.key, ei) < 0)
-            goto out;
-        t.have_key = true;
-    }
+    if (app_load_key(app, t.key, &t.have_key, ei) < 0)
+        goto out;
     t.oauth = oauth_cache_new(&app->cfg, db, t.have_key ? t.key : NULL);
     if (runplan_load_roster(db, &app->cfg, clock_now(), &rp, ei) < 0)
         goto out;

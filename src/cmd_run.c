@@ -1075,11 +1075,8 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
                       "marked 'unknown' (not resent; see send_log)",
                       recovered, recovered == 1 ? "" : "s");
     }
-    if (app->cfg.key_file && access(app->cfg.key_file, F_OK) == 0) {
-        if (secret_key_load(app->cfg.key_file, r.key, ei) < 0)
-            goto out;
-        r.have_key = true;
-    }
+    if (app_load_key(app, r.key, &r.have_key, ei) < 0)
+        goto out;
     if (RAND_bytes((unsigned char *)&r.seed, sizeof(r.seed)) != 1)
         r.seed = (uint64_t)clock_now_ms();
     r.seed &= INT64_MAX;   /* stored exactly in runs.seed (an INTEGER) */
