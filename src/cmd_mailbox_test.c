@@ -88,14 +88,16 @@ static void passed(struct result *res, const char *step)
         res->steps[res->n_steps++] = step;
 }
 
-/* A local problem (no password, OAuth settings): no server was asked. */
+/* A local problem (no password, OAuth settings): no server was asked.
+ * The reply is shaped as diagnose() expects for that stage. */
 static void local_failure(struct result *res, const char *step,
-                          const char *msg)
+                          enum bounce_stage stage, const char *msg)
 {
     res->ok = false;
     res->failed_step = step;
     memset(&res->rep, 0, sizeof(res->rep));
-    res->rep.stage = STAGE_TOKEN;
+    res->rep.stage = stage;
+    res->rep.oauth = stage == STAGE_TOKEN;
     snprintf(res->rep.text, sizeof(res->rep.text), "%s", msg);
 }
 
@@ -199,8 +201,7 @@ static void test_smtp(struct tester *t, struct result *res)
     } else {
         pw = creds_password(m, t->have_key ? t->key : NULL, &ei);
         if (!pw) {
-            local_failure(res, "password", ei.msg);
-            res->rep.stage = STAGE_AUTH;
+            local_failure(res, "password", STAGE_AUTH, ei.msg);
             return;
         }
         passed(res, "password");
@@ -220,8 +221,7 @@ static void test_smtp(struct tester *t, struct result *res)
         rc = smtp_probe(&o, res->mechs, sizeof(res->mechs), &res->rep, &ei);
     }
     if (rc < 0) {
-        local_failure(res, "tls", ei.msg);
-        res->rep.stage = STAGE_TLS;
+        local_failure(res, "tls", STAGE_TLS, ei.msg);
         goto out;
     }
     smtp_steps(res, &res->rep, rc == 0);
@@ -244,8 +244,7 @@ static void test_one(struct tester *t, const struct rp_mailbox *m,
         snprintf(res->warning, sizeof(res->warning), basic_warning,
                  m->email);
     if (creds_uses_oauth(m) && oauth_cache_ready(t->oauth, &ei) < 0) {
-        local_failure(res, "token", ei.msg);
-        res->rep.oauth = true;
+        local_failure(res, "token", STAGE_TOKEN, ei.msg);
     } else if (strcmp(m->auth, "graph") == 0) {
         test_graph(t, res);
     } else {
@@ -263,8 +262,7 @@ static void test_one(struct tester *t, const struct rp_mailbox *m,
                 if (oauth_cache_ready(t->oauth, &ei) == 0) {
                     test_graph(t, g);
                 } else {
-                    local_failure(g, "token", ei.msg);
-                    g->rep.oauth = true;
+                    local_failure(g, "token", STAGE_TOKEN, ei.msg);
                 }
                 if (!g->ok)
                     g->has_d = diagnose(&g->rep, m->email, &g->d);
