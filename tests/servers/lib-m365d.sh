@@ -21,7 +21,8 @@
 #                               default to the AUD's usual role, '' = none
 #
 # Python's ssl module missing makes m365d_start print a reason and exit 77.
-# Uses smtpd_cert and _smtpd_alive from lib-smtpd.sh (sourced if needed).
+# Uses smtpd_cert, _srv_wait_port and _srv_stop from lib-smtpd.sh
+# (sourced if needed).
 # Variables of these functions start with _md_.
 
 if ! type smtpd_cert >/dev/null 2>&1; then
@@ -85,20 +86,7 @@ m365d_start() {
     _md_pid=$!
     # Written here too, so a trap firing during start-up can stop it.
     echo "$_md_pid" >"$_md_d/pid"
-    _md_i=0
-    while [ ! -s "$_md_d/port" ] && [ $_md_i -lt 200 ]; do
-        _smtpd_alive "$_md_pid" || break
-        sleep 0.05
-        _md_i=$((_md_i + 1))
-    done
-    if [ ! -s "$_md_d/port" ]; then
-        echo "m365d_start: server in $_md_d did not come up; m365d.log:" >&2
-        kill -KILL "$_md_pid" 2>/dev/null
-        wait "$_md_pid" 2>/dev/null
-        rm -f "$_md_d/pid"
-        sed 's/^/    /' "$_md_d/m365d.log" >&2
-        return 1
-    fi
+    _srv_wait_port m365d "$_md_d" "$_md_pid" || return 1
     M365D_PORT=$(cat "$_md_d/port")
     M365D_PID=$_md_pid
     M365D_TENANT=$_md_tenant
@@ -114,28 +102,9 @@ m365d_start() {
 }
 
 m365d_stop() {
-    _md_d=$1
-    [ -f "$_md_d/pid" ] || return 0
-    _md_pid=$(cat "$_md_d/pid" 2>/dev/null)
-    case $_md_pid in
-        '' | *[!0-9]*) rm -f "$_md_d/pid"; return 0 ;;
-    esac
-    if _smtpd_alive "$_md_pid"; then
-        kill -TERM "$_md_pid" 2>/dev/null
-        _md_i=0
-        while _smtpd_alive "$_md_pid" && [ $_md_i -lt 50 ]; do
-            sleep 0.1
-            _md_i=$((_md_i + 1))
-        done
-        if _smtpd_alive "$_md_pid"; then
-            echo "m365d_stop: $_md_pid ignored SIGTERM, killing" >&2
-            kill -KILL "$_md_pid" 2>/dev/null
-        fi
-    fi
-    wait "$_md_pid" 2>/dev/null
+    _srv_stop m365d "$1"
     # shellcheck disable=SC2034  # read by the calling test
-    M365D_EXIT=$?
-    rm -f "$_md_d/pid" "$_md_d/port"
+    [ -z "$_srv_exit" ] || M365D_EXIT=$_srv_exit
     return 0
 }
 

@@ -12,7 +12,8 @@
 #   smtpd_last DIR                 prints DIR/mail/NNNNNN of the newest message
 #
 # Missing aiosmtpd makes smtpd_start print a reason and exit 77 (skip).
-# Variables of these functions start with _sd_ so they cannot clobber a test's.
+# Variables of these functions start with _sd_ or _sv_ so they cannot clobber
+# a test's.
 
 SMTPD_PYTHON=${SMTPD_PYTHON:-/usr/bin/python3}
 SMTPD_PY=${SMTPD_PY:-${ROOT:-$(pwd)}/tests/servers/smtpd.py}
@@ -99,20 +100,7 @@ smtpd_start() {
     # Written here too (smtpd.py writes the same number), so a trap that
     # fires while the server is still starting can stop it.
     echo "$_sd_pid" >"$_sd_d/pid"
-    _sd_i=0
-    while [ ! -s "$_sd_d/port" ] && [ $_sd_i -lt 200 ]; do
-        _smtpd_alive "$_sd_pid" || break
-        sleep 0.05
-        _sd_i=$((_sd_i + 1))
-    done
-    if [ ! -s "$_sd_d/port" ]; then
-        echo "smtpd_start: server in $_sd_d did not come up; smtpd.log:" >&2
-        kill -KILL "$_sd_pid" 2>/dev/null
-        wait "$_sd_pid" 2>/dev/null
-        rm -f "$_sd_d/pid"
-        sed 's/^/    /' "$_sd_d/smtpd.log" >&2
-        return 1
-    fi
+    _srv_wait_port smtpd "$_sd_d" "$_sd_pid" || return 1
     SMTPD_PORT=$(cat "$_sd_d/port")
     SMTPD_PID=$_sd_pid
     export SMTPD_PORT SMTPD_PID
@@ -120,29 +108,57 @@ smtpd_start() {
 }
 
 smtpd_stop() {
-    _sd_d=$1
-    [ -f "$_sd_d/pid" ] || return 0
-    _sd_pid=$(cat "$_sd_d/pid" 2>/dev/null)
-    case $_sd_pid in
-        '' | *[!0-9]*) rm -f "$_sd_d/pid"; return 0 ;;
+    _srv_stop smtpd "$1"
+    # shellcheck disable=SC2034  # read by the calling test
+    [ -z "$_srv_exit" ] || SMTPD_EXIT=$_srv_exit
+    return 0
+}
+
+# _srv_wait_port NAME DIR PID: waits up to 10 s for the server NAME
+# started as PID to write DIR/port; if it does not, kills it, shows
+# DIR/NAME.log and returns 1.  Shared with lib-m365d.sh.
+_srv_wait_port() {
+    _sv_i=0
+    while [ ! -s "$2/port" ] && [ $_sv_i -lt 200 ]; do
+        _smtpd_alive "$3" || break
+        sleep 0.05
+        _sv_i=$((_sv_i + 1))
+    done
+    [ -s "$2/port" ] && return 0
+    echo "${1}_start: server in $2 did not come up; $1.log:" >&2
+    kill -KILL "$3" 2>/dev/null
+    wait "$3" 2>/dev/null
+    rm -f "$2/pid"
+    sed 's/^/    /' "$2/$1.log" >&2
+    return 1
+}
+
+# _srv_stop NAME DIR: stops the server whose pid is in DIR/pid (SIGTERM,
+# 5 s, SIGKILL); idempotent and trap-safe.  Sets _srv_exit to its exit
+# status, or to "" when there was nothing to stop.
+_srv_stop() {
+    _srv_exit=
+    [ -f "$2/pid" ] || return 0
+    _sv_pid=$(cat "$2/pid" 2>/dev/null)
+    case $_sv_pid in
+        '' | *[!0-9]*) rm -f "$2/pid"; return 0 ;;
     esac
-    if _smtpd_alive "$_sd_pid"; then
-        kill -TERM "$_sd_pid" 2>/dev/null
-        _sd_i=0
-        while _smtpd_alive "$_sd_pid" && [ $_sd_i -lt 50 ]; do
+    if _smtpd_alive "$_sv_pid"; then
+        kill -TERM "$_sv_pid" 2>/dev/null
+        _sv_i=0
+        while _smtpd_alive "$_sv_pid" && [ $_sv_i -lt 50 ]; do
             sleep 0.1
-            _sd_i=$((_sd_i + 1))
+            _sv_i=$((_sv_i + 1))
         done
-        if _smtpd_alive "$_sd_pid"; then
-            echo "smtpd_stop: $_sd_pid ignored SIGTERM, killing" >&2
-            kill -KILL "$_sd_pid" 2>/dev/null
+        if _smtpd_alive "$_sv_pid"; then
+            echo "${1}_stop: $_sv_pid ignored SIGTERM, killing" >&2
+            kill -KILL "$_sv_pid" 2>/dev/null
         fi
     fi
     # Reap it if it is our child (127 if it is not).
-    wait "$_sd_pid" 2>/dev/null
-    # shellcheck disable=SC2034  # read by the calling test
-    SMTPD_EXIT=$?
-    rm -f "$_sd_d/pid" "$_sd_d/port"
+    wait "$_sv_pid" 2>/dev/null
+    _srv_exit=$?
+    rm -f "$2/pid" "$2/port"
     return 0
 }
 

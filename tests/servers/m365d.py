@@ -45,13 +45,14 @@ import uuid
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mstoken  # noqa: E402  (lives next to this file)
-from srvlib import now_iso, write_atomic  # noqa: E402
+from srvlib import now_iso, run_server, write_atomic  # noqa: E402
 from srvlib import printable as _printable  # noqa: E402
 
 
 def printable(s):
     """Client-supplied text -> one log-safe token."""
     return _printable(s, 200)
+
 
 LOOPBACK = ("127.0.0.1", "::1")
 MAX_BODY = 4 * 1024 * 1024        # request bodies above this get 413
@@ -822,25 +823,7 @@ def main(argv):
     o = parse_args(argv)
     os.makedirs(o.dir, exist_ok=True)
     setup_logging(o.dir)
-    write_atomic(os.path.join(o.dir, "pid"), b"%d\n" % os.getpid())
-    try:
-        serve(o)
-    except (OSError, ValueError) as e:
-        log.error("m365d: %s", e)
-        return 1
-    finally:
-        for name in ("port", "pid"):
-            path = os.path.join(o.dir, name)
-            try:
-                if name == "pid":
-                    with open(path) as f:
-                        if f.read().strip() != str(os.getpid()):
-                            continue
-                os.unlink(path)
-            except OSError:
-                pass
-    log.info("m365d stopped")
-    return 0
+    return run_server(o.dir, log, "m365d", lambda: serve(o))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ except ImportError as e:  # lib-smtpd.sh checks this first and skips (77)
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mstoken  # noqa: E402  (lives next to this file)
-from srvlib import now_iso, write_atomic  # noqa: E402
+from srvlib import now_iso, run_server, write_atomic  # noqa: E402
 from srvlib import printable  # noqa: E402
 
 LOOPBACK = ("127.0.0.1", "::1")
@@ -500,26 +500,7 @@ def main(argv):
     o = parse_args(argv)
     os.makedirs(o.dir, exist_ok=True)
     setup_logging(o.dir, o.verbose)
-    pidfile = os.path.join(o.dir, "pid")
-    write_atomic(pidfile, b"%d\n" % os.getpid())
-    try:
-        asyncio.run(serve(o))
-    except (OSError, ValueError) as e:
-        log.error("smtpd: %s", e)
-        return 1
-    finally:
-        for name in ("port", "pid"):
-            try:
-                path = os.path.join(o.dir, name)
-                if name == "pid":
-                    with open(path) as f:
-                        if f.read().strip() != str(os.getpid()):
-                            continue
-                os.unlink(path)
-            except OSError:
-                pass
-    log.info("smtpd stopped")
-    return 0
+    return run_server(o.dir, log, "smtpd", lambda: asyncio.run(serve(o)))
 
 
 if __name__ == "__main__":

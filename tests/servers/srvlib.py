@@ -30,3 +30,28 @@ def write_atomic(path, data, tmp=None):
     with open(tmp, "wb") as f:
         f.write(data)
     os.replace(tmp, path)
+
+
+def run_server(top, log, name, serve):
+    """Runs serve() with DIR/pid written, and DIR/port and DIR/pid removed
+    afterwards (pid only if still ours).  Returns the exit status: 1 when
+    serve() fails to listen, else 0."""
+    write_atomic(os.path.join(top, "pid"), b"%d\n" % os.getpid())
+    try:
+        serve()
+    except (OSError, ValueError) as e:
+        log.error("%s: %s", name, e)
+        return 1
+    finally:
+        for base in ("port", "pid"):
+            path = os.path.join(top, base)
+            try:
+                if base == "pid":
+                    with open(path) as f:
+                        if f.read().strip() != str(os.getpid()):
+                            continue
+                os.unlink(path)
+            except OSError:
+                pass
+    log.info("%s stopped", name)
+    return 0
