@@ -13,6 +13,7 @@
 #include "app.h"
 #include "clock.h"
 #include "contact.h"
+#include "crashpoint.h"
 #include "csv.h"
 #include "log.h"
 #include "util.h"
@@ -524,6 +525,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
     while ((rc = csv_next(r, &rec, ei)) == 1) {
         if (import_row(im, &rec, ei) < 0)
             goto out;
+        crash_point("import.row");
         if (im->progress && ++im->rows % PROGRESS_EVERY == 0)
             fprintf(stderr, "\rimport: %ld rows", im->rows);
     }

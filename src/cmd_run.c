@@ -23,6 +23,7 @@
 #include "bounce.h"
 #include "clock.h"
 #include "compose.h"
+#include "crashpoint.h"
 #include "creds.h"
 #include "graph.h"
 #include "log.h"
@@ -384,7 +385,11 @@ static void pace_mark(struct run *r, struct worker *w)
 /* Waits as pacing asks. */
 static void pace(struct run *r, struct worker *w)
 {
-    sleep_ms(pace_wait(r, w));
+    int64_t ms = pace_wait(r, w);
+
+    if (ms > 0)
+        crash_point("pace.wait");
+    sleep_ms(ms);
     pace_mark(r, w);
 }
 
@@ -493,6 +498,7 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
         flight_release(f);
         return false;
     }
+    crash_point("claim.before");
     if (db_write(r, outbox_claim(db, &f->os, now, &claim, &ei)) < 0 ||
         claim != OUTBOX_CLAIMED) {
         if (ei.msg[0])
@@ -509,6 +515,7 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
         flight_release(f);
         return false;
     }
+    crash_point("claim.after");
     f->t0 = clock_now_ms();
     return true;
 }
@@ -612,6 +619,9 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
     char now[ISO_TIME_LEN];
     bool fallback;
 
+    /* The server's reply is in; nothing is recorded yet. */
+    crash_point(rep->code == 250 || rep->code == 202 ? "reply.sent"
+                                                      : "reply.other");
     bounce_classify(rep, &v);
     fallback = fall_back_to_graph(r, w, &v);
     clock_now_iso(now);
@@ -631,6 +641,7 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
         log_warnx("mailbox %s: SMTP AUTH refused (%d %s): sending through "
                   "Graph for this run", m->email, rep->code, rep->enhanced);
     }
+    crash_point("record.after");
     log_attempt(r, m, f->co.to, rep, final, clock_now_ms() - f->t0);
 
     pthread_mutex_lock(&r->mu);
@@ -651,6 +662,8 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
             w->failed_early = true;
         if (!reassign(r, f->job))
             job->done = true;
+        else
+            crash_point("job.moved");
         job->outcome = final;
     } else {
         job->done = true;
@@ -754,6 +767,8 @@ static void graph_loop(struct run *r, struct worker *w, struct db *db)
             busy[slot] = true;
             inflight++;
             curl_multi_add_handle(mh, graph_req_handle(fl[slot].q));
+            if (inflight > 1)
+                crash_point("graph.inflight");
         }
         if (inflight == 0)
             break;   /* next_job said the worker is finished */
@@ -1067,6 +1082,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     if (!dry) {
         if (take_lock(app->cfg.database, &lock_fd, ei) < 0)
             goto out;
+        crash_point("run.locked");
         /* Claims a crash left behind: never resent automatically. */
         if (outbox_recover(db, &recovered, ei) < 0)
             goto out;
@@ -1107,6 +1123,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     clock_now_iso(now);
     if (start_run_row(db, &r, now, ei) < 0)
         goto out;
+    crash_point("run.started");
     /* One token cache for the run, on a connection of its own. */
     if (db_open(app->cfg.database, DB_NO_SCHEMA_CHECK, &r.oauth_db, ei) < 0)
         goto out;
@@ -1155,8 +1172,10 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
         exit_code = err_exit_code(tei.code);
         *ei = tei;
     }
+    crash_point("run.finishing");
     if (finish_run_row(db, &r, &k, exit_code, ei) < 0)
         goto out;
+    crash_point("run.finished");
     if (!app->quiet)
         printf("planned %ld, sent %ld, deferred %ld, bounced %ld, failed %ld,"
                " unknown %ld\n", k.planned, k.sent, k.deferred, k.bounced,

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
 #include "migrations.h"
 #include "util.h"
 
@@ -227,6 +228,7 @@ int db_migrate(struct db *db, const char *now_iso, int *applied_out,
             err_prefix(ei, "migration %s", m->name);
             goto fail;
         }
+        crash_point("migrate.applied");
         if (db_prepare(db,
                        "INSERT INTO schema_migrations(version, name, "
                        "applied_at) VALUES (?1, ?2, ?3)",
@@ -251,6 +253,7 @@ int db_migrate(struct db *db, const char *now_iso, int *applied_out,
         }
         if (db_commit(db, ei) < 0)
             return -1;
+        crash_point("migrate.committed");
         applied++;
     }
     if (applied_out)

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "clock.h"
+#include "crashpoint.h"
 #include "https.h"
 #include "jsonq.h"
 #include "log.h"
@@ -329,7 +330,9 @@ static int fetch(struct oauth_cache *c, struct entry *e,
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form.len);
     log_info("oauth: asking %s for a token (tenant %s, scope %s)", url,
              o->tenant_id, e->scope);
+    crash_point("token.request");
     rc = curl_easy_perform(h);
+    crash_point("token.received");
     now = clock_now();
     if (https_result(h, rc, &r, STAGE_TOKEN, &status, rep) < 0) {
         /* The text is libcurl's; say where it was going. */
@@ -367,6 +370,7 @@ static int fetch(struct oauth_cache *c, struct entry *e,
     log_info("oauth: got a token for scope %s, valid %llds", e->scope,
              expires_in);
     db_store(c, e, now);
+    crash_point("token.stored");
     ret = 0;
 out:
     secret_free(v[0]);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crashpoint.h"
 #include "diagnose.h"
 #include "util.h"
 
@@ -17,6 +18,7 @@ int outbox_recover(struct db *db, int *n, struct errinfo *ei)
                     " 'sending'", ei) < 0)
         return -1;
     *n = sqlite3_changes(db->h);
+    crash_point("run.recovered");
     return 0;
 }
 
@@ -109,6 +111,7 @@ int outbox_claim(struct db *db, const struct outbox_send *s,
     sqlite3_bind_text(st, 7, now_iso, -1, SQLITE_STATIC);
     if (step(db, st, "cannot claim", ei) < 0)
         goto fail;
+    crash_point("claim.uncommitted");
     *result = OUTBOX_CLAIMED;
 done:
     free(status);
@@ -239,6 +242,7 @@ int outbox_record(struct db *db, const struct outbox_send *s,
                 goto fail;
         }
     }
+    crash_point("record.uncommitted");
     if (db_commit(db, ei) < 0)
         return -1;
     *final = out;

@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "crashpoint.h"
 #include "https.h"
 #include "log.h"
 #include "util.h"
@@ -54,6 +55,10 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
 
     if (n > room)
         n = room;
+    /* After the 354: libcurl asks once per upload buffer (64 KiB), so a
+     * second pass is the middle of a large body. */
+    if (n)
+        crash_point("smtp.body");
     memcpy(buf, s->msg + s->pos, n);
     s->pos += n;
     s->body_started = true;
@@ -97,17 +102,21 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
     (void)h;
     if (type != CURLINFO_HEADER_OUT || size < 4)
         return 0;
-    if (strncmp(data, "STARTTLS", size < 8 ? size : 8) == 0)
+    if (strncmp(data, "STARTTLS", size < 8 ? size : 8) == 0) {
         s->stage = STAGE_TLS;
-    else if (strncmp(data, "AUTH", 4) == 0)
+    } else if (strncmp(data, "AUTH", 4) == 0) {
         s->stage = STAGE_AUTH;
-    else if (strncmp(data, "MAIL", 4) == 0)
+        crash_point("smtp.auth");
+    } else if (strncmp(data, "MAIL", 4) == 0) {
         s->stage = STAGE_MAIL;
-    else if (strncmp(data, "RCPT", 4) == 0)
+        crash_point("smtp.mail");
+    } else if (strncmp(data, "RCPT", 4) == 0) {
         s->stage = STAGE_RCPT;
-    else if (strncmp(data, "DATA", 4) == 0)
+        crash_point("smtp.rcpt");
+    } else if (strncmp(data, "DATA", 4) == 0) {
         s->stage = STAGE_DATA;
-    else if (strncmp(data, "QUIT", 4) == 0)
+        crash_point("smtp.data");
+    } else if (strncmp(data, "QUIT", 4) == 0)
         s->quitting = true;   /* libcurl closes after a failed transfer */
     return 0;
 }
