@@ -72,6 +72,7 @@ struct config {
     char *database;            /* resolved; default ./mailrota.db */
     char *timezone;            /* IANA name; default UTC */
     char *key_file;            /* resolved; default ./mailrota.key */
+    int secret_cmd_timeout_seconds;  /* password/client-secret commands */
     struct config_tls tls;
     struct config_smtp smtp;
     struct config_oauth oauth;

@@ -17,12 +17,13 @@
 
 /*
  * The password of a plain/login mailbox, spaces removed.  key is NULL when
- * there is no key file.  The result is new (release with secret_free()).
+ * there is no key file; a password command has cmd_timeout seconds (see
+ * secret_from_cmd).  The result is new (release with secret_free()).
  * Errors: ERR_CONFIG naming what to set (never a value), ERR_DATA (stored
  * secret unreadable).
  */
 char *creds_password(const struct rp_mailbox *m, const unsigned char *key,
-                     struct errinfo *ei);
+                     int cmd_timeout, struct errinfo *ei);
 
 /* Whether the mailbox authenticates with an OAuth token. */
 bool creds_uses_oauth(const struct rp_mailbox *m);

@@ -102,15 +102,19 @@ int secret_from_env(const char *var, char **out, struct errinfo *ei);
  * stdout through a pipe; the password never appears on any argv.  Takes the
  * first line, without trailing CR/LF, reads and discards the rest of the
  * output (up to 1 MiB, so a chatty command is not killed by SIGPIPE), and
- * waits for the command.  Blocks until the command exits.
+ * waits for the command.  The command runs in a process group of its own;
+ * when it has not exited within timeout_seconds (<= 0: SECRET_CMD_TIMEOUT)
+ * the group is killed with SIGKILL and reaped.
  * *out (written only on success) is new; release with secret_free().
  * Errors: ERR_CONFIG when the command exits non-zero, is killed by a signal,
  * prints an empty first line, a line longer than SECRET_LINE_MAX bytes, or a
- * NUL byte; the message names the command and its exit status, never its
+ * NUL byte, or does not finish in time; the message names the command and its exit status, never its
  * output.  ERR_OSERR when the pipe or process cannot be created; ERR_IO on a
  * read error.
  */
-int secret_from_cmd(const char *cmd, char **out, struct errinfo *ei);
+#define SECRET_CMD_TIMEOUT 30   /* seconds; secret_cmd_timeout_seconds */
+int secret_from_cmd(const char *cmd, int timeout_seconds, char **out,
+                    struct errinfo *ei);
 
 /*
  * Password from the first line of `fd` (--password-stdin): reads one byte at

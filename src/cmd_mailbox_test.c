@@ -199,7 +199,8 @@ static void test_smtp(struct tester *t, struct result *res)
                         &tok, &fetched))
             return;
     } else {
-        pw = creds_password(m, t->have_key ? t->key : NULL, &ei);
+        pw = creds_password(m, t->have_key ? t->key : NULL,
+                            t->app->cfg.secret_cmd_timeout_seconds, &ei);
         if (!pw) {
             local_failure(res, "password", STAGE_AUTH, ei.msg);
             return;

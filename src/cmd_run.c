@@ -853,7 +853,8 @@ static void *worker_main(void *arg)
             goto stop;
         }
     } else {
-        pw = creds_password(m, r->have_key ? r->key : NULL, &ei);
+        pw = creds_password(m, r->have_key ? r->key : NULL,
+                            cfg->secret_cmd_timeout_seconds, &ei);
         if (!pw) {
             mailbox_cannot_start(r, db, m, "password", ei.msg);
             goto stop;

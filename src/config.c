@@ -23,6 +23,7 @@
 
 #include <yaml.h>
 
+#include "secret.h"
 #include "util.h"
 
 #include "banned.h"
@@ -74,6 +75,8 @@ static const struct key_def keys[] = {
     {"database", K_PATH, OFF(database), 0, 0, 0},
     {"timezone", K_TZ, OFF(timezone), 0, 0, 0},
     {"key_file", K_PATH, OFF(key_file), 0, 0, 0},
+    {"secret_cmd_timeout_seconds", K_INT, OFF(secret_cmd_timeout_seconds), 1,
+     3600, 0},
     {"tls", K_SECTION, 0, 0, 0, 0},
     {"tls.verify_peer", K_BOOL, OFF(tls.verify_peer), 0, 0, 0},
     {"tls.ca_file", K_PATH, OFF(tls.ca_file), 0, 0, KF_NULL},
@@ -169,6 +172,7 @@ void config_set_defaults(struct config *c)
     c->smtp.allow_plaintext_auth = false;
     c->smtp.helo_name = NULL;
     c->smtp.timeout_seconds = 30;
+    c->secret_cmd_timeout_seconds = SECRET_CMD_TIMEOUT;
     c->oauth.tenant_id = xstrdup("");
     c->oauth.client_id = xstrdup("");
     c->oauth.client_secret_env = xstrdup("MAILROTA_CLIENT_SECRET");

@@ -11,7 +11,7 @@
 #include "banned.h"
 
 char *creds_password(const struct rp_mailbox *m, const unsigned char *key,
-                     struct errinfo *ei)
+                     int cmd_timeout, struct errinfo *ei)
 {
     char *pw = NULL, *aad;
 
@@ -19,7 +19,7 @@ char *creds_password(const struct rp_mailbox *m, const unsigned char *key,
         if (secret_from_env(m->password_env, &pw, ei) < 0)
             return NULL;
     } else if (m->password_cmd) {
-        if (secret_from_cmd(m->password_cmd, &pw, ei) < 0)
+        if (secret_from_cmd(m->password_cmd, cmd_timeout, &pw, ei) < 0)
             return NULL;
     } else if (m->secret) {
         if (!key) {

@@ -92,7 +92,8 @@ static int read_secret(struct oauth_cache *c, struct errinfo *ei)
                        "Application (client) ID of the app registration in "
                        "the config");
     if (o->client_secret_cmd) {
-        if (secret_from_cmd(o->client_secret_cmd, &s, &sei) < 0)
+        if (secret_from_cmd(o->client_secret_cmd,
+                            c->cfg->secret_cmd_timeout_seconds, &s, &sei) < 0)
             return err_set(ei, ERR_CONFIG, "client secret (oauth."
                            "client_secret_cmd): %s", sei.msg);
     } else if (o->client_secret_env) {

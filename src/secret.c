@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -468,15 +471,50 @@ enum line_status {
     LINE_OK = 0,
     LINE_TOO_LONG = 1,
     LINE_NUL = 2,
+    LINE_TIMEOUT = 3,
 };
+
+#define NO_DEADLINE INT64_MAX
+
+/* Milliseconds on the monotonic clock (not clock.h's: MAILROTA_NOW may
+ * freeze that one, and a deadline must pass). */
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 1 when fd can be read, 0 when the deadline passed first, -1 on error. */
+static int wait_readable(int fd, int64_t deadline)
+{
+    for (;;) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        int64_t left = deadline == NO_DEADLINE ? -1 : deadline - mono_ms();
+        int r;
+
+        if (deadline != NO_DEADLINE && left <= 0)
+            return 0;
+        r = poll(&p, 1, left < 0 ? -1 : left > INT_MAX ? INT_MAX : (int)left);
+        if (r > 0)
+            return 1;
+        if (r == 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
 
 /*
  * Reads the first line of fd into line (capacity SECRET_LINE_MAX + 2) one
  * byte at a time, so nothing after the LF is consumed.  Strips trailing CR
  * and LF.  Returns LINE_OK (line read, maybe empty), LINE_TOO_LONG,
- * LINE_NUL, or -1 (read error, errno set).
+ * LINE_NUL, LINE_TIMEOUT (nothing more came before the deadline, a
+ * mono_ms() time or NO_DEADLINE), or -1 (read error, errno set).
  */
-static int read_first_line(int fd, char *line, size_t *lenp)
+static int read_first_line(int fd, int64_t deadline, char *line,
+                           size_t *lenp)
 {
     /* Room for SECRET_LINE_MAX bytes plus one CR before the LF. */
     const size_t cap = SECRET_LINE_MAX + 1;
@@ -485,11 +523,19 @@ static int read_first_line(int fd, char *line, size_t *lenp)
     char c;
 
     for (;;) {
-        ssize_t r = read(fd, &c, 1);
+        ssize_t r;
+        int ready = deadline == NO_DEADLINE ? 1 : wait_readable(fd, deadline);
+
+        if (ready == 0) {
+            status = LINE_TIMEOUT;
+            break;
+        }
+        r = ready < 0 ? -1 : read(fd, &c, 1);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
             secure_wipe(&c, 1);
+            secure_wipe(line, n);
             return -1;
         }
         if (r == 0 || c == '\n')
@@ -526,14 +572,23 @@ static void cmd_shown(const char *cmd, char shown[CMD_SHOWN_MAX])
     sanitize(shown);
 }
 
-/* Reads and throws away the rest of a command's output, up to a bound. */
-static void drain(int fd)
+/* Reads and throws away the rest of a command's output, up to a bound;
+ * false when the deadline passed before the end of it. */
+static bool drain(int fd, int64_t deadline)
 {
     char buf[4096];
     size_t total = 0;
+    bool ended = true;
 
     while (total < CMD_DRAIN_MAX) {
-        ssize_t r = read(fd, buf, sizeof(buf));
+        ssize_t r;
+        int ready = wait_readable(fd, deadline);
+
+        if (ready == 0) {
+            ended = false;
+            break;
+        }
+        r = ready < 0 ? -1 : read(fd, buf, sizeof(buf));
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -541,6 +596,27 @@ static void drain(int fd)
         total += (size_t)r;
     }
     secure_wipe(buf, sizeof(buf));
+    return ended;
+}
+
+/* Waits for pid until the deadline: 1 reaped (*wstatus set), 0 still
+ * running, -1 error. */
+static int wait_child(pid_t pid, int64_t deadline, int *wstatus)
+{
+    for (;;) {
+        pid_t r = waitpid(pid, wstatus, WNOHANG);
+
+        if (r == pid)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r == 0) {
+            struct timespec ts = { 0, 10 * 1000 * 1000 };
+            if (mono_ms() >= deadline)
+                return 0;
+            nanosleep(&ts, NULL);
+        }
+    }
 }
 
 /* A pipe whose ends are close-on-exec and not 0, 1 or 2. */
@@ -566,7 +642,8 @@ static int cloexec_pipe(int pfd[2])
     return 0;
 }
 
-int secret_from_cmd(const char *cmd, char **out, struct errinfo *ei)
+int secret_from_cmd(const char *cmd, int timeout_seconds, char **out,
+                    struct errinfo *ei)
 {
     char shown[CMD_SHOWN_MAX];
     char line[SECRET_LINE_MAX + 2];
@@ -574,11 +651,13 @@ int secret_from_cmd(const char *cmd, char **out, struct errinfo *ei)
     char *cmd_copy = NULL;
     char *argv[4];
     posix_spawn_file_actions_t fa;
-    bool fa_ready = false;
+    posix_spawnattr_t attr;
+    bool fa_ready = false, attr_ready = false, timed_out = false;
     int pfd[2] = { -1, -1 };
     pid_t pid = -1;
     size_t n = 0;
     int rc, wstatus = 0, status = LINE_OK, read_errno = 0, ret = -1;
+    int64_t deadline;
 
     if (!cmd || !*cmd)
         return err_set(ei, ERR_CONFIG, "password command is empty");
@@ -596,6 +675,15 @@ int secret_from_cmd(const char *cmd, char **out, struct errinfo *ei)
     }
     if (rc == 0)
         rc = posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
+    /* A process group of its own, so a timeout stops what sh started too. */
+    if (rc == 0) {
+        rc = posix_spawnattr_init(&attr);
+        attr_ready = rc == 0;
+    }
+    if (rc == 0)
+        rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    if (rc == 0)
+        rc = posix_spawnattr_setpgroup(&attr, 0);
     if (rc == 0) {
         /* posix_spawn() takes char *const[]; the command is not secret. */
         cmd_copy = xstrdup(cmd);
@@ -603,7 +691,7 @@ int secret_from_cmd(const char *cmd, char **out, struct errinfo *ei)
         argv[1] = dash_c;
         argv[2] = cmd_copy;
         argv[3] = NULL;
-        rc = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
+        rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
     }
     if (rc != 0) {
         pid = -1;
@@ -615,25 +703,33 @@ int secret_from_cmd(const char *cmd, char **out, struct errinfo *ei)
     pfd[1] = -1;
 
     /*
-     * NEEDSWORK: no timeout, as in msmtp: a command that never exits (a
-     * pinentry waiting for a passphrase under cron) blocks the run.
+     * Bounded, unlike msmtp's passwordeval: a command that never exits (a
+     * pinentry waiting for a passphrase under cron) must not hold the run.
      */
-    status = read_first_line(pfd[0], line, &n);
+    deadline = mono_ms() + (int64_t)(timeout_seconds > 0 ? timeout_seconds
+                                     : SECRET_CMD_TIMEOUT) * 1000;
+    status = read_first_line(pfd[0], deadline, line, &n);
     if (status < 0)
         read_errno = errno;
-    else
-        drain(pfd[0]);
+    else if (status == LINE_TIMEOUT || !drain(pfd[0], deadline))
+        timed_out = true;
     close(pfd[0]);
     pfd[0] = -1;
 
-    while (waitpid(pid, &wstatus, 0) < 0) {
-        if (errno != EINTR) {
-            err_set(ei, ERR_OSERR,
-                    "cannot wait for password command '%s': %s", shown,
-                    strerror(errno));
-            pid = -1;
-            goto out;
-        }
+    rc = timed_out ? 0 : wait_child(pid, deadline, &wstatus);
+    if (rc == 0) {
+        kill(-pid, SIGKILL);
+        err_set(ei, ERR_CONFIG,
+                "password command '%s' did not finish within %d s: it was "
+                "stopped; run it by hand to see why (it must not wait for "
+                "input), or raise secret_cmd_timeout_seconds", shown,
+                timeout_seconds > 0 ? timeout_seconds : SECRET_CMD_TIMEOUT);
+        goto out;
+    }
+    if (rc < 0) {
+        err_set(ei, ERR_OSERR, "cannot wait for password command '%s': %s",
+                shown, strerror(errno));
+        goto out;
     }
     pid = -1;
 
@@ -682,12 +778,14 @@ out:
     if (pfd[1] >= 0)
         close(pfd[1]);
     if (pid > 0) {
-        /* Not reached with a live child today; keep the no-zombie rule. */
+        /* Stopped above after a timeout: no zombie left behind. */
         while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
             ;
     }
     if (fa_ready)
         posix_spawn_file_actions_destroy(&fa);
+    if (attr_ready)
+        posix_spawnattr_destroy(&attr);
     free(cmd_copy);
     secure_wipe(line, sizeof(line));
     return ret;
@@ -718,7 +816,7 @@ int secret_from_fd(int fd, char **out, struct errinfo *ei)
                            strerror(errno));
         restore = true;
     }
-    status = read_first_line(fd, line, &n);
+    status = read_first_line(fd, NO_DEADLINE, line, &n);
     if (status < 0)
         read_errno = errno;
     if (restore)

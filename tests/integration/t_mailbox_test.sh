@@ -412,4 +412,15 @@ check "Graph unreachable: exit 69, graph_unreachable at connect" "69 graph_unrea
     "$rc $(jf diagnosis) $(jf failed_step)"
 check_contains "Graph unreachable: the fix names graph.base_url" "graph.base_url" "$(jf fix)"
 
+# --- a password command that never finishes is stopped ----------------------
+printf 'secret_cmd_timeout_seconds: 1\n' >> config.yaml
+"$MR" -q mailbox set "m1@$D" --password-cmd 'echo $$ > hung.pid; exec sleep 60' || exit 1
+t0=$(date +%s)
+mt --json "m1@$D"
+t1=$(date +%s)
+check "hung password command: exit 69 at the password step" "69 password" "$rc $(jf failed_step)"
+check_contains "it says the command did not finish" "did not finish within 1 s" "$(jf reply.text) $err"
+check "and returns long before the command would end" yes "$([ $((t1 - t0)) -lt 30 ] && echo yes)"
+check "the command was stopped" yes "$(kill -0 "$(cat hung.pid)" 2>/dev/null || echo yes)"
+
 done_testing

@@ -650,7 +650,7 @@ static void test_from_cmd(void)
         int rc;
 
         t_current = cases[i].cmd;
-        rc = secret_from_cmd(cases[i].cmd, &out, &ei);
+        rc = secret_from_cmd(cases[i].cmd, 0, &out, &ei);
         if (cases[i].want) {
             T_INT(rc, 0);
             T_STR(out, cases[i].want);
@@ -676,15 +676,75 @@ static void test_from_cmd(void)
     {
         struct errinfo ei = { 0 };
         char *out = NULL;
-        T_INT(secret_from_cmd("head -c 4096 /dev/zero | tr '\\0' b", &out,
-                              &ei), 0);
+        T_INT(secret_from_cmd("head -c 4096 /dev/zero | tr '\\0' b", 0,
+                              &out, &ei), 0);
         T_INT(out ? strlen(out) : 0, 4096);
         secret_free(out);
-        T_INT(secret_from_cmd("", &out, &ei), -1);
+        T_INT(secret_from_cmd("", 0, &out, &ei), -1);
         T_INT(ei.code, ERR_CONFIG);
     }
 
     /* No zombie, no leaked descriptor. */
+    {
+        int st;
+        errno = 0;
+        T_INT(waitpid(-1, &st, WNOHANG), -1);
+        T_INT(errno, ECHILD);
+        T_INT(count_fds(), fds_before);
+    }
+}
+
+/* A command that does not finish is stopped, with everything it started,
+ * after the timeout: it never holds a run. */
+static void test_from_cmd_timeout(void)
+{
+    /* Each: before the pid file's name, after it.  The first prints
+     * nothing, the second its line but does not exit, the third leaves a
+     * grandchild holding the pipe. */
+    static const char *const cmds[][2] = {
+        { "echo $$ > ", "; exec sleep 60" },
+        { "echo $$ > ", "; echo pw-$((40+2)); exec sleep 60" },
+        { "sh -c 'echo $$ > ", "; exec sleep 60'; echo pw-$((40+2))" },
+    };
+    char dir[] = "/tmp/mailrota-t-XXXXXX";
+    int fds_before = count_fds();
+
+    T_OK(mkdtemp(dir) != NULL);
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        struct errinfo ei = { 0 };
+        char pidfile[64], cmd[256];
+        char *out = NULL;
+        struct timespec t0, t1;
+        long pid = 0;
+        FILE *f;
+
+        snprintf(pidfile, sizeof(pidfile), "%s/pid%zu", dir, i);
+        snprintf(cmd, sizeof(cmd), "%s%s%s", cmds[i][0], pidfile, cmds[i][1]);
+        t_current = cmd;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        T_INT(secret_from_cmd(cmd, 1, &out, &ei), -1);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        T_INT(ei.code, ERR_CONFIG);
+        T_OK(out == NULL);
+        T_OK(strstr(ei.msg, "did not finish within 1 s") != NULL);
+        T_OK(strstr(ei.msg, "secret_cmd_timeout_seconds") != NULL);
+        T_OK(strstr(ei.msg, "pw-42") == NULL);   /* its output */
+        /* Far below the command's 60 s even on a loaded machine. */
+        T_OK(t1.tv_sec - t0.tv_sec < 30);
+        f = fopen(pidfile, "r");
+        T_OK(f != NULL);
+        if (f) {
+            T_INT(fscanf(f, "%ld", &pid), 1);
+            fclose(f);
+            unlink(pidfile);
+        }
+        /* The sleep (sh's, or its child's) was killed too. */
+        for (int k = 0; pid > 0 && k < 200 && kill((pid_t)pid, 0) == 0; k++)
+            usleep(10000);
+        T_OK(pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH);
+    }
+    rmdir(dir);
+    t_current = "test_from_cmd_timeout";
     {
         int st;
         errno = 0;
@@ -916,6 +976,7 @@ int main(void)
     T_RUN(test_key_load_refusals);
     T_RUN(test_from_env);
     T_RUN(test_from_cmd);
+    T_RUN(test_from_cmd_timeout);
     T_RUN(test_from_fd);
     T_RUN(test_from_fd_tty);
     T_RUN(test_clean_password);
