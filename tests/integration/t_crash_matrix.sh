@@ -7,7 +7,9 @@
 # every contact has its row, none is left `sending`, and PRAGMA
 # integrity_check is ok.
 #
-# One line per point: POINT[:PASS] VARIANT.  A new point is one more line.
+# One line per point: POINT[:PASS] VARIANT [TOKENS], TOKENS being the token
+# requests the recovery run must make (a stored token is reused).  A new
+# point is one more line.
 # The variants (prepare_point below): smtp = two password mailboxes;
 # moved = m1's password is wrong, so its messages move to m2; pace = one
 # mailbox with min_gap_seconds; big = one mailbox and a 150 KB body, so the
@@ -40,13 +42,13 @@ run.finished            smtp
 reply.other             moved
 job.moved               moved
 pace.wait:2             pace
-token.request           oauth
-token.received          oauth
-token.stored            oauth
-reply.sent:2            oauth
-graph.inflight:2        graph
-reply.sent:3            graph
-record.uncommitted:2    graph
+token.request           oauth  1
+token.received          oauth  1
+token.stored            oauth  0
+reply.sent:2            oauth  0
+graph.inflight:2        graph  0
+reply.sent:3            graph  0
+record.uncommitted:2    graph  0
 '
 CONTACTS=6
 
@@ -135,7 +137,7 @@ export MR_PW_WRONG=not-the-password
 export MAILROTA_NOW=2026-11-20T15:00:00Z
 n=0
 # fd 3, so that the commands in the loop cannot read the list.
-while read -r point variant <&3; do
+while read -r point variant tokens <&3; do
     [ -n "$point" ] || continue
     n=$((n + 1))
     tag=p$n
@@ -168,11 +170,14 @@ while read -r point variant <&3; do
             "$MR" -q import contacts c.csv --campaign C || exit 1 ;;
     esac
     sleep 0.3   # let a server finish a message the victim left in flight
+    tok0=$(token_requests)
     run "$MR" run
     case $rc in
         0|75) ok "$what: the next run exits $rc" ;;
         *) not_ok "$what: the next run exits 0 or 75" "rc $rc: $err" ;;
     esac
+    [ -z "$tokens" ] ||
+        check "$what: the next run asked for $tokens token(s)" "$tokens" "$(($(token_requests) - tok0))"
 
     got=$(delivered "$tag")
     check "$what: no recipient received twice" "" \
