@@ -669,6 +669,28 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
     flight_release(f);
 }
 
+/*
+ * After pacing's wait, before the claim: the mailbox may have been stopped
+ * while it waited (its tenant blocked, a rest).  Then the job it holds
+ * goes to a mailbox with room, or waits for a later run, and false is
+ * returned.
+ */
+static bool still_sending(struct run *r, struct worker *w, size_t job_ix)
+{
+    bool live;
+
+    pthread_mutex_lock(&r->mu);
+    live = !w->dead;
+    if (!live) {
+        w->load--;
+        if (!reassign(r, job_ix))
+            log_info("no mailbox left to send to %s: it waits for a later "
+                     "run", r->rp->cand[r->jobs[job_ix].cand].email);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return live;
+}
+
 /* One message over the mailbox's SMTP session. */
 static void smtp_job(struct run *r, struct worker *w, struct db *db,
                      struct smtp_session *sess, size_t job_ix)
@@ -676,7 +698,7 @@ static void smtp_job(struct run *r, struct worker *w, struct db *db,
     struct flight f;
 
     pace(r, w);
-    if (!job_begin(r, w, db, job_ix, &f))
+    if (!still_sending(r, w, job_ix) || !job_begin(r, w, db, job_ix, &f))
         return;
     smtp_transmit(r, w, sess, &f);
     job_finish(r, w, db, &f);
@@ -743,6 +765,8 @@ static void graph_loop(struct run *r, struct worker *w, struct db *db)
             if (!(inflight ? take_job(r, w, &job) : next_job(r, w, &job)))
                 break;
             pace(r, w);
+            if (!still_sending(r, w, job))
+                continue;   /* next_job then finishes the worker */
             for (slot = 0; busy[slot]; slot++)
                 ;
             if (!job_begin(r, w, db, job, &fl[slot]))

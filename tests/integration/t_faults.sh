@@ -29,6 +29,16 @@ setup_world 10 $NMB
 sed -i "s/^  timeout_seconds: .*/  timeout_seconds: $TIMEOUT/" config.yaml
 TPL=$ROOT/templates/intro.txt
 
+# A mailbox of another domain (tenant), used by the 5.7.708 row only: the
+# server is restarted on its port to learn its password.
+echo "o1@other.example:pw-o1" >> "$T/srv/users"
+PORT=$SMTPD_PORT
+smtpd_stop "$T/srv"
+smtpd_start "$T/srv" --port "$PORT" || { not_ok "smtpd restarts"; done_testing; exit 1; }
+export MR_PW_O1=pw-o1
+"$MR" -q mailbox add o1@other.example --name "Other One" --status paused \
+    --password-env MR_PW_O1 || exit 1
+
 # ---- helpers ----------------------------------------------------------------
 
 n=0
@@ -66,7 +76,7 @@ next_day() {
     DAY=$(date -u -d "2026-12-01 +$n days" +%F)
 }
 # done_scenario NAME: pause its campaign, clear the faults, and put every
-# mailbox back to cold-ready.
+# mailbox back to cold-ready (o1 to paused).
 done_scenario() {
     "$MR" -q campaign pause "$1"
     smtpd_faults "$T/srv" ''
@@ -75,6 +85,7 @@ done_scenario() {
         "$MR" -q mailbox set "m$_i@sender.example" --status cold-ready
         _i=$((_i + 1))
     done
+    "$MR" -q mailbox set o1@other.example --status paused
 }
 # send_of CONTACT: status|attempts|smtp_code|smtp_enhanced of its send.
 send_of() {
@@ -294,7 +305,7 @@ for e in 1:mail:432:4.3.2 2:rcpt:421:4.3.2 3:data:421:4.7.0; do
 done
 done_scenario t421
 
-# ---- row: 5.7.501 -> failed, blocked ------------------------------------------
+# ---- row: 5.7.501 / 5.7.708 -> failed, blocked; 708 stops the tenant --------
 R="[5.7.501 sender blocked]"
 F='{"mailboxes": {"m2@sender.example": {"mail": "550 5.7.501 Service unavailable. Spam abuse detected from IP range."}}}'
 scenario b501 "$F" 10
@@ -308,6 +319,34 @@ check "$R m2 stops (its second message moved): one try" 1 "$(tries_by m2)"
 check "$R the same domain's other mailboxes go on (not a tenant block)" "4 0" \
     "$(q "select count(*) from mailboxes where status = 'cold-ready' and email like '%@sender.example' and email like 'm%'") $(q "select count(*) from sends where status = 'sending'")"
 done_scenario b501
+
+# 5.7.708 stops every mailbox of the tenant for the run.  Each mailbox has
+# two messages and min_gap_seconds 4; m2's refusal comes 1 s after its
+# RCPT, when the other sender.example mailboxes have sent their first
+# message and hold their second, waiting for the gap: they must not send
+# it.  o1@other.example sends its own two; its cap (2) leaves no room for
+# the stopped mailboxes' messages, which wait for a later run.
+R="[5.7.708 tenant blocked]"
+set_rule min_gap_seconds 4
+"$MR" -q mailbox set o1@other.example --status cold-ready --daily-cap 2
+F='{"mailboxes": {"m2@sender.example": {"rcpt": "550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.", "delay": 1}}}'
+scenario b708 "$F" 12
+check "$R exit 0" 0 "$rc"
+c=$(failed_at rcpt)
+check "$R m2's message failed" "failed|1|550|5.7.708" "$(send_of "${c% *}")"
+check "$R m2 blocked" blocked "$(mb_status m2)"
+for i in 1 3 4 5; do
+    check "$R m$i (same tenant) stops: at most its first try" yes \
+        "$([ "$(tries_by "m$i")" -le 1 ] && echo yes || echo "no: $(tries_by "m$i")")"
+    check "$R m$i stays cold-ready (stopped for the run only)" cold-ready "$(mb_status "m$i")"
+done
+check "$R o1 (another tenant) sends its two" 2 \
+    "$(q "select count(*) from sends s join mailboxes m on m.id = s.mailbox_id where m.email = 'o1@other.example' and s.status = 'sent' and s.day = '$DAY'")"
+check "$R nothing left 'sending'; the waiting ones have no try" "0 0" \
+    "$(q "select count(*) from sends where status = 'sending'") $(q "select count(*) from sends s join campaigns c on c.id = s.campaign_id where c.name = 'b708' and s.status = 'deferred'")"
+set_rule min_gap_seconds 0
+"$MR" -q mailbox set o1@other.example --daily-cap 10
+done_scenario b708
 
 # ---- row: 554 5.2.0 SubmissionQuotaExceeded -> deferred, full for the day ----
 R="[554 5.2.0 quota]"
@@ -401,7 +440,6 @@ other_server() {
     sed -i "s/^  port: .*/  port: $PORT/" config.yaml
     done_scenario "$_name"
 }
-PORT=$SMTPD_PORT
 smtpd_cert_named "$T/srv" wrong.example || exit 1
 trap 'smtpd_stop "$T/srv"; smtpd_stop "$T/wrong"; smtpd_stop "$T/plain"; cleanup' EXIT
 other_server "[wrong certificate name]" wrongname "$T/wrong" \
