@@ -284,10 +284,11 @@ static void retire_domain(struct run *r, const char *email)
     bool *hit = xcalloc(r->rp->n_mb ? r->rp->n_mb : 1, sizeof(bool));
 
     /* All of them stop before any hands work over, so no message moves
-     * to a mailbox of the blocked tenant. */
+     * to a mailbox of the blocked tenant.  Mailboxes that are not sending
+     * in this run (admin, paused, full) take no work: nothing to say. */
     for (size_t i = 0; dom && i < r->rp->n_mb; i++) {
         const char *d = strchr(r->rp->mb[i].email, '@');
-        if (d && str_ieq(d, dom) && !r->w[i].dead) {
+        if (d && str_ieq(d, dom) && r->w[i].started && !r->w[i].dead) {
             log_warnx("mailbox %s stops for this run: its tenant is blocked",
                       r->rp->mb[i].email);
             r->w[i].dead = true;

@@ -340,6 +340,8 @@ for i in 1 3 4 5; do
         "$([ "$(tries_by "m$i")" -le 1 ] && echo yes || echo "no: $(tries_by "m$i")")"
     check "$R m$i stays cold-ready (stopped for the run only)" cold-ready "$(mb_status "m$i")"
 done
+check_contains "$R the stop is reported for m1" "mailbox m1@sender.example stops for this run" "$err"
+check_not_contains "$R and not for admin, which never sends" "admin@sender.example" "$err"
 check "$R o1 (another tenant) sends its two" 2 \
     "$(q "select count(*) from sends s join mailboxes m on m.id = s.mailbox_id where m.email = 'o1@other.example' and s.status = 'sent' and s.day = '$DAY'")"
 check "$R nothing left 'sending'; the waiting ones have no try" "0 0" \
