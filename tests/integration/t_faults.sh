@@ -46,7 +46,8 @@ DAY=
 # scenario NAME FAULTS COUNT: campaign NAME with COUNT new contacts
 # NAME-1@NAME-1.example ... (one company each), the fault script FAULTS
 # (JSON; '' for none), then `mailrota run` on a day of its own.  Sets rc,
-# out, err, secs (wall time of the run) and DAY.
+# out, err, secs (wall time of the run) and DAY.  NAME must not start with
+# one of smtpd.py's recipient scripts (drop, quota, slow, hard, ...).
 scenario() {
     _name=$1
     n=$((n + 1))
@@ -406,6 +407,27 @@ check "$R the stalled try used an attempt (it reached MAIL FROM)" "sent|2|250|2.
 check "$R m4 rests for the run" 1 "$(tries_by m4)"
 stall_took "$R"
 done_scenario smail
+
+# ---- faults: the connection dropped before the message went out ---------------
+# Nothing can have been accepted: deferred (the try reached MAIL FROM, so
+# an attempt is used), moved, the mailbox rests; the try records no reply
+# code (the last reply seen, e.g. RCPT's 250, decided nothing).  A drop at
+# the DATA command is recorded at rcpt, the last stage the message passed.
+R="[dropped before the body]"
+F='{"mailboxes": {"m2@sender.example": {"drop": "mail"},
+  "m3@sender.example": {"drop": "rcpt"}, "m4@sender.example": {"drop": "data"}}}'
+scenario lostb "$F" 10
+check "$R exit 0, all sent by the others" "0 planned 10, sent 10, deferred 0, bounced 0, failed 0, unknown 0" "$rc $out"
+for e in 2:mail:MAIL 3:rcpt:RCPT 4:rcpt:DATA; do
+    i=${e%%:*} rest=${e#*:}
+    stage=${rest%%:*} at=${rest#*:}
+    c=$(q "select c.email from attempts a join sends s on s.id = a.send_id join contacts c on c.id = s.contact_id join mailboxes m on m.id = a.mailbox_id where m.email = 'm$i@sender.example' and a.at like '$DAY%'")
+    check "$R at $at: m$i rests for the run: one try" 1 "$(printf '%s\n' "$c" | grep -c .)"
+    check_moved "$R at $at" "$c" "m$i" "$stage" - -
+    check "$R at $at: an attempt was used (2 in all)" "sent|2|250|2.0.0" "$(send_of "$c")"
+    check "$R at $at: received once" 1 "$(received_by "$c")"
+done
+done_scenario lostb
 
 R="[stall after EHLO, every connection]"
 auth0=$(auth_lines "$T/srv")
