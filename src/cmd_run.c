@@ -285,10 +285,11 @@ static void retire_domain(struct run *r, const char *email)
     bool *hit = xcalloc(r->rp->n_mb ? r->rp->n_mb : 1, sizeof(bool));
 
     /* All of them stop before any hands work over, so no message moves
-     * to a mailbox of the blocked tenant. */
+     * to a mailbox of the blocked tenant.  Mailboxes that are not sending
+     * in this run (admin, paused, full) take no work: nothing to say. */
     for (size_t i = 0; dom && i < r->rp->n_mb; i++) {
         const char *d = strchr(r->rp->mb[i].email, '@');
-        if (d && str_ieq(d, dom) && !r->w[i].dead) {
+        if (d && str_ieq(d, dom) && r->w[i].started && !r->w[i].dead) {
             log_warnx("mailbox %s stops for this run: its tenant is blocked",
                       r->rp->mb[i].email);
             r->w[i].dead = true;
@@ -682,6 +683,28 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
     flight_release(f);
 }
 
+/*
+ * After pacing's wait, before the claim: the mailbox may have been stopped
+ * while it waited (its tenant blocked, a rest).  Then the job it holds
+ * goes to a mailbox with room, or waits for a later run, and false is
+ * returned.
+ */
+static bool still_sending(struct run *r, struct worker *w, size_t job_ix)
+{
+    bool live;
+
+    pthread_mutex_lock(&r->mu);
+    live = !w->dead;
+    if (!live) {
+        w->load--;
+        if (!reassign(r, job_ix))
+            log_info("no mailbox left to send to %s: it waits for a later "
+                     "run", r->rp->cand[r->jobs[job_ix].cand].email);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return live;
+}
+
 /* One message over the mailbox's SMTP session. */
 static void smtp_job(struct run *r, struct worker *w, struct db *db,
                      struct smtp_session *sess, size_t job_ix)
@@ -689,7 +712,7 @@ static void smtp_job(struct run *r, struct worker *w, struct db *db,
     struct flight f;
 
     pace(r, w);
-    if (!job_begin(r, w, db, job_ix, &f))
+    if (!still_sending(r, w, job_ix) || !job_begin(r, w, db, job_ix, &f))
         return;
     smtp_transmit(r, w, sess, &f);
     job_finish(r, w, db, &f);
@@ -756,6 +779,8 @@ static void graph_loop(struct run *r, struct worker *w, struct db *db)
             if (!(inflight ? take_job(r, w, &job) : next_job(r, w, &job)))
                 break;
             pace(r, w);
+            if (!still_sending(r, w, job))
+                continue;   /* next_job then finishes the worker */
             for (slot = 0; busy[slot]; slot++)
                 ;
             if (!job_begin(r, w, db, job, &fl[slot]))

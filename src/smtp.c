@@ -236,10 +236,13 @@ static void fill_reply(struct smtp_session *s, CURLcode rc,
         r->code = 0;
         snprintf(r->text, sizeof(r->text), "%s", s->errbuf[0] ? s->errbuf
                  : curl_easy_strerror(rc));
-    } else if ((rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR) &&
-               (code == 0 || (s->stage == STAGE_DATA && s->body_started &&
-                              code == 354))) {
-        /* Lost before a reply to this command. */
+    } else if ((rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR ||
+                rc == CURLE_WEIRD_SERVER_REPLY) && code < 400) {
+        /* No refusal: lost before a reply to this command, or the server
+         * broke the protocol (data after STARTTLS's 220).  The last code
+         * seen (AUTH's 235, RCPT's 250, DATA's 354) belongs to an earlier
+         * command and decided nothing: a 250 kept here at DATA would read
+         * as `sent`. */
         r->conn_lost = true;
         r->code = 0;
         snprintf(r->text, sizeof(r->text), "%s", s->errbuf[0] ? s->errbuf

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The loopback test SMTP server (tests/servers/smtpd.py) proven with curl's
 # command-line client: STARTTLS + AUTH, scripted replies, the refusals, the
-# stored files and a clean stop. Other integration tests rely on all of this.
+# stored files and a clean stop; then its fault script (DIR/faults.json)
+# with tests/servers/smtpprobe.py, a Python smtplib client that says where
+# a session ended. Other integration tests rely on all of this.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/servers/lib-smtpd.sh"
 
@@ -18,14 +20,16 @@ fi
 srv=$T/srv
 plain=$T/plain
 smtps=$T/smtps
-mkdir -p "$srv" "$plain" "$smtps"
+flt=$T/flt
+wrong=$T/wrong
+mkdir -p "$srv" "$plain" "$smtps" "$flt" "$wrong"
 printf 'sender@example.test:s3cret\nOther@Example.TEST:pw2\n' >"$srv/users"
 printf 'blocked@example.test:pw3\n' >>"$srv/users"
 cp "$srv/users" "$plain/users"
 cp "$srv/users" "$smtps/users"
 BLOCKED='535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant'
 
-trap 'smtpd_stop "$srv"; smtpd_stop "$plain"; smtpd_stop "$smtps"; cleanup' EXIT
+trap 'smtpd_stop "$srv"; smtpd_stop "$plain"; smtpd_stop "$smtps"; smtpd_stop "$flt"; smtpd_stop "$wrong"; cleanup' EXIT
 trap 'exit 130' INT    # so the EXIT trap stops the servers on ^C too
 trap 'exit 143' TERM
 if smtpd_start "$srv" --fail-user "blocked@example.test:$BLOCKED" \
@@ -262,5 +266,196 @@ send "smtps://127.0.0.1:$SMTPD_PORT/client.test" sender@example.test \
 check "implicit TLS without --cacert: refused (60)" 60 "$rc"
 smtpd_stop "$smtps"
 check "implicit-TLS server exits 0" 0 "$SMTPD_EXIT"
+
+# --- the fault script: DIR/faults.json ---------------------------------------------
+printf 'sender@example.test:s3cret\n' >"$flt/users"
+smtpd_start "$flt"
+check "fault server starts" 0 "$?"
+FPORT=$SMTPD_PORT
+SMTPPROBE_PASSWORD=s3cret
+export SMTPPROBE_PASSWORD
+# probe [RCPT [smtpprobe args...]]: one session as sender@example.test with
+# a 1 s client timeout; sets pr ("STAGE RESULT") and pe (seconds).
+probe() {
+    _r=${1:-ok@example.test}
+    [ $# -gt 0 ] && shift
+    _p=$(/usr/bin/python3 "$ROOT/tests/servers/smtpprobe.py" --port "$FPORT" \
+        --ca "$flt/ca.pem" --user sender@example.test --rcpt "$_r" \
+        --timeout 1 "$@")
+    pr=${_p% *}
+    pe=${_p##* }
+}
+faults() { smtpd_faults "$flt" "$1"; }
+stored() { smtpd_count "$flt"; }
+# slow_enough DESC: the probe waited out its timeout (1 s), not much more.
+slow_enough() {
+    check "$1: the client's timeout ended it" yes \
+        "$(awk -v e="$pe" 'BEGIN { print (e >= 0.9 && e < 5) ? "yes" : "no: " e }')"
+}
+MB=sender@example.test
+
+probe
+check "no faults.json: accepted" "done 250" "$pr"
+n=$(stored)
+
+# connection faults, before the client is known
+faults '{"connection": {"greeting": "421 4.3.2 Service not available"}}'
+probe
+check "greeting 421: refused, then the server hangs up" "greeting 421,closed" "$pr"
+faults '{"connection": {"drop": "greeting"}}'
+probe
+check "drop at greeting: closed before any reply" "greeting closed" "$pr"
+faults '{"connection": {"stall": "greeting"}}'
+probe
+check "stall at greeting: no banner" "greeting timeout" "$pr"
+slow_enough "stall at greeting"
+sleep 0.3
+check_contains "stall at greeting: the server saw the client go" \
+    "stall at greeting: the client went away after" "$(cat "$flt/smtpd.log")"
+faults '{"connection": {"stall": "ehlo"}}'
+probe
+check "stall at ehlo: no EHLO reply" "ehlo timeout" "$pr"
+faults '{"connection": {"stall": "starttls"}}'
+probe
+check "stall after EHLO: no reply to STARTTLS" "starttls timeout" "$pr"
+slow_enough "stall after EHLO"
+faults '{"connection": {"tls": "garbage"}}'
+probe
+check "tls garbage: 220, then a broken handshake" "tls tls" "$pr"
+faults '{"connection": {"tls": "close"}}'
+probe
+case $pr in "tls tls" | "tls closed") pr="tls failed" ;; esac
+check "tls close: 220, then the connection closes" "tls failed" "$pr"
+faults '{"connection": {"tls": "stall"}}'
+probe
+check "tls stall: 220, then no handshake" "tls timeout" "$pr"
+check "no connection fault reached AUTH" 1 "$(wc -l <"$flt/auth.log")"
+
+# "times": counted from the file's last change
+faults '{"connection": {"greeting": "421 4.3.2 Service not available", "times": 1}}'
+probe
+r1=$pr
+probe
+check "times 1: the first connection only" "greeting 421,closed + done 250" "$r1 + $pr"
+faults '{"connection": {"greeting": "421 4.3.2 Service not available", "times": 1}, "note": "again"}'
+probe
+check "times: a changed file counts again" "greeting 421,closed" "$pr"
+faults '{"connection": {"delay": 0.5}}'
+probe
+check "connection delay 0.5: the banner comes late, then all is well" "done 250" "$pr"
+check "connection delay 0.5: took at least 0.5 s" yes \
+    "$(awk -v e="$pe" 'BEGIN { print (e >= 0.45) ? "yes" : "no: " e }')"
+n=$((n + 2))
+check "stored only the good ones" "$n" "$(stored)"
+
+# mailbox faults (the AUTH user, any case)
+faults '{"mailboxes": {"Sender@Example.TEST": {"auth": "454 4.7.0 Temporary authentication failure"}}}'
+probe
+check "mailbox auth 454: refused at AUTH, connection kept" "auth 454" "$pr"
+check "mailbox auth: auth.log says fail" "sender@example.test fail" \
+    "$(tail -n 1 "$flt/auth.log" | cut -d' ' -f2-)"
+faults '{"mailboxes": {"sender@example.test": {"mail": "432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded"}}}'
+probe
+check "mailbox mail 432: refused, connection kept" "mail 432" "$pr"
+faults '{"mailboxes": {"sender@example.test": {"mail": "421 4.3.2 Service not available, closing transmission channel"}}}'
+probe
+check "mailbox mail 421: refused, then the server hangs up" "mail 421,closed" "$pr"
+faults '{"mailboxes": {"sender@example.test": {"stall": "mail"}}}'
+probe
+check "mailbox stall at mail" "mail timeout" "$pr"
+faults '{"mailboxes": {"sender@example.test": {"rcpt": "421 4.3.2 Service not available, closing transmission channel"}}}'
+probe
+check "mailbox rcpt 421" "rcpt 421,closed" "$pr"
+faults '{"mailboxes": {"sender@example.test": {"stall": "data"}}}'
+probe
+check "mailbox stall at DATA: no 354" "data timeout" "$pr"
+faults '{"mailboxes": {"sender@example.test": {"data": "421 4.7.0 Temporary server error, closing connection"}}}'
+probe
+check "mailbox data 421: the message refused, then a hang-up" "data-reply 421,closed" "$pr"
+faults '{"mailboxes": {"other@example.test": {"mail": "432 4.3.2 not you"}}}'
+probe
+check "another mailbox's entry does not apply" "done 250" "$pr"
+n=$((n + 1))
+check "stored: the good one only" "$n" "$(stored)"
+
+# recipient faults
+faults '{"recipients": {"x51@example.test": {"rcpt": "550 5.1.10 RESOLVER.ADR.RecipientNotFound"}, "x56@example.test": {"data": "554 5.6.0 Corrupt message content"}, "slow@example.test": {"rcpt": "550 5.7.1 not this one", "delay": 0.5}}}'
+probe x51@example.test
+check "recipient rcpt 550 5.1.10" "rcpt 550" "$pr"
+probe X56@example.test
+check "recipient data 554 (address in any case)" "data-reply 554" "$pr"
+probe slow@example.test
+check "a recipient entry wins over its local-part script; delay 0.5" "rcpt 550" "$pr"
+check "delay 0.5: took at least 0.5 s" yes \
+    "$(awk -v e="$pe" 'BEGIN { print (e >= 0.45) ? "yes" : "no: " e }')"
+probe ok@example.test
+check "other recipients unaffected" "done 250" "$pr"
+n=$((n + 1))
+
+faults '{"recipients": {"ok@example.test": {"drop": "mid-data"}}}'
+probe ok@example.test --pause 0.5
+check "drop mid-data: closed while the client sends the body" "body closed" "$pr"
+check_contains "drop mid-data: after the header block" "drop mid-data (after" \
+    "$(cat "$flt/smtpd.log")"
+faults '{"recipients": {"ok@example.test": {"stall": "mid-data"}}}'
+probe
+check "stall mid-data: the body is never answered" "data-reply timeout" "$pr"
+faults '{"recipients": {"ok@example.test": {"drop": "data-reply"}}}'
+probe
+check "drop at the DATA reply: closed after the final dot" "data-reply closed" "$pr"
+faults '{"recipients": {"ok@example.test": {"stall": "data-reply"}}}'
+probe
+check "stall at the DATA reply" "data-reply timeout" "$pr"
+slow_enough "stall at the DATA reply"
+check "no lost or refused message was stored" "$n" "$(stored)"
+
+# A stall holds its own connection only.
+faults '{"recipients": {"hang@example.test": {"stall": "rcpt"}}}'
+/usr/bin/python3 "$ROOT/tests/servers/smtpprobe.py" --port "$FPORT" \
+    --ca "$flt/ca.pem" --user "$MB" --rcpt hang@example.test --timeout 3 \
+    >hang.out &
+hang=$!
+sleep 0.5
+probe
+wait $hang
+check "a stalled session does not hold up another" "done 250 / rcpt timeout" \
+    "$pr / $(cut -d' ' -f1-2 hang.out)"
+n=$((n + 1))
+
+# a bad fault script is loud: 421 for everyone, the reason in smtpd.log
+faults '{"recipients": {"ok@example.test": {"stall": "forever"}}}'
+probe
+check "bad faults.json: every connection gets 421" "greeting 421,closed" "$pr"
+check_contains "bad faults.json: smtpd.log says why" \
+    'recipients["ok@example.test"].stall: want one of rcpt|data|mid-data|data-reply' \
+    "$(cat "$flt/smtpd.log")"
+faults '{"connection": '
+probe
+check "faults.json not JSON: 421 too" "greeting 421,closed" "$pr"
+faults ''
+probe
+check "faults.json removed: back to normal" "done 250" "$pr"
+n=$((n + 1))
+check "stored in all" "$n" "$(stored)"
+check_not_contains "fault logs hold no password" "s3cret" \
+    "$(cat "$flt/smtpd.log" "$flt/auth.log")"
+smtpd_stop "$flt"
+check "fault server exits 0" 0 "$SMTPD_EXIT"
+
+# --- a certificate for the wrong name (smtpd_cert_named) ---------------------------
+smtpd_cert_named "$flt" wrong.example
+check "smtpd_cert_named makes a cert for DNS:wrong.example only" \
+    "DNS:wrong.example" \
+    "$(openssl x509 -in "$flt/wrong.example.pem" -noout -ext subjectAltName | tail -n 1 | tr -d ' ')"
+cp "$flt/users" "$wrong/users"
+smtpd_start "$wrong" --cert "$flt/wrong.example.pem" --key "$flt/wrong.example.key"
+check "wrong-name server starts" 0 "$?"
+FPORT=$SMTPD_PORT
+probe
+check "wrong name: the client refuses the certificate" "tls cert" "$pr"
+check "wrong name: no AUTH reached the server" 0 "$(wc -l <"$wrong/auth.log")"
+probe ok@example.test --host-name wrong.example
+check "the same cert verifies for wrong.example (the same CA)" "done 250" "$pr"
+smtpd_stop "$wrong"
 
 done_testing

@@ -3,6 +3,10 @@
 #
 #   smtpd_cert DIR                 CA + server cert: DIR/ca.pem, DIR/server.pem,
 #                                  DIR/server.key (SAN 127.0.0.1, localhost, ::1)
+#   smtpd_cert_named DIR NAME      a cert for DNS:NAME only, from DIR's CA:
+#                                  DIR/NAME.pem, DIR/NAME.key (a wrong name)
+#   smtpd_faults DIR JSON          replaces DIR/faults.json atomically ('' removes
+#                                  it); read at each new connection
 #   smtpd_start DIR [ARGS...]      start in the background (cert made if
 #                                  missing, --users DIR/users if present);
 #                                  exports SMTPD_PORT and SMTPD_PID
@@ -59,6 +63,53 @@ EOF
         cat "$_sd_d/openssl.log" >&2
     fi
     return $_sd_rc
+}
+
+# smtpd_cert_named DIR NAME: a server certificate and key for DNS:NAME
+# only (no IP), signed by DIR's CA (made with smtpd_cert if missing), in
+# DIR/NAME.pem and DIR/NAME.key.  Served to a client that connects to
+# 127.0.0.1 or localhost, it fails host name verification.
+smtpd_cert_named() {
+    _sd_d=$1
+    _sd_n=$2
+    case $_sd_n in
+        '' | *[!A-Za-z0-9.-]*)
+            echo "smtpd_cert_named: want a DNS name, got '$_sd_n'" >&2
+            return 1 ;;
+    esac
+    if [ ! -f "$_sd_d/ca.key" ] || [ ! -f "$_sd_d/ca.pem" ]; then
+        smtpd_cert "$_sd_d" || return 1
+    fi
+    (
+        umask 077
+        cd "$_sd_d" || exit 1
+        sed "s/^subjectAltName = .*/subjectAltName = DNS:$_sd_n/" cert.cnf \
+            >"$_sd_n.cnf" &&
+        openssl req -new -config "$_sd_n.cnf" \
+            -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout "$_sd_n.key" -out "$_sd_n.csr" -subj "/CN=$_sd_n" &&
+        openssl x509 -req -in "$_sd_n.csr" -CA ca.pem -CAkey ca.key \
+            -CAserial ca.srl -days 1 \
+            -extfile "$_sd_n.cnf" -extensions server_ext -out "$_sd_n.pem" &&
+        chmod 644 "$_sd_n.pem"
+    ) >"$_sd_d/openssl-$_sd_n.log" 2>&1
+    _sd_rc=$?
+    if [ $_sd_rc -ne 0 ]; then
+        echo "smtpd_cert_named: openssl failed:" >&2
+        cat "$_sd_d/openssl-$_sd_n.log" >&2
+    fi
+    return $_sd_rc
+}
+
+# smtpd_faults DIR JSON: the fault script (tests/servers/README.md,
+# "Faults"), written to a tmp file and renamed; '' removes it.
+smtpd_faults() {
+    if [ -z "$2" ]; then
+        rm -f "$1/faults.json"
+        return 0
+    fi
+    printf '%s\n' "$2" >"$1/.faults.json.new" &&
+        mv -f "$1/.faults.json.new" "$1/faults.json"
 }
 
 # _smtpd_alive PID: running and not a zombie (sh does not reap background

@@ -4,8 +4,10 @@
 Built on aiosmtpd 1.4.3 (Debian python3-aiosmtpd); run it with /usr/bin/python3.
 It listens on 127.0.0.1 (or ::1) only, requires AUTH (PLAIN/LOGIN, and
 XOAUTH2 with --token-key-file) before MAIL, requires STARTTLS before AUTH by
-default, and scripts its replies from the recipient's local part so tests can
-provoke every outcome mailrota classifies. XOAUTH2 accepts the tokens that
+default, and scripts its replies from the recipient's local part and from
+DIR/faults.json (replies, stalls and dropped connections per connection,
+mailbox or recipient; re-read at each connection) so tests can provoke
+every outcome mailrota classifies. XOAUTH2 accepts the tokens that
 m365d.py issues (mstoken.py), checked like Exchange Online does.
 See tests/servers/README.md for the reply table and the files it writes.
 
@@ -33,7 +35,7 @@ import warnings
 
 try:
     from aiosmtpd.smtp import (MISSING, SMTP, AuthResult, LoginPassword,
-                               TLSSetupException)
+                               TLSSetupException, syntax)
 except ImportError as e:  # lib-smtpd.sh checks this first and skips (77)
     sys.stderr.write("smtpd.py: cannot import aiosmtpd: %s\n" % e)
     sys.exit(77)
@@ -147,6 +149,183 @@ class Store:
         return mid
 
 
+# ---- DIR/faults.json: faults scripted per connection, mailbox, recipient --
+
+FAULTS_FILE = "faults.json"
+FAULTS_MAX = 65536
+REPLY_RE = re.compile(r"^[2-5][0-9][0-9]( [^\r\n]*)?$")
+
+# Where a fault can act, in the order a session meets them.  "data" is the
+# DATA command (instead of its 354), "mid-data" after the 354 and the
+# message's header block, "data-reply" after the final dot (instead of the
+# reply to the message).
+CONN_POINTS = ("greeting", "ehlo", "starttls")
+MBOX_POINTS = ("mail", "rcpt", "data", "mid-data", "data-reply")
+RCPT_POINTS = ("rcpt", "data", "mid-data", "data-reply")
+TLS_FAULTS = ("garbage", "close", "stall")
+# Reply keys, and the point each one answers at.
+REPLY_POINTS = {"greeting": "greeting", "auth": "auth", "mail": "mail",
+                "rcpt": "rcpt", "data": "data-reply"}
+SECTIONS = {
+    # section: (reply keys, stall/drop points, other keys)
+    "connection": (("greeting",), CONN_POINTS, ("tls",)),
+    "mailboxes": (("auth", "mail", "rcpt", "data"), MBOX_POINTS, ()),
+    "recipients": (("rcpt", "data"), RCPT_POINTS, ()),
+}
+
+
+WHO = {"mailboxes": "mailbox", "recipients": "recipient"}
+
+
+class FaultError(ValueError):
+    pass
+
+
+def check_entry(section, name, entry):
+    """Validates one entry of faults.json; raises FaultError naming it."""
+    where = "%s[%s]" % (section, json.dumps(name)) if name else section
+    if not isinstance(entry, dict):
+        raise FaultError("%s: want an object" % where)
+    replies, points, other = SECTIONS[section]
+    for k, v in entry.items():
+        if k in replies:
+            if not isinstance(v, str) or not REPLY_RE.match(v):
+                raise FaultError("%s.%s: want a reply such as "
+                                 "\"451 4.3.2 Try later\", got %s"
+                                 % (where, k, json.dumps(v)))
+            if k in ("greeting", "auth") and v[0] == "2":
+                raise FaultError("%s.%s: only a 4xx or 5xx reply makes "
+                                 "sense here" % (where, k))
+        elif k in ("stall", "drop"):
+            if v not in points:
+                raise FaultError("%s.%s: want one of %s, got %s"
+                                 % (where, k, "|".join(points),
+                                    json.dumps(v)))
+        elif k == "tls" and k in other:
+            if v not in TLS_FAULTS:
+                raise FaultError("%s.tls: want one of %s, got %s"
+                                 % (where, "|".join(TLS_FAULTS),
+                                    json.dumps(v)))
+        elif k == "times":
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise FaultError("%s.times: want an integer >= 0" % where)
+        elif k == "delay":
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or \
+                    not 0 <= v <= 3600:
+                raise FaultError("%s.delay: want seconds, 0 to 3600" % where)
+        elif k != "note":
+            raise FaultError("%s: unknown key %s (known: %s)"
+                             % (where, json.dumps(k), ", ".join(
+                                 replies + ("stall", "drop") + other +
+                                 ("delay", "times", "note"))))
+
+
+def parse_faults(raw):
+    """faults.json's bytes -> {"connection": entry, "mailboxes": {addr:
+    entry}, "recipients": {addr: entry}}, addresses lower-cased."""
+    try:
+        doc = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+    except (UnicodeDecodeError, ValueError) as e:
+        raise FaultError("not JSON: %s" % e)
+    if not isinstance(doc, dict):
+        raise FaultError("want a JSON object")
+    out = {"connection": {}, "mailboxes": {}, "recipients": {}}
+    for k, v in doc.items():
+        if k == "connection":
+            check_entry(k, None, v)
+            out[k] = v
+        elif k in ("mailboxes", "recipients"):
+            if not isinstance(v, dict):
+                raise FaultError("%s: want an object of address: entry" % k)
+            for addr, entry in v.items():
+                check_entry(k, addr, entry)
+                out[k][addr.lower()] = entry
+        elif k != "note":
+            raise FaultError("unknown key %s (known: connection, mailboxes, "
+                             "recipients, note)" % json.dumps(k))
+    return out
+
+
+class Faults:
+    """DIR/faults.json, read at each new connection.  An entry with
+    "times": N acts N times, counted from when the file's content last
+    changed (as m365d's token-script.json)."""
+
+    def __init__(self, top):
+        self.path = os.path.join(top, FAULTS_FILE)
+        self.raw = None
+        self.used = collections.Counter()
+
+    def snapshot(self):
+        """The script for a new connection: a FaultScript (empty when there
+        is no file).  Raises FaultError for a file that is not valid."""
+        try:
+            with open(self.path, "rb") as f:
+                raw = f.read(FAULTS_MAX + 1)
+        except FileNotFoundError:
+            raw = b""
+        except OSError as e:
+            raise FaultError(str(e))
+        if len(raw) > FAULTS_MAX:
+            raise FaultError("larger than %d bytes" % FAULTS_MAX)
+        if raw != self.raw:
+            self.raw = raw
+            self.used = collections.Counter()
+        return FaultScript(self, parse_faults(raw))
+
+    def take(self, key, entry):
+        """True if entry (identified by key) may act once more; counts it."""
+        times = entry.get("times")
+        if times is not None and self.used[key] >= times:
+            return False
+        self.used[key] += 1
+        return True
+
+
+class FaultScript:
+    """The faults of one connection."""
+
+    def __init__(self, faults, doc):
+        self.faults = faults
+        self.doc = doc
+        self.conn = {}
+
+    def start_connection(self):
+        """Takes the connection entry for this connection (one use of its
+        "times"); returns it, or {} when there is none or it is used up."""
+        entry = self.doc["connection"]
+        if entry and self.faults.take(("connection",), entry):
+            self.conn = entry
+        return self.conn
+
+    def act(self, point, mailbox=None, recipients=()):
+        """The fault for this point of the session: (who, action, value,
+        delay), action being "drop", "stall" or "reply"; or None.  The
+        mailbox's entry is looked at first, then each recipient's in RCPT
+        order."""
+        cands = []
+        if mailbox:
+            cands.append(("mailboxes", mailbox))
+        cands.extend(("recipients", r) for r in recipients)
+        for section, addr in cands:
+            entry = self.doc[section].get(addr.lower())
+            if not entry:
+                continue
+            found = None
+            if entry.get("drop") == point:
+                found = ("drop", point)
+            elif entry.get("stall") == point:
+                found = ("stall", point)
+            else:
+                for key, p in REPLY_POINTS.items():
+                    if p == point and key in entry:
+                        found = ("reply", entry[key])
+            if found and self.faults.take((section, addr.lower()), entry):
+                who = "%s %s" % (WHO[section], addr)
+                return (who,) + found + (entry.get("delay") or 0,)
+        return None
+
+
 class Handler:
     # NB: aiosmtpd treats every handler member named auth_* as a SASL
     # mechanism and every handle_* as a hook, so helpers avoid those prefixes.
@@ -159,6 +338,7 @@ class Handler:
         self.fail_users = fail_users
         self.token_key = token_key
         self.oauth_users = oauth_users
+        self.faults = Faults(store.top)
 
     def tls_of(self, session):
         if session.ssl is not None:
@@ -175,7 +355,10 @@ class Handler:
         key = user.lower()
         reply = self.fail_users.get(key)
         ok = False
-        if self.opts.basic_off:
+        fault = server.mr_take("auth", user)
+        if fault:
+            reply = fault[2]
+        elif self.opts.basic_off:
             reply = self.opts.basic_off
         elif reply is None:
             pw = self.users.get(key)
@@ -211,7 +394,10 @@ class Handler:
         jti = (mstoken.peek(token) or {}).get("jti") if token else None
         reason = None
         reply = self.fail_users.get(user.lower())
-        if reply is None:
+        fault = server.mr_take("auth", user)
+        if fault:
+            reply, reason = fault[2], "fault"
+        elif reply is None:
             reply = R_OAUTH_BAD
             if token is None:
                 reason = "malformed-sasl"
@@ -241,7 +427,12 @@ class Handler:
 
     async def handle_MAIL(self, server, session, envelope, address, options):
         user = session.auth_data if session.authenticated else None
-        if not isinstance(user, str) or user.lower() != address.lower():
+        fault = await server.mr_fault("mail", user)
+        if fault:
+            reply = fault
+            if fault[0] == "2":
+                envelope.mail_from = address
+        elif not isinstance(user, str) or user.lower() != address.lower():
             reply = R_SENDER
         else:
             envelope.mail_from = address
@@ -255,13 +446,16 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, options):
         script = script_for(address)
         reply = RCPT_REPLIES.get(script, R_RCPT_OK).format(addr=address)
-        if script == "deferonce":
+        fault = await server.mr_fault("rcpt", session.auth_data, [address])
+        if fault:
+            reply = fault
+        elif script == "deferonce":
             key = address.lower()
             if key not in self.store.deferonce_seen:
                 self.store.deferonce_seen.add(key)
                 self.store.save_state()
                 reply = R_DEFER
-        if reply == R_RCPT_OK:
+        if reply[0] == "2":
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(options)
         log.info("%s RCPT TO:<%s> -> %s", peer_str(session.peer),
@@ -275,6 +469,11 @@ class Handler:
         what = "%s DATA %d bytes from=%s rcpt=%s" % (
             peer, len(content), printable(envelope.mail_from),
             ",".join(printable(r) for r in envelope.rcpt_tos))
+        fault = await server.mr_fault("data-reply", session.auth_data,
+                                      envelope.rcpt_tos)
+        if fault and fault[0] != "2":
+            log.info("%s -> %s", what, fault)
+            return fault
         if "drop" in scripts:
             log.info("%s -> (connection dropped, no reply)", what)
             # Close the TCP connection itself (under TLS too), then end the
@@ -298,6 +497,8 @@ class Handler:
                     "tls": self.tls_of(session),
                     "received_at": now_iso()}
             reply = R_DATA_OK.format(id=self.store.store(content, meta))
+            if fault:
+                reply = fault
         log.info("%s -> %s", what, reply)
         return reply
 
@@ -339,6 +540,178 @@ class RoomySMTP(SMTP):
         # Per instance: aiosmtpd's class-level dict is shared and mutated.
         self.command_size_limits = collections.defaultdict(
             lambda: SMTP.command_size_limit, {"AUTH": AUTH_LINE_MAX})
+
+
+def reply_text(s, limit=300):
+    """Text for a reply line: printable ASCII only, bounded."""
+    return re.sub(r"[^\x20-\x7e]", "?", s)[:limit]
+
+
+class FaultySMTP(RoomySMTP):
+    """RoomySMTP that acts on DIR/faults.json (see Faults): replies, stalls
+    and drops at the greeting, EHLO, STARTTLS and the TLS handshake for the
+    connection, and at AUTH, MAIL, RCPT and DATA for a mailbox (the AUTH
+    user) or a recipient.  The handler's hooks call mr_fault/mr_take."""
+
+    mr_script = None
+    mr_ehlo_seen = False
+
+    def mr_peer(self):
+        return peer_str(self.session.peer)
+
+    def mr_hangup(self):
+        if self.transport is not None:
+            self.transport.close()
+
+    def mr_drop(self, what):
+        """Closes the TCP connection at once (under TLS too) without a
+        reply, and ends the session task."""
+        log.info("%s FAULT %s: connection dropped, no reply", self.mr_peer(),
+                 what)
+        raw = self._original_transport or self.transport
+        raw.abort()
+        raise asyncio.CancelledError()
+
+    async def mr_stall(self, what):
+        """Never answers: waits until the client goes away (aiosmtpd then
+        cancels the session task).  The idle timeout is switched off, so
+        only the client ends it."""
+        log.info("%s FAULT %s: stalling until the client goes away",
+                 self.mr_peer(), what)
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+        t0 = time.monotonic()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            log.info("%s FAULT %s: the client went away after %.1f s",
+                     self.mr_peer(), what, time.monotonic() - t0)
+
+    def mr_take(self, point, mailbox=None, recipients=()):
+        """The scripted fault at point for this mailbox/recipients, or None;
+        for a reply it is logged here, and a 421 hangs up after it."""
+        f = self.mr_script.act(point, mailbox, recipients) \
+            if self.mr_script else None
+        if f and f[1] == "reply":
+            log.info("%s FAULT %s: reply at %s: %s", self.mr_peer(), f[0],
+                     point, f[2])
+            if f[2].startswith("421"):
+                # RFC 5321 3.8: 421 closes the channel.  Runs after the
+                # reply is written (aiosmtpd writes it before yielding).
+                self.loop.call_soon(self.mr_hangup)
+        return f
+
+    async def mr_fault(self, point, mailbox=None, recipients=()):
+        """Drops or stalls as scripted (then never returns), or returns the
+        scripted reply; None when there is no fault here."""
+        f = self.mr_take(point, mailbox, recipients)
+        if f is None:
+            return None
+        who, action, value, delay = f
+        if delay:
+            await self.mr_delay("%s at %s" % (who, point), delay)
+        if action == "drop":
+            self.mr_drop("%s: drop at %s" % (who, point))
+        elif action == "stall":
+            await self.mr_stall("%s: stall at %s" % (who, point))
+        return value
+
+    async def mr_delay(self, what, seconds):
+        log.info("%s FAULT %s: waiting %g s first", self.mr_peer(), what,
+                 seconds)
+        self._reset_timeout(self._timeout_duration + seconds)
+        await asyncio.sleep(seconds)
+
+    async def mr_conn_fault(self, point):
+        conn = self.mr_script.conn if self.mr_script else {}
+        if conn.get("drop") == point:
+            self.mr_drop("connection: drop at " + point)
+        if conn.get("stall") == point:
+            await self.mr_stall("connection: stall at " + point)
+
+    async def _handle_client(self):
+        try:
+            self.mr_script = self.event_handler.faults.snapshot()
+        except FaultError as e:
+            log.error("%s FAULT bad %s: %s (every connection gets 421)",
+                      self.mr_peer(), FAULTS_FILE, e)
+            await self.push("421 4.3.0 mailrota test smtpd: bad %s: %s"
+                            % (FAULTS_FILE, reply_text(str(e))))
+            self.transport.close()
+            return
+        conn = self.mr_script.start_connection()
+        if conn.get("delay"):
+            await self.mr_delay("connection: greeting", conn["delay"])
+        await self.mr_conn_fault("greeting")
+        if "greeting" in conn:
+            log.info("%s FAULT connection: greeting %s, then hang up",
+                     self.mr_peer(), conn["greeting"])
+            await self.push(conn["greeting"])
+            self.transport.close()
+            return
+        await super()._handle_client()
+
+    @syntax("EHLO hostname")
+    async def smtp_EHLO(self, hostname):
+        if not self.mr_ehlo_seen:     # the first EHLO of the connection
+            self.mr_ehlo_seen = True
+            await self.mr_conn_fault("ehlo")
+        await super().smtp_EHLO(hostname)
+
+    @syntax("STARTTLS", when="tls_context")
+    async def smtp_STARTTLS(self, arg):
+        conn = self.mr_script.conn if self.mr_script else {}
+        tls = conn.get("tls")
+        if arg or not self.tls_context or self._tls_protocol:
+            tls = None
+        else:
+            await self.mr_conn_fault("starttls")
+        if tls is None:
+            return await super().smtp_STARTTLS(arg)
+        await self.push("220 Ready to start TLS")
+        if tls == "stall":
+            await self.mr_stall("connection: stall in the TLS handshake")
+        if tls == "garbage":
+            log.info("%s FAULT connection: TLS handshake answered with "
+                     "plain text", self.mr_peer())
+            self.transport.write(b"421 4.7.0 this is not a TLS "
+                                 b"ServerHello\r\n" * 4)
+            self.transport.close()
+            raise asyncio.CancelledError()
+        self.mr_drop("connection: drop at the TLS handshake")
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg):
+        user = self.session.auth_data if self.session.authenticated else None
+        rcpts = list(self.envelope.rcpt_tos)
+        if not (user and rcpts and not arg and self.session.host_name):
+            return await super().smtp_DATA(arg)
+        fault = await self.mr_fault("data", user, rcpts)
+        if fault:
+            return await self.push(fault)
+        f = self.mr_script.act("mid-data", user, rcpts) \
+            if self.mr_script else None
+        if f is None:
+            return await super().smtp_DATA(arg)
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        # Read the header block (or what comes before the final dot), so
+        # the client is mid-way through the body.
+        n = 0
+        try:
+            for _ in range(200):
+                line = await self._reader.readuntil(b"\r\n")
+                n += len(line)
+                if line in (b"\r\n", b".\r\n"):
+                    break
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        if f[3]:
+            await self.mr_delay("%s at mid-data" % f[0], f[3])
+        what = "%s: %s mid-data (after %d bytes of the message)" % (
+            f[0], f[1], n)
+        if f[1] == "drop":
+            self.mr_drop(what)
+        await self.mr_stall(what)
 
 
 class QuietAiosmtpd(logging.Filter):
@@ -463,7 +836,7 @@ async def serve(o):
         # does the TLS. tls_context is only for STARTTLS, or EHLO would offer
         # STARTTLS inside implicit TLS.
         starttls = o.tls == "starttls"
-        return RoomySMTP(handler,
+        return FaultySMTP(handler,
                          hostname=o.hostname,
                          ident="mailrota test smtpd",
                          tls_context=ctx if starttls else None,
