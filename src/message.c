@@ -89,7 +89,7 @@ static bool is_atext(unsigned char c)
 /*
  * A dot-atom local part and a host name: strict on purpose, since the
  * address is copied into headers verbatim.  No quoted local parts, address
- * literals or non-ASCII (SMTPUTF8) addresses.
+ * literals, non-ASCII (SMTPUTF8) addresses or "=?...?=" in the local part.
  */
 static bool addr_ok(const char *s)
 {
@@ -107,6 +107,13 @@ static bool addr_ok(const char *s)
         return false;
     for (p = s; p < at; p++) {
         if (*p == '.' ? p[1] == '.' : !is_atext((unsigned char)*p))
+            return false;
+    }
+    /* an encoded-word lookalike, which some parsers decode (contact.h) */
+    p = strstr(s, "=?");
+    if (p && p < at) {
+        const char *q = strstr(p + 2, "?=");
+        if (q && q < at)
             return false;
     }
     for (label = p = at + 1;; p++) {

@@ -44,6 +44,9 @@ static void test_email_valid(void)
         { "first.middle.last@a1.b2.example.com",
           "first.middle.last@a1.b2.example.com" },
         { "123@456.example.net", "123@456.example.net" },
+        /* "=?" or "?=" alone, or in the wrong order, is only text */
+        { "a=?b@example.org", "a=?b@example.org" },
+        { "a?=b=?c@example.org", "a?=b=?c@example.org" },
     };
     const char *reason = "untouched";
     char *got;
@@ -121,6 +124,12 @@ static void test_email_invalid(void)
         { "john@\xC3\xA4" "cme.com", "invalid character in domain" },
         { "john@acme .com", "invalid character in domain" },
         { "john@[192.168.0.1]", "invalid character in domain" },
+        /* RFC 2047 lookalikes that parsers may decode into an address */
+        { "=?UTF-8?B?dmljdGltQGV2aWwuZXhhbXBsZQ==?=@h.example",
+          "encoded word ('=?...?=') in local part" },
+        { "a=?x?q?victim=40evil.example=3e?=b@h.example",
+          "encoded word ('=?...?=') in local part" },
+        { "=?\?=@h.example", "encoded word ('=?...?=') in local part" },
     };
 
     for (size_t i = 0; i < LEN(cases); i++) {

@@ -720,13 +720,17 @@ static void test_refusals(void)
         "a@b.io\r\nBcc: x@y.example", "ann@acme.example\r\n", "a,b@c.io",
         "a;b@c.io", "a:b@c.io", "a\\b@c.io", "a@b_c.io", "a@.b.io",
         "a@b.io.",
+        /* encoded words some parsers decode into another address */
+        "=?UTF-8?B?dmljdGltQGV2aWwuZXhhbXBsZQ==?=@b.io",
+        "x=?utf-8?q?victim=40evil.example?=y@b.io", "a=?\?=b@c.io",
         /* 65 bytes of local part */
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
         "@b.io",
     };
     static const char *const good_addrs[] = {
         "a@b.io", "first.last+tag@sub.example.co.uk", "o'brien@example.ie",
-        "x@localhost", "!#$%&'*+-/=?^_`{|}~@example.org",
+        "x@localhost", "!#$%&'*+-/=?^_`{|}~@example.org", "a?=b=?c@d.io",
+        "=?a@b.io", "a=@b.io",
         "user@xn--bcher-kva.de", "A.B@EXAMPLE.COM",
     };
 
