@@ -14,15 +14,20 @@
  * accepted and the body is normalised to LF, without trailing blank lines and
  * ending with exactly one LF.  A leading UTF-8 BOM is skipped.  The file must
  * be valid UTF-8 without NUL bytes, at most TEMPLATE_MAX_FILE bytes, and
- * contain no control characters other than TAB and line ends.
+ * contain no control characters (C0, DEL, C1 such as U+0085) other than TAB
+ * and line ends.
  *
  * Variables:
  *   - {{name}} and {{name|default}}; spaces and tabs around the name and
  *     the default are ignored ({{ first_name | there }}).
  *   - A name is 1..TEMPLATE_NAME_MAX characters of [A-Za-z0-9_] and is
  *     case-insensitive: lookups always use the lower-cased name.
- *   - The default is everything after the first '|' up to "}}", trimmed.  It
+ *   - The default is everything after the '|' up to "}}", trimmed.  It
  *     may be empty ({{title|}} renders nothing when title has no value).
+ *     There are no filters: a default that reads as one of another
+ *     template language is an error rather than text to send - a second
+ *     '|' ({{name|upper|x}}), a call ({{name|default("there")}}) or a
+ *     Liquid argument ({{name|default: "there"}}).
  *   - A variable lies on one line: a "{{" with no "}}" later on its line is
  *     an error, as are a "{{" inside a variable, an empty name, a bad
  *     character in a name, and a "}}" outside a variable (it catches the

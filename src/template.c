@@ -88,6 +88,55 @@ static int ctl_err(struct errinfo *ei, const char *origin, int line,
     return loc_err(ei, origin, line, "control character 0x%02x", c);
 }
 
+/* A C1 control (U+0080..U+009F: C2 80..C2 9F) at p, such as U+0085 NEL. */
+static bool at_c1(const char *p)
+{
+    return (unsigned char)p[0] == 0xC2 && (unsigned char)p[1] >= 0x80 &&
+           (unsigned char)p[1] <= 0x9F;
+}
+
+static int c1_err(struct errinfo *ei, const char *origin, int line,
+                  const char *p)
+{
+    return loc_err(ei, origin, line, "control character U+%04X",
+                   (unsigned)(unsigned char)p[1]);
+}
+
+static bool is_ident(const char *s, const char *e)
+{
+    if (s == e || (*s >= '0' && *s <= '9'))
+        return false;
+    for (; s < e; s++)
+        if (!is_name_ch(*s))
+            return false;
+    return true;
+}
+
+/*
+ * True when the default [s, e) reads as a filter of another template
+ * language rather than text: "upper|x" (a chain), "default("there")"
+ * (Jinja) or "default: "there"" (Liquid).  Sent as text it would greet a
+ * prospect with "Hi default("there"),".
+ */
+static bool looks_like_filter(const char *s, const char *e)
+{
+    const char *p = s;
+
+    if (memchr(s, '|', (size_t)(e - s)))
+        return true;
+    while (p < e && is_name_ch(*p))
+        p++;
+    if (!is_ident(s, p) || p == e)
+        return false;
+    if (*p == '(')
+        return e[-1] == ')';
+    if (*p != ':')
+        return false;
+    for (p++; p < e && is_blank_ch(*p); p++)
+        ;
+    return p < e && (*p == '"' || *p == '\'');
+}
+
 /*
  * Checks buf[0..len) line by line for NUL bytes and invalid UTF-8, so the
  * message can name the line.  No UTF-8 sequence contains a '\n' byte, so
@@ -149,6 +198,8 @@ static int scan_var(struct scanner *sc, struct token *tok,
                            "'{{' inside a variable");
         if (*q != '\t' && is_ctl((unsigned char)*q))
             return ctl_err(ei, sc->origin, sc->line, (unsigned char)*q);
+        if (at_c1(q))
+            return c1_err(ei, sc->origin, sc->line, q);
         if (*q == '|' && !bar)
             bar = q;
     }
@@ -184,6 +235,13 @@ static int scan_var(struct scanner *sc, struct token *tok,
         ds = bar + 1;
         de = close;
         trim_range(&ds, &de);
+        if (looks_like_filter(ds, de))
+            return loc_err(ei, sc->origin, sc->line,
+                           "'{{%s|%.*s}}' looks like a filter: there are no "
+                           "filters, only a default text after one '|', "
+                           "as in {{%s|there}}",
+                           tok->name, (int)(de - ds > 60 ? 60 : de - ds), ds,
+                           tok->name);
         tok->text = ds;
         tok->len = (size_t)(de - ds);
     } else {
@@ -224,6 +282,8 @@ static int scan_next(struct scanner *sc, struct token *tok,
             sc->line++;
         else if (c != '\t' && is_ctl(c))
             return ctl_err(ei, sc->origin, sc->line, c);
+        else if (at_c1(p))
+            return c1_err(ei, sc->origin, sc->line, p);
         p++;
     }
     tok->kind = TOK_TEXT;

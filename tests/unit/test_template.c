@@ -83,7 +83,12 @@ static const struct render_case render_cases[] = {
     {"Hi {{onlyctl|there}},", true, "Hi there,", NULL},
     {"Hi {{ missing | dear reader }},", false, "Hi dear reader,", NULL},
     {"[{{missing|}}]", false, "[]", NULL},
-    {"{{missing| a | b }}", false, "a | b", NULL},
+    {"{{missing| a | b }}", false, NULL,
+     "line 1: '{{missing|a | b}}' looks like a filter: there are no "
+     "filters, only a default text after one '|', as in {{missing|there}}"},
+    {"{{missing| Manager (acting) }}", false, "Manager (acting)", NULL},
+    {"{{missing|Re: hello}}", false, "Re: hello", NULL},
+    {"{{missing|f(x}}", false, "f(x", NULL},
     {"{{missing|a\tb}}", true, "a b", NULL},
     {"{{missing|a\tb}}", false, "a\tb", NULL},
     {"{{missing|{x} }}", false, "{x}", NULL},
@@ -186,7 +191,30 @@ static const char name65[] =
 static const struct check_case check_cases[] = {
     {"ok {{a}} {{b|c}} {{ C_1 | d e }}", "t.txt", 1, NULL},
     {"{ } {x} } {{a}}}", "t.txt", 1, NULL},
-    {"{{a|b|c}}", "t.txt", 1, NULL},
+    {"{{a|b|c}}", "t.txt", 1,
+     "t.txt:1: '{{a|b|c}}' looks like a filter: there are no filters, only "
+     "a default text after one '|', as in {{a|there}}"},
+    /* filters of other template languages are errors, not text to send */
+    {"x\n{{ First_Name | default(\"there\") }}", "t.txt", 1,
+     "t.txt:2: '{{first_name|default(\"there\")}}' looks like a filter: "
+     "there are no filters, only a default text after one '|', as in "
+     "{{first_name|there}}"},
+    {"{{name|default: 'x'}}", "t.txt", 1,
+     "t.txt:1: '{{name|default: 'x'}}' looks like a filter: there are no "
+     "filters, only a default text after one '|', as in {{name|there}}"},
+    {"{{name|upper|there}}", "t.txt", 1,
+     "t.txt:1: '{{name|upper|there}}' looks like a filter: there are no "
+     "filters, only a default text after one '|', as in {{name|there}}"},
+    {"{{name|title()}}", "t.txt", 1,
+     "t.txt:1: '{{name|title()}}' looks like a filter: there are no "
+     "filters, only a default text after one '|', as in {{name|there}}"},
+    {"{{name|upper}} {{t|Head (acting)}} {{t|x: y}} {{t|(x)}}", "t.txt", 1,
+     NULL},
+    /* C1 controls are control characters too */
+    {"a\n\xC2\x85" "b", "t.txt", 1, "t.txt:2: control character U+0085"},
+    {"{{a|x\xC2\x9B" "y}}", "t.txt", 1, "t.txt:1: control character U+009B"},
+    {"\xC2\x80", "t.txt", 1, "t.txt:1: control character U+0080"},
+    {"\xC2\xA0 \xE2\x80\xA8 ok", "t.txt", 1, NULL}, /* NBSP, U+2028 */
     {"{{a|}}", "t.txt", 1, NULL},
     {"tab\there", "t.txt", 1, NULL},
     {name64, "t.txt", 1, NULL},
@@ -297,6 +325,14 @@ static const struct parse_case parse_cases[] = {
      "t.txt:1: bare carriage return"},
     {"Subject: x\n\na\x1b[0mb\n", 0, NULL, NULL,
      "t.txt:3: control character 0x1b"},
+    {"Subject: Hi\xC2\x85" "Bcc: x@evil.example\n\nb\n", 0, NULL, NULL,
+     "t.txt:1: control character U+0085"},
+    {"Subject: x\n\nok\nnext\xC2\x85line\n", 0, NULL, NULL,
+     "t.txt:4: control character U+0085"},
+    {"Subject: {{first_name|default(\"there\")}}\n\nb\n", 0, NULL, NULL,
+     "t.txt:1: '{{first_name|default(\"there\")}}' looks like a filter: "
+     "there are no filters, only a default text after one '|', as in "
+     "{{first_name|there}}"},
 };
 
 static void test_parse(void)
