@@ -39,10 +39,11 @@
  *     below, is not empty; otherwise the default is used; with no default,
  *     rendering fails: "no value for {{name}}".
  *   - Values must be valid UTF-8.  Leading and trailing whitespace is
- *     trimmed.  One-line mode (the subject): every run of whitespace and
- *     control characters (C0 including CR, LF and TAB, DEL, C1) becomes one
- *     space.  Body mode: CR is removed, LF and TAB are kept, other control
- *     characters (C0, DEL, C1) are dropped.
+ *     trimmed.  One-line mode (the subject): every run of whitespace,
+ *     U+2028, U+2029 and control characters (C0 including CR, LF and TAB,
+ *     DEL, C1) becomes one space; in the template's own text a TAB, U+2028
+ *     or U+2029 becomes a space.  Body mode: CR is removed, LF and TAB are
+ *     kept, other control characters (C0, DEL, C1) are dropped.
  *   - The rule for "{{": the rendered text never contains "{{".  If a value
  *     contains "{{", or a value and the text next to it together form "{{"
  *     (a value ending in '{' before a literal '{'), rendering fails naming

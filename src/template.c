@@ -335,9 +335,15 @@ static int too_long(struct errinfo *ei)
                    TEMPLATE_MAX_OUTPUT);
 }
 
+/* U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR at p. */
+static bool at_separator(const unsigned char *p)
+{
+    return p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9);
+}
+
 /*
  * Appends template text (a literal run or a default).  In one-line mode a
- * TAB becomes a space and a line break is an error.
+ * TAB, U+2028 and U+2029 become a space and a line break is an error.
  */
 static int add_text(struct strbuf *sb, const char *s, size_t n, bool oneline,
                     int line, struct errinfo *ei)
@@ -353,6 +359,10 @@ static int add_text(struct strbuf *sb, const char *s, size_t n, bool oneline,
         if (c == '\n')
             return loc_err(ei, NULL, line,
                            "line break in a one-line template");
+        if (i + 2 < n && at_separator((const unsigned char *)s + i)) {
+            c = ' ';
+            i += 2;
+        }
         if (sb_addch(sb, c == '\t' ? ' ' : c) < 0)
             return too_long(ei);
     }
@@ -362,7 +372,8 @@ static int add_text(struct strbuf *sb, const char *s, size_t n, bool oneline,
 /*
  * Appends the cleaned value v (valid UTF-8) to the empty buffer val; see
  * template.h for the rules.  C1 controls (U+0080..U+009F) are the two-byte
- * sequences C2 80..C2 9F.
+ * sequences C2 80..C2 9F; in one-line mode U+2028 and U+2029 count as
+ * white space too.
  */
 static int clean_value(struct strbuf *val, const char *v, bool oneline,
                        struct errinfo *ei)
@@ -379,7 +390,9 @@ static int clean_value(struct strbuf *val, const char *v, bool oneline,
             n = 2;
         }
         if (oneline) {
-            if (ctl || *p == ' ') {
+            if (at_separator(p))
+                n = 3;
+            if (ctl || *p == ' ' || n == 3) {
                 pending = true;
                 p += n;
                 continue;
