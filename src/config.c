@@ -34,6 +34,7 @@
 
 /* A config file is a few KiB; the bound keeps a stray huge file out. */
 #define CONFIG_MAX_BYTES (1024 * 1024)
+#define CONFIG_MAX_NESTING 32 /* '[' and '{' open at once; mailrota needs 1 */
 /* How much of a bad value an error message quotes. */
 #define SHOW_MAX 60
 
@@ -1065,6 +1066,53 @@ static int syntax_error(struct load_ctx *lc, const yaml_parser_t *parser,
     }
 }
 
+/*
+ * libyaml's scanner takes time quadratic in the depth of nested flow
+ * collections: "[[[[..." over 1 MiB runs for hours, 100000 levels for
+ * most of a minute.  A mailrota config needs one level, so deeper nesting
+ * is refused before libyaml sees the text.  '[' and '{' in comments and
+ * quoted scalars do not count; elsewhere (inside a plain scalar, say) they
+ * do, which only matters past CONFIG_MAX_NESTING.
+ */
+static int check_nesting(struct load_ctx *lc, const char *buf, size_t len,
+                         struct errinfo *ei)
+{
+    int depth = 0, line = 1;
+    char quote = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i], prev = i ? buf[i - 1] : '\n';
+
+        if (c == '\n') {
+            line++;
+        } else if (quote) {
+            if (quote == '"' && c == '\\' && i + 1 < len) {
+                if (buf[++i] == '\n')
+                    line++;
+            } else if (c == quote) {
+                if (quote == '\'' && i + 1 < len && buf[i + 1] == '\'')
+                    i++;
+                else
+                    quote = 0;
+            }
+        } else if (c == '#' && (prev == ' ' || prev == '\t' ||
+                                prev == '\n')) {
+            while (i + 1 < len && buf[i + 1] != '\n')
+                i++;
+        } else if ((c == '"' || c == '\'') && strchr(" \t\n[{,:", prev)) {
+            quote = c;
+        } else if (c == '[' || c == '{') {
+            if (++depth > CONFIG_MAX_NESTING)
+                return ferr(lc, line, ei, "'[' and '{' nested more than %d "
+                            "deep: this is not a mailrota configuration",
+                            CONFIG_MAX_NESTING);
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return 0;
+}
+
 /* Reads the whole file through one fd; *mode gets its permission bits. */
 static int read_file(struct load_ctx *lc, const char *path, char **out,
                      size_t *out_len, mode_t *mode, struct errinfo *ei)
@@ -1141,6 +1189,8 @@ int config_load(struct config *c, const char *path, struct errinfo *ei)
     tmp.path = xstrdup(path);
     tmp.dir = path_dir(path);
 
+    if (check_nesting(&lc, buf, len, ei) < 0)
+        goto out;
     if (!yaml_parser_initialize(&parser)) {
         err_set(ei, ERR_CONFIG, "cannot initialise the YAML parser");
         goto out;
