@@ -723,6 +723,43 @@ static void test_domains(void)
     }
     config_release(&c);
     T_INT(c.n_free_mail_domains, 0);
+
+    /* Repeats (any case) are dropped, the first of each kept in order. */
+    T_INT(load_text("free_mail_domains: [B.example, a.example, b.example, "
+                    "c.example, A.example, b.example, B.EXAMPLE]\n", &c,
+                    &ei), 0);
+    T_INT(c.n_free_mail_domains, 3);
+    if (c.n_free_mail_domains == 3) {
+        T_STR(c.free_mail_domains[0], "b.example");
+        T_STR(c.free_mail_domains[1], "a.example");
+        T_STR(c.free_mail_domains[2], "c.example");
+    }
+    config_release(&c);
+
+    /* A long list (within the 1 MiB limit): 40000 domains, each twice. */
+    {
+        struct strbuf sb;
+        bool ordered = true;
+
+        sb_init(&sb, 0);
+        sb_adds(&sb, "free_mail_domains: [");
+        for (int i = 0; i < 80000; i++)
+            sb_addf(&sb, "%sd%d.io", i ? "," : "", i % 40000);
+        sb_adds(&sb, "]\n");
+        T_INT(load_text(sb.buf, &c, &ei), 0);
+        if (ei.msg[0])
+            printf("#   %s\n", ei.msg);
+        T_INT(c.n_free_mail_domains, 40000);
+        for (size_t i = 0; i < c.n_free_mail_domains && ordered; i++) {
+            char want[32];
+
+            snprintf(want, sizeof(want), "d%zu.io", i);
+            ordered = strcmp(c.free_mail_domains[i], want) == 0;
+        }
+        T_OK(ordered);
+        config_release(&c);
+        sb_release(&sb);
+    }
 }
 
 struct secret_case {
