@@ -12,7 +12,8 @@
  * around the word and after the colon); the second line is blank (spaces and
  * tabs allowed); the body is everything after it.  CRLF and LF line ends are
  * accepted and the body is normalised to LF, without trailing blank lines and
- * ending with exactly one LF.  A leading UTF-8 BOM is skipped.  The file must
+ * ending with exactly one LF.  A leading UTF-8 BOM is skipped; a UTF-16 one
+ * is an error that says to save the file as UTF-8.  The file must
  * be valid UTF-8 without NUL bytes, at most TEMPLATE_MAX_FILE bytes, and
  * contain no control characters (C0, DEL, C1 such as U+0085) other than TAB
  * and line ends.
@@ -86,9 +87,9 @@ struct template {
  * "template") prefixes error messages.  On success fills *out, which the
  * caller releases with template_release(); on failure *out is untouched.
  * The syntax of subject and body is checked as by template_check().
- * Errors: ERR_DATA "ORIGIN:LINE: ..." - too large, not UTF-8, NUL byte,
- *   control character, missing 'Subject:' line, empty subject, missing
- *   blank line, empty body, or a malformed variable.
+ * Errors: ERR_DATA "ORIGIN:LINE: ..." - too large, UTF-16, not UTF-8, NUL
+ *   byte, control character, missing 'Subject:' line, empty subject,
+ *   missing blank line, empty body, or a malformed variable.
  * Pure.
  */
 int template_parse(const char *text, size_t len, const char *origin,

@@ -560,6 +560,11 @@ int template_parse(const char *text, size_t len, const char *origin,
         text += 3;
         len -= 3;
     }
+    /* named, rather than reported as its first NUL byte */
+    if (len >= 2 && (memcmp(text, "\xFF\xFE", 2) == 0 ||
+                     memcmp(text, "\xFE\xFF", 2) == 0))
+        return loc_err(ei, origin, 1, "UTF-16 text (a UTF-16 byte order "
+                       "mark): save the file as UTF-8");
     if (check_bytes(text, len, origin, 1, ei) < 0)
         return -1;
 

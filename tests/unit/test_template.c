@@ -430,6 +430,12 @@ static const struct parse_case parse_cases[] = {
      "t.txt:1: bare carriage return"},
     {"Subject: x\n\na\x1b[0mb\n", 0, NULL, NULL,
      "t.txt:3: control character 0x1b"},
+    {"\xFF\xFES\0u\0b\0j\0", 10, NULL, NULL,
+     "t.txt:1: UTF-16 text (a UTF-16 byte order mark): save the file as "
+     "UTF-8"},
+    {"\xFE\xFF\0S\0u", 6, NULL, NULL,
+     "t.txt:1: UTF-16 text (a UTF-16 byte order mark): save the file as "
+     "UTF-8"},
     {"Subject: Hi\xC2\x85" "Bcc: x@evil.example\n\nb\n", 0, NULL, NULL,
      "t.txt:1: control character U+0085"},
     {"Subject: x\n\nok\nnext\xC2\x85line\n", 0, NULL, NULL,
