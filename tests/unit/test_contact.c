@@ -381,6 +381,72 @@ static void test_field_key(void)
     T_STR(contact_field_key(NULL), NULL);
 }
 
+/*
+ * The hostile values of t_hostile.sh at the function level: an address
+ * that could smuggle a header or a second recipient is refused, whatever
+ * wraps it; a hostile header name folds to a plain [a-z0-9_] key.
+ */
+static void test_hostile(void)
+{
+    static const struct {
+        const char *in, *reason;
+    } emails[] = {
+        { "victim@evil.example\r\nBcc: x@evil.example", "more than one '@'" },
+        { "ok@h.example\r\nBcc: victim", "invalid character in domain" },
+        { "ok@h.example>\r\nRCPT TO:<victim@evil.example",
+          "more than one '@'" },
+        { "ok@h.example\nTo: x", "invalid character in domain" },
+        { "ok@h.example\rX", "invalid character in domain" },
+        { "ok@h.example\tBcc", "invalid character in domain" },
+        { "\"Doe, John\" <evil@h.example>", "invalid character in local part" },
+        { "Doe <ok@h.example>", "invalid character in local part" },
+        { "ok@h.example, victim@evil.example", "more than one '@'" },
+        { "ok@h.example;victim", "invalid character in domain" },
+        { "ok@h.example\xE2\x80\xA8" "Bcc: x", "invalid character in domain" },
+        { "ok@h.example\xC2\x85", "invalid character in domain" },
+        { "ok\x01@h.example", "invalid character in local part" },
+        { "ok@h.example\x7f", "invalid character in domain" },
+        { "=?UTF-8?Q?victim=40evil.example?=@h.example",
+          "encoded word ('=?...?=') in local part" },
+        { "ok(comment)@h.example", "invalid character in local part" },
+        { "ok@[127.0.0.1]", "invalid character in domain" },
+        { "\xFF@h.example", "invalid character in local part" },
+    };
+    static const struct {
+        const char *in, *want;
+    } keys[] = {
+        { "Notes\r\nBcc: x@evil.example", "notes_bcc_xevilexample" },
+        { "{{first_name}}", "first_name" },
+        { "Nick\xE2\x80\xA8name", "nickname" },
+        { "\"Job\" <Title>", "job_title" },
+        { "=?UTF-8?B?eA==?=", "utf_8bea" },
+    };
+
+    for (size_t i = 0; i < LEN(emails); i++) {
+        const char *reason = NULL;
+        char *got = contact_email_normalize(emails[i].in, &reason);
+
+        printf("# hostile email %zu\n", i);
+        T_STR(got, NULL);
+        T_STR(reason, emails[i].reason);
+        free(got);
+    }
+    /* CR LF and spaces around an address are trimmed, not kept */
+    {
+        char *got = contact_email_normalize(" \r\nok@H.example\r\n\t", NULL);
+
+        T_STR(got, "ok@h.example");
+        free(got);
+    }
+    for (size_t i = 0; i < LEN(keys); i++) {
+        char *got = contact_field_key(keys[i].in);
+
+        printf("# hostile header %zu\n", i);
+        T_STR(got, keys[i].want);
+        free(got);
+    }
+}
+
 static void test_domain_normalize(void)
 {
     static const struct {
@@ -434,5 +500,6 @@ int main(void)
     T_RUN(test_header_field);
     T_RUN(test_field_key);
     T_RUN(test_domain_normalize);
+    T_RUN(test_hostile);
     return t_done();
 }
