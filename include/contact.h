@@ -19,11 +19,12 @@
  *
  * Accepted: exactly one '@'; a local part of 1-64 characters from the
  * RFC 5322 dot-atom set (A-Z a-z 0-9 and !#$%&'*+-/=?^_`{|}~ plus '.', with
- * no leading, trailing or consecutive dots; quoted local parts and non-ASCII
- * are refused); a domain of labels of 1-63 characters [A-Za-z0-9-], none
- * starting or ending with '-', at least two labels, and a top-level label of
- * two or more letters or an "xn--" label (IDNs must be in punycode); at most
- * 254 characters in all.
+ * no leading, trailing or consecutive dots; quoted local parts, non-ASCII
+ * and a "=?" later followed by "?=", which some parsers decode as an
+ * RFC 2047 encoded word into another address, are refused); a domain of
+ * labels of 1-63 characters [A-Za-z0-9-], none starting or ending with '-',
+ * at least two labels, and a top-level label of two or more letters or an
+ * "xn--" label (IDNs must be in punycode); at most 254 characters in all.
  *
  * Returns the address with the domain lower-cased and the local part kept as
  * written, or NULL when invalid; then *reason (when reason is not NULL) is
@@ -33,6 +34,7 @@
  *   "local part longer than 64 characters",
  *   "invalid character in local part",
  *   "local part starts or ends with a dot", "consecutive dots in local part",
+ *   "encoded word ('=?...?=') in local part",
  *   "empty domain", "domain has no dot", "empty label in domain",
  *   "domain label longer than 63 characters",
  *   "invalid character in domain",

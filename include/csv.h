@@ -31,6 +31,9 @@
  *   "more than MAX fields"
  *   "text after closing quote in field N"   ("ab"c)
  *   "unterminated quoted field"             (EOF inside quotes)
+ *   "UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8"
+ *                                           (every record of a file that
+ *                                           starts with FF FE or FE FF)
  * Field numbers are 1-based.
  */
 #ifndef MAILROTA_CSV_H

@@ -12,17 +12,23 @@
  * around the word and after the colon); the second line is blank (spaces and
  * tabs allowed); the body is everything after it.  CRLF and LF line ends are
  * accepted and the body is normalised to LF, without trailing blank lines and
- * ending with exactly one LF.  A leading UTF-8 BOM is skipped.  The file must
+ * ending with exactly one LF.  A leading UTF-8 BOM is skipped; a UTF-16 one
+ * is an error that says to save the file as UTF-8.  The file must
  * be valid UTF-8 without NUL bytes, at most TEMPLATE_MAX_FILE bytes, and
- * contain no control characters other than TAB and line ends.
+ * contain no control characters (C0, DEL, C1 such as U+0085) other than TAB
+ * and line ends.
  *
  * Variables:
  *   - {{name}} and {{name|default}}; spaces and tabs around the name and
  *     the default are ignored ({{ first_name | there }}).
  *   - A name is 1..TEMPLATE_NAME_MAX characters of [A-Za-z0-9_] and is
  *     case-insensitive: lookups always use the lower-cased name.
- *   - The default is everything after the first '|' up to "}}", trimmed.  It
+ *   - The default is everything after the '|' up to "}}", trimmed.  It
  *     may be empty ({{title|}} renders nothing when title has no value).
+ *     There are no filters: a default that reads as one of another
+ *     template language is an error rather than text to send - a second
+ *     '|' ({{name|upper|x}}), a call ({{name|default("there")}}) or a
+ *     Liquid argument ({{name|default: "there"}}).
  *   - A variable lies on one line: a "{{" with no "}}" later on its line is
  *     an error, as are a "{{" inside a variable, an empty name, a bad
  *     character in a name, and a "}}" outside a variable (it catches the
@@ -34,10 +40,11 @@
  *     below, is not empty; otherwise the default is used; with no default,
  *     rendering fails: "no value for {{name}}".
  *   - Values must be valid UTF-8.  Leading and trailing whitespace is
- *     trimmed.  One-line mode (the subject): every run of whitespace and
- *     control characters (C0 including CR, LF and TAB, DEL, C1) becomes one
- *     space.  Body mode: CR is removed, LF and TAB are kept, other control
- *     characters (C0, DEL, C1) are dropped.
+ *     trimmed.  One-line mode (the subject): every run of whitespace,
+ *     U+2028, U+2029 and control characters (C0 including CR, LF and TAB,
+ *     DEL, C1) becomes one space; in the template's own text a TAB, U+2028
+ *     or U+2029 becomes a space.  Body mode: CR is removed, LF and TAB are
+ *     kept, other control characters (C0, DEL, C1) are dropped.
  *   - The rule for "{{": the rendered text never contains "{{".  If a value
  *     contains "{{", or a value and the text next to it together form "{{"
  *     (a value ending in '{' before a literal '{'), rendering fails naming
@@ -80,9 +87,9 @@ struct template {
  * "template") prefixes error messages.  On success fills *out, which the
  * caller releases with template_release(); on failure *out is untouched.
  * The syntax of subject and body is checked as by template_check().
- * Errors: ERR_DATA "ORIGIN:LINE: ..." - too large, not UTF-8, NUL byte,
- *   control character, missing 'Subject:' line, empty subject, missing
- *   blank line, empty body, or a malformed variable.
+ * Errors: ERR_DATA "ORIGIN:LINE: ..." - too large, UTF-16, not UTF-8, NUL
+ *   byte, control character, missing 'Subject:' line, empty subject,
+ *   missing blank line, empty body, or a malformed variable.
  * Pure.
  */
 int template_parse(const char *text, size_t len, const char *origin,

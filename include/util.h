@@ -44,7 +44,9 @@ char *sb_detach(struct strbuf *sb, size_t *len);
 
 /*
  * Appends s as a JSON string literal (quotes included), escaping quotes,
- * backslashes and control characters; s must be UTF-8.  NULL gives null.
+ * backslashes and control characters.  Each byte of s that is not part of
+ * valid UTF-8 (a value from sqlite3, a server's reply) becomes U+FFFD, so
+ * the output is always valid JSON.  NULL gives null.
  */
 int sb_add_json_str(struct strbuf *sb, const char *s);
 

@@ -35,6 +35,7 @@
 
 /* A config file is a few KiB; the bound keeps a stray huge file out. */
 #define CONFIG_MAX_BYTES (1024 * 1024)
+#define CONFIG_MAX_NESTING 32 /* '[' and '{' open at once; mailrota needs 1 */
 /* How much of a bad value an error message quotes. */
 #define SHOW_MAX 60
 
@@ -781,13 +782,61 @@ static int set_security(struct load_ctx *lc, const struct key_def *k,
     return 0;
 }
 
+struct dom_ref {
+    char *s;
+    size_t i;
+};
+
+static int dom_ref_cmp(const void *a, const void *b)
+{
+    const struct dom_ref *x = a, *y = b;
+    int r = strcmp(x->s, y->s);
+
+    if (r)
+        return r;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * Frees the later copies of repeated strings in list[0..n) and closes the
+ * gaps, keeping the order of first appearance; returns the new count.  By
+ * sorting, since a 1 MiB config can list 100000 domains and comparing each
+ * with all the others took 20 s.
+ */
+static size_t drop_duplicates(char **list, size_t n)
+{
+    struct dom_ref *refs;
+    size_t kept = 0;
+
+    if (n < 2)
+        return n;
+    refs = xmalloc(n * sizeof(*refs));
+    for (size_t i = 0; i < n; i++) {
+        refs[i].s = list[i];
+        refs[i].i = i;
+    }
+    qsort(refs, n, sizeof(*refs), dom_ref_cmp);
+    /* refs keeps every string alive until all comparisons are done */
+    for (size_t k = 1; k < n; k++)
+        if (strcmp(refs[k].s, refs[k - 1].s) == 0)
+            list[refs[k].i] = NULL;
+    for (size_t k = 0; k < n; k++)
+        if (!list[refs[k].i])
+            free(refs[k].s);
+    free(refs);
+    for (size_t i = 0; i < n; i++)
+        if (list[i])
+            list[kept++] = list[i];
+    return kept;
+}
+
 static int set_domains(struct load_ctx *lc, const struct key_def *k,
                        int line, const yaml_node_t *v, struct errinfo *ei)
 {
     struct config *c = lc->c;
     char shown[SHOW_MAX + 4];
     char **list = NULL;
-    size_t n = 0;
+    size_t n = 0, cap = 0;
 
     if (v->type == YAML_SCALAR_NODE) {
         const char *s = (const char *)v->data.scalar.value;
@@ -812,7 +861,6 @@ static int set_domains(struct load_ctx *lc, const struct key_def *k,
         const char *s;
         size_t len;
         char *dom;
-        bool dup = false;
 
         if (!item || item->type != YAML_SCALAR_NODE) {
             for (size_t i = 0; i < n; i++)
@@ -834,15 +882,13 @@ static int set_domains(struct load_ctx *lc, const struct key_def *k,
         }
         dom = xstrdup(s);
         str_lower(dom);
-        for (size_t i = 0; i < n && !dup; i++)
-            dup = strcmp(list[i], dom) == 0;
-        if (dup) {
-            free(dom);
-            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            list = xrealloc(list, cap * sizeof(*list));
         }
-        list = xrealloc(list, (n + 1) * sizeof(*list));
         list[n++] = dom;
     }
+    n = drop_duplicates(list, n);
     free_domains(c);
     c->free_mail_domains = list;
     c->n_free_mail_domains = n;
@@ -1069,6 +1115,53 @@ static int syntax_error(struct load_ctx *lc, const yaml_parser_t *parser,
     }
 }
 
+/*
+ * libyaml's scanner takes time quadratic in the depth of nested flow
+ * collections: "[[[[..." over 1 MiB runs for hours, 100000 levels for
+ * most of a minute.  A mailrota config needs one level, so deeper nesting
+ * is refused before libyaml sees the text.  '[' and '{' in comments and
+ * quoted scalars do not count; elsewhere (inside a plain scalar, say) they
+ * do, which only matters past CONFIG_MAX_NESTING.
+ */
+static int check_nesting(struct load_ctx *lc, const char *buf, size_t len,
+                         struct errinfo *ei)
+{
+    int depth = 0, line = 1;
+    char quote = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i], prev = i ? buf[i - 1] : '\n';
+
+        if (c == '\n') {
+            line++;
+        } else if (quote) {
+            if (quote == '"' && c == '\\' && i + 1 < len) {
+                if (buf[++i] == '\n')
+                    line++;
+            } else if (c == quote) {
+                if (quote == '\'' && i + 1 < len && buf[i + 1] == '\'')
+                    i++;
+                else
+                    quote = 0;
+            }
+        } else if (c == '#' && (prev == ' ' || prev == '\t' ||
+                                prev == '\n')) {
+            while (i + 1 < len && buf[i + 1] != '\n')
+                i++;
+        } else if ((c == '"' || c == '\'') && strchr(" \t\n[{,:", prev)) {
+            quote = c;
+        } else if (c == '[' || c == '{') {
+            if (++depth > CONFIG_MAX_NESTING)
+                return ferr(lc, line, ei, "'[' and '{' nested more than %d "
+                            "deep: this is not a mailrota configuration",
+                            CONFIG_MAX_NESTING);
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return 0;
+}
+
 /* Reads the whole file through one fd; *mode gets its permission bits. */
 static int read_file(struct load_ctx *lc, const char *path, char **out,
                      size_t *out_len, mode_t *mode, struct errinfo *ei)
@@ -1145,6 +1238,8 @@ int config_load(struct config *c, const char *path, struct errinfo *ei)
     tmp.path = xstrdup(path);
     tmp.dir = path_dir(path);
 
+    if (check_nesting(&lc, buf, len, ei) < 0)
+        goto out;
     if (!yaml_parser_initialize(&parser)) {
         err_set(ei, ERR_CONFIG, "cannot initialise the YAML parser");
         goto out;

@@ -111,6 +111,19 @@ static const char *local_check(const char *local, size_t len)
     }
     if (local[0] == '.' || local[len - 1] == '.')
         return "local part starts or ends with a dot";
+    /*
+     * "=?...?=" is dot-atom text, but some parsers decode it as an RFC 2047
+     * encoded word (Python's, which aiosmtpd uses, turns
+     * =?UTF-8?B?...?=@x into another address), and RFC 2047 5 forbids it
+     * in an address anyway.
+     */
+    for (size_t i = 0; i + 1 < len; i++)
+        if (local[i] == '=' && local[i + 1] == '?') {
+            for (size_t j = i + 2; j + 1 < len; j++)
+                if (local[j] == '?' && local[j + 1] == '=')
+                    return "encoded word ('=?...?=') in local part";
+            break;
+        }
     return NULL;
 }
 

@@ -36,6 +36,7 @@ struct csv_reader {
     size_t pos;
     size_t end;
     bool started; /* the BOM check has been done */
+    bool utf16;   /* the input starts with a UTF-16 byte order mark */
     bool eof;     /* fn returned 0 */
     bool failed;  /* fn returned -1 */
     enum csv_state state;
@@ -166,6 +167,10 @@ static void begin_record(struct csv_reader *r)
     r->bad = false;
     r->errfinal = false;
     r->errbuf[0] = '\0';
+    /* Its NUL bytes would otherwise be all the user hears of it. */
+    if (r->utf16)
+        rec_fail(r, "UTF-16 text (a UTF-16 byte order mark): save the file "
+                 "as UTF-8");
 }
 
 static void ensure_data(struct csv_reader *r, size_t extra)
@@ -305,6 +310,9 @@ static int fill(struct csv_reader *r, struct errinfo *ei)
             r->started = true;
             if (r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
                 r->pos = 3;
+            else if (r->end >= 2 && (memcmp(r->buf, "\xFF\xFE", 2) == 0 ||
+                                     memcmp(r->buf, "\xFE\xFF", 2) == 0))
+                r->utf16 = true;
         }
         if (r->pos < r->end)
             return 1;

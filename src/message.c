@@ -89,7 +89,7 @@ static bool is_atext(unsigned char c)
 /*
  * A dot-atom local part and a host name: strict on purpose, since the
  * address is copied into headers verbatim.  No quoted local parts, address
- * literals or non-ASCII (SMTPUTF8) addresses.
+ * literals, non-ASCII (SMTPUTF8) addresses or "=?...?=" in the local part.
  */
 static bool addr_ok(const char *s)
 {
@@ -107,6 +107,13 @@ static bool addr_ok(const char *s)
         return false;
     for (p = s; p < at; p++) {
         if (*p == '.' ? p[1] == '.' : !is_atext((unsigned char)*p))
+            return false;
+    }
+    /* an encoded-word lookalike, which some parsers decode (contact.h) */
+    p = strstr(s, "=?");
+    if (p && p < at) {
+        const char *q = strstr(p + 2, "?=");
+        if (q && q < at)
             return false;
     }
     for (label = p = at + 1;; p++) {
@@ -154,14 +161,35 @@ static bool is_set(const char *s)
     return s && *s;
 }
 
-/* A copy with every control character (CR, LF, TAB, DEL ...) a space. */
+/*
+ * A copy of valid UTF-8 with every control character (C0 such as CR, LF
+ * and TAB, DEL, and C1 such as U+0085 NEXT LINE) and U+2028 LINE SEPARATOR
+ * and U+2029 PARAGRAPH SEPARATOR made a space: a reader's client could show
+ * any of them as a line break inside a header.
+ */
 static char *clean_text(const char *s)
 {
-    char *c = xstrdup(s ? s : "");
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    char *c = xmalloc(strlen((const char *)p) + 1), *q = c;
 
-    for (char *p = c; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = ' ';
+    while (*p) {
+        size_t n = 0;
+
+        if (*p < 0x20 || *p == 0x7f)
+            n = 1;
+        else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            n = 2;
+        else if (p[0] == 0xE2 && p[1] == 0x80 &&
+                 (p[2] == 0xA8 || p[2] == 0xA9))
+            n = 3;
+        if (n) {
+            *q++ = ' ';
+            p += n;
+        } else {
+            *q++ = (char)*p++;
+        }
+    }
+    *q = '\0';
     return c;
 }
 

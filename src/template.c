@@ -88,6 +88,55 @@ static int ctl_err(struct errinfo *ei, const char *origin, int line,
     return loc_err(ei, origin, line, "control character 0x%02x", c);
 }
 
+/* A C1 control (U+0080..U+009F: C2 80..C2 9F) at p, such as U+0085 NEL. */
+static bool at_c1(const char *p)
+{
+    return (unsigned char)p[0] == 0xC2 && (unsigned char)p[1] >= 0x80 &&
+           (unsigned char)p[1] <= 0x9F;
+}
+
+static int c1_err(struct errinfo *ei, const char *origin, int line,
+                  const char *p)
+{
+    return loc_err(ei, origin, line, "control character U+%04X",
+                   (unsigned)(unsigned char)p[1]);
+}
+
+static bool is_ident(const char *s, const char *e)
+{
+    if (s == e || (*s >= '0' && *s <= '9'))
+        return false;
+    for (; s < e; s++)
+        if (!is_name_ch(*s))
+            return false;
+    return true;
+}
+
+/*
+ * True when the default [s, e) reads as a filter of another template
+ * language rather than text: "upper|x" (a chain), "default("there")"
+ * (Jinja) or "default: "there"" (Liquid).  Sent as text it would greet a
+ * prospect with "Hi default("there"),".
+ */
+static bool looks_like_filter(const char *s, const char *e)
+{
+    const char *p = s;
+
+    if (memchr(s, '|', (size_t)(e - s)))
+        return true;
+    while (p < e && is_name_ch(*p))
+        p++;
+    if (!is_ident(s, p) || p == e)
+        return false;
+    if (*p == '(')
+        return e[-1] == ')';
+    if (*p != ':')
+        return false;
+    for (p++; p < e && is_blank_ch(*p); p++)
+        ;
+    return p < e && (*p == '"' || *p == '\'');
+}
+
 /*
  * Checks buf[0..len) line by line for NUL bytes and invalid UTF-8, so the
  * message can name the line.  No UTF-8 sequence contains a '\n' byte, so
@@ -149,6 +198,8 @@ static int scan_var(struct scanner *sc, struct token *tok,
                            "'{{' inside a variable");
         if (*q != '\t' && is_ctl((unsigned char)*q))
             return ctl_err(ei, sc->origin, sc->line, (unsigned char)*q);
+        if (at_c1(q))
+            return c1_err(ei, sc->origin, sc->line, q);
         if (*q == '|' && !bar)
             bar = q;
     }
@@ -184,6 +235,13 @@ static int scan_var(struct scanner *sc, struct token *tok,
         ds = bar + 1;
         de = close;
         trim_range(&ds, &de);
+        if (looks_like_filter(ds, de))
+            return loc_err(ei, sc->origin, sc->line,
+                           "'{{%s|%.*s}}' looks like a filter: there are no "
+                           "filters, only a default text after one '|', "
+                           "as in {{%s|there}}",
+                           tok->name, (int)(de - ds > 60 ? 60 : de - ds), ds,
+                           tok->name);
         tok->text = ds;
         tok->len = (size_t)(de - ds);
     } else {
@@ -224,6 +282,8 @@ static int scan_next(struct scanner *sc, struct token *tok,
             sc->line++;
         else if (c != '\t' && is_ctl(c))
             return ctl_err(ei, sc->origin, sc->line, c);
+        else if (at_c1(p))
+            return c1_err(ei, sc->origin, sc->line, p);
         p++;
     }
     tok->kind = TOK_TEXT;
@@ -275,9 +335,15 @@ static int too_long(struct errinfo *ei)
                    TEMPLATE_MAX_OUTPUT);
 }
 
+/* U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR at p. */
+static bool at_separator(const unsigned char *p)
+{
+    return p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9);
+}
+
 /*
  * Appends template text (a literal run or a default).  In one-line mode a
- * TAB becomes a space and a line break is an error.
+ * TAB, U+2028 and U+2029 become a space and a line break is an error.
  */
 static int add_text(struct strbuf *sb, const char *s, size_t n, bool oneline,
                     int line, struct errinfo *ei)
@@ -293,6 +359,10 @@ static int add_text(struct strbuf *sb, const char *s, size_t n, bool oneline,
         if (c == '\n')
             return loc_err(ei, NULL, line,
                            "line break in a one-line template");
+        if (i + 2 < n && at_separator((const unsigned char *)s + i)) {
+            c = ' ';
+            i += 2;
+        }
         if (sb_addch(sb, c == '\t' ? ' ' : c) < 0)
             return too_long(ei);
     }
@@ -302,7 +372,8 @@ static int add_text(struct strbuf *sb, const char *s, size_t n, bool oneline,
 /*
  * Appends the cleaned value v (valid UTF-8) to the empty buffer val; see
  * template.h for the rules.  C1 controls (U+0080..U+009F) are the two-byte
- * sequences C2 80..C2 9F.
+ * sequences C2 80..C2 9F; in one-line mode U+2028 and U+2029 count as
+ * white space too.
  */
 static int clean_value(struct strbuf *val, const char *v, bool oneline,
                        struct errinfo *ei)
@@ -319,7 +390,9 @@ static int clean_value(struct strbuf *val, const char *v, bool oneline,
             n = 2;
         }
         if (oneline) {
-            if (ctl || *p == ' ') {
+            if (at_separator(p))
+                n = 3;
+            if (ctl || *p == ' ' || n == 3) {
                 pending = true;
                 p += n;
                 continue;
@@ -487,6 +560,11 @@ int template_parse(const char *text, size_t len, const char *origin,
         text += 3;
         len -= 3;
     }
+    /* named, rather than reported as its first NUL byte */
+    if (len >= 2 && (memcmp(text, "\xFF\xFE", 2) == 0 ||
+                     memcmp(text, "\xFE\xFF", 2) == 0))
+        return loc_err(ei, origin, 1, "UTF-16 text (a UTF-16 byte order "
+                       "mark): save the file as UTF-8");
     if (check_bytes(text, len, origin, 1, ei) < 0)
         return -1;
 

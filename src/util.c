@@ -174,6 +174,14 @@ char *sb_detach(struct strbuf *sb, size_t *len)
     return p;
 }
 
+/* Bytes of the valid UTF-8 character at p (NUL-terminated), 0 if none. */
+static size_t utf8_char_len(const unsigned char *p)
+{
+    size_t n = *p < 0xC0 ? 0 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+
+    return n && utf8_valid((const char *)p, n) ? n : 0;
+}
+
 int sb_add_json_str(struct strbuf *sb, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
@@ -185,6 +193,21 @@ int sb_add_json_str(struct strbuf *sb, const char *s)
         goto fail;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         int r;
+
+        if (*p >= 0x80) {
+            /* valid UTF-8 as it is; each other byte becomes U+FFFD */
+            size_t n = utf8_char_len(p);
+
+            if (n) {
+                r = sb_add(sb, p, n);
+                p += n - 1;
+            } else {
+                r = sb_add(sb, "\xEF\xBF\xBD", 3);
+            }
+            if (r < 0)
+                goto fail;
+            continue;
+        }
         switch (*p) {
         case '"':  r = sb_add(sb, "\\\"", 2); break;
         case '\\': r = sb_add(sb, "\\\\", 2); break;

@@ -19,6 +19,17 @@ run "$MR" mailbox add x@exzelon.example --name X --auth kerberos
 check "unknown auth exits 64" 64 "$rc"
 run "$MR" mailbox add x@exzelon.example --name X --password-env A --password-cmd b
 check "two password sources exit 64" 64 "$rc"
+# Control characters in a display name, C1 (U+0085 NEXT LINE) included:
+# a mail client may show any of them as a line break in From.
+for n in "$(printf 'A\r\nBcc: x@evil.example')" "$(printf 'A\tB')" "$(printf 'A\302\205B')"; do
+    run "$MR" mailbox add x@exzelon.example --name "$n"
+    check "a control character in --name exits 64" 64 "$rc"
+done
+check_contains "and the display name is blamed" "display name contains control" "$err"
+printf 'email,display_name\nx@exzelon.example,"A\302\205B"\n' > c1.csv
+run "$MR" mailbox import c1.csv
+check "a C1 control in a roster name exits 65" 65 "$rc"
+check_contains "naming file and line" "c1.csv:2: display name contains control" "$err"
 check "nothing added on errors" 1 "$(q 'select count(*) from mailboxes')"
 
 run "$MR" mailbox add admin@exzelon.example --name "Admin" --status admin --daily-cap 0 --auth login --password-env ADMIN_PW

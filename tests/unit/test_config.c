@@ -466,6 +466,65 @@ static void test_errors(void)
     }
 }
 
+/*
+ * Flow collections nested past 32 are refused before libyaml, whose
+ * scanner is quadratic in the depth; brackets in comments and quoted
+ * scalars do not count.
+ */
+static void test_nesting(void)
+{
+    static const struct {
+        const char *name;
+        int depth;       /* '[' then ']' around a domain */
+        const char *pre; /* before free_mail_domains */
+        bool nest_err;   /* the nesting error is expected */
+    } cases[] = {
+        {"33 levels", 33, "", true},
+        {"20000 levels", 20000, "", true},
+        {"32 levels", 32, "", false},
+        {"one level", 1, "", false},
+        {"brackets in a comment", 1,
+         "# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n", false},
+        {"brackets in quotes", 1,
+         "database: \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[[[.db\"\n"
+         "key_file: '{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{''{{{{{.key'\n",
+         false},
+        {"a comment does not hide a line", 33, "# x ' y\n", true},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct strbuf sb;
+        struct config c;
+        struct errinfo ei = {0};
+        int r;
+        bool nest;
+
+        sb_init(&sb, 0);
+        sb_addf(&sb, "%s\nfree_mail_domains: ", cases[i].pre);
+        for (int d = 0; d < cases[i].depth; d++)
+            sb_addch(&sb, '[');
+        sb_adds(&sb, "a.example");
+        for (int d = 0; d < cases[i].depth; d++)
+            sb_addch(&sb, ']');
+        sb_addch(&sb, '\n');
+        r = load_text(sb.buf, &c, &ei);
+        nest = contains(ei.msg, "nested more than 32 deep");
+        t_current = cases[i].name;
+        T_OK(nest == cases[i].nest_err);
+        if (cases[i].nest_err) {
+            T_INT(r, -1);
+            T_INT(ei.code, ERR_CONFIG);
+            T_OK(contains(ei.msg, "config.yaml:"));
+        } else if (cases[i].depth == 1) {
+            T_INT(r, 0);
+            if (r)
+                printf("#   %s\n", ei.msg);
+        }
+        config_release(&c);
+        sb_release(&sb);
+    }
+}
+
 /* A failed load leaves the config as it was: no half-applied file. */
 static void test_error_keeps_config(void)
 {
@@ -664,6 +723,43 @@ static void test_domains(void)
     }
     config_release(&c);
     T_INT(c.n_free_mail_domains, 0);
+
+    /* Repeats (any case) are dropped, the first of each kept in order. */
+    T_INT(load_text("free_mail_domains: [B.example, a.example, b.example, "
+                    "c.example, A.example, b.example, B.EXAMPLE]\n", &c,
+                    &ei), 0);
+    T_INT(c.n_free_mail_domains, 3);
+    if (c.n_free_mail_domains == 3) {
+        T_STR(c.free_mail_domains[0], "b.example");
+        T_STR(c.free_mail_domains[1], "a.example");
+        T_STR(c.free_mail_domains[2], "c.example");
+    }
+    config_release(&c);
+
+    /* A long list (within the 1 MiB limit): 40000 domains, each twice. */
+    {
+        struct strbuf sb;
+        bool ordered = true;
+
+        sb_init(&sb, 0);
+        sb_adds(&sb, "free_mail_domains: [");
+        for (int i = 0; i < 80000; i++)
+            sb_addf(&sb, "%sd%d.io", i ? "," : "", i % 40000);
+        sb_adds(&sb, "]\n");
+        T_INT(load_text(sb.buf, &c, &ei), 0);
+        if (ei.msg[0])
+            printf("#   %s\n", ei.msg);
+        T_INT(c.n_free_mail_domains, 40000);
+        for (size_t i = 0; i < c.n_free_mail_domains && ordered; i++) {
+            char want[32];
+
+            snprintf(want, sizeof(want), "d%zu.io", i);
+            ordered = strcmp(c.free_mail_domains[i], want) == 0;
+        }
+        T_OK(ordered);
+        config_release(&c);
+        sb_release(&sb);
+    }
 }
 
 struct secret_case {
@@ -817,6 +913,7 @@ int main(void)
     T_RUN(test_fixtures);
     T_RUN(test_paths);
     T_RUN(test_errors);
+    T_RUN(test_nesting);
     T_RUN(test_error_keeps_config);
     T_RUN(test_values);
     T_RUN(test_domains);

@@ -44,6 +44,9 @@ static void test_email_valid(void)
         { "first.middle.last@a1.b2.example.com",
           "first.middle.last@a1.b2.example.com" },
         { "123@456.example.net", "123@456.example.net" },
+        /* "=?" or "?=" alone, or in the wrong order, is only text */
+        { "a=?b@example.org", "a=?b@example.org" },
+        { "a?=b=?c@example.org", "a?=b=?c@example.org" },
     };
     const char *reason = "untouched";
     char *got;
@@ -121,6 +124,12 @@ static void test_email_invalid(void)
         { "john@\xC3\xA4" "cme.com", "invalid character in domain" },
         { "john@acme .com", "invalid character in domain" },
         { "john@[192.168.0.1]", "invalid character in domain" },
+        /* RFC 2047 lookalikes that parsers may decode into an address */
+        { "=?UTF-8?B?dmljdGltQGV2aWwuZXhhbXBsZQ==?=@h.example",
+          "encoded word ('=?...?=') in local part" },
+        { "a=?x?q?victim=40evil.example=3e?=b@h.example",
+          "encoded word ('=?...?=') in local part" },
+        { "=?\?=@h.example", "encoded word ('=?...?=') in local part" },
     };
 
     for (size_t i = 0; i < LEN(cases); i++) {
@@ -372,6 +381,72 @@ static void test_field_key(void)
     T_STR(contact_field_key(NULL), NULL);
 }
 
+/*
+ * The hostile values of t_hostile.sh at the function level: an address
+ * that could smuggle a header or a second recipient is refused, whatever
+ * wraps it; a hostile header name folds to a plain [a-z0-9_] key.
+ */
+static void test_hostile(void)
+{
+    static const struct {
+        const char *in, *reason;
+    } emails[] = {
+        { "victim@evil.example\r\nBcc: x@evil.example", "more than one '@'" },
+        { "ok@h.example\r\nBcc: victim", "invalid character in domain" },
+        { "ok@h.example>\r\nRCPT TO:<victim@evil.example",
+          "more than one '@'" },
+        { "ok@h.example\nTo: x", "invalid character in domain" },
+        { "ok@h.example\rX", "invalid character in domain" },
+        { "ok@h.example\tBcc", "invalid character in domain" },
+        { "\"Doe, John\" <evil@h.example>", "invalid character in local part" },
+        { "Doe <ok@h.example>", "invalid character in local part" },
+        { "ok@h.example, victim@evil.example", "more than one '@'" },
+        { "ok@h.example;victim", "invalid character in domain" },
+        { "ok@h.example\xE2\x80\xA8" "Bcc: x", "invalid character in domain" },
+        { "ok@h.example\xC2\x85", "invalid character in domain" },
+        { "ok\x01@h.example", "invalid character in local part" },
+        { "ok@h.example\x7f", "invalid character in domain" },
+        { "=?UTF-8?Q?victim=40evil.example?=@h.example",
+          "encoded word ('=?...?=') in local part" },
+        { "ok(comment)@h.example", "invalid character in local part" },
+        { "ok@[127.0.0.1]", "invalid character in domain" },
+        { "\xFF@h.example", "invalid character in local part" },
+    };
+    static const struct {
+        const char *in, *want;
+    } keys[] = {
+        { "Notes\r\nBcc: x@evil.example", "notes_bcc_xevilexample" },
+        { "{{first_name}}", "first_name" },
+        { "Nick\xE2\x80\xA8name", "nickname" },
+        { "\"Job\" <Title>", "job_title" },
+        { "=?UTF-8?B?eA==?=", "utf_8bea" },
+    };
+
+    for (size_t i = 0; i < LEN(emails); i++) {
+        const char *reason = NULL;
+        char *got = contact_email_normalize(emails[i].in, &reason);
+
+        printf("# hostile email %zu\n", i);
+        T_STR(got, NULL);
+        T_STR(reason, emails[i].reason);
+        free(got);
+    }
+    /* CR LF and spaces around an address are trimmed, not kept */
+    {
+        char *got = contact_email_normalize(" \r\nok@H.example\r\n\t", NULL);
+
+        T_STR(got, "ok@h.example");
+        free(got);
+    }
+    for (size_t i = 0; i < LEN(keys); i++) {
+        char *got = contact_field_key(keys[i].in);
+
+        printf("# hostile header %zu\n", i);
+        T_STR(got, keys[i].want);
+        free(got);
+    }
+}
+
 static void test_domain_normalize(void)
 {
     static const struct {
@@ -425,5 +500,6 @@ int main(void)
     T_RUN(test_header_field);
     T_RUN(test_field_key);
     T_RUN(test_domain_normalize);
+    T_RUN(test_hostile);
     return t_done();
 }

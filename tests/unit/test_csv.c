@@ -184,6 +184,33 @@ static const struct csv_case {
       "1:!more than 3 fields\n2:[x]\n" },
     { "first error wins", S("\xFF,\"a\"b\nx\n"), 0, 0,
       "1:!invalid UTF-8 in field 1\n2:[x]\n" },
+    /* UTF-16 is named, not reported as NUL bytes */
+    { "UTF-16LE with BOM", S("\xFF\xFE" "e\0m\0\n\0x\0@\0\n\0"), 0, 0,
+      "1:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n"
+      "2:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n"
+      "3:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n" },
+    { "UTF-16BE with BOM", S("\xFE\xFF\0e\0m"), 0, 0,
+      "1:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n" },
+    { "UTF-16 BOM only", S("\xFF\xFE"), 0, 0,
+      "1:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n" },
+    { "UTF-16 without BOM: NUL bytes", S("e\0m\0\nok\n"), 0, 0,
+      "1:!NUL byte in field 1\n2:[ok]\n" },
+    { "FF FE later is bad UTF-8", S("a\n\xFF\xFE\nok\n"), 0, 0,
+      "1:[a]\n2:!invalid UTF-8 in field 1\n3:[ok]\n" },
+    /* hostile values are data, kept as written, never split a record */
+    { "CRLF + header in quotes is data",
+      S("e,n\nx@y.example,\"Evil\r\nBcc: v@evil.example\r\n\r\nbody\"\n"
+        "ok,1\n"), 0, 0,
+      "1:[e][n]\n2:[x@y.example][Evil\r\nBcc: v@evil.example\r\n\r\nbody]\n"
+      "6:[ok][1]\n" },
+    { "encoded words, tabs, U+2028 and U+0085 are data",
+      S("=?UTF-8?B?DQpCY2M6IHY=?=,a\tb,c\xE2\x80\xA8" "d,e\xC2\x85" "f\n"), 0,
+      0, "1:[=?UTF-8?B?DQpCY2M6IHY=?=][a\tb][c\xE2\x80\xA8" "d][e\xC2\x85" "f]\n" },
+    { "quotes, angle brackets and commas in a name",
+      S("\"\"\"Doe, John\"\" <evil@evil.example>\",x\n"), 0, 0,
+      "1:[\"Doe, John\" <evil@evil.example>][x]\n" },
+    { "a lone dot line inside quotes is data", S("\"a\n.\nQUIT\",b\nc\n"),
+      0, 0, "1:[a\n.\nQUIT][b]\n4:[c]\n" },
 };
 
 static void test_table(void)

@@ -705,6 +705,195 @@ static void test_injection(void)
     free(msg);
 }
 
+/* A run of n copies of unit (a static buffer per slot). */
+static const char *repeat(int slot, const char *unit, size_t n)
+{
+    static char bufs[3][8192];
+    char *b = bufs[slot];
+    size_t ul = strlen(unit), k = 0;
+
+    for (size_t i = 0; i < n && k + ul < sizeof(bufs[0]); i++, k += ul)
+        memcpy(b + k, unit, ul);
+    b[k] = '\0';
+    return b;
+}
+
+/*
+ * True when v is `phrase <addr>` with phrase one quoted-string (escapes
+ * honoured) or only UTF-8 encoded words: nothing in it can end the phrase
+ * early and start another address.
+ */
+static bool one_mailbox(const char *v, const char *addr)
+{
+    size_t n = strlen(v), a = strlen(addr), plen;
+    const char *p = v;
+
+    if (n < a + 3 || v[n - a - 3] != ' ' || v[n - a - 2] != '<' ||
+        strncmp(v + n - a - 1, addr, a) != 0 || v[n - 1] != '>')
+        return false;
+    plen = n - a - 3;
+    if (*p == '"') {
+        size_t i = 1;
+
+        while (i < plen && v[i] != '"')
+            i += v[i] == '\\' ? 2 : 1;
+        return i == plen - 1;
+    }
+    while (p < v + plen) {
+        const char *sp = memchr(p, ' ', (size_t)(v + plen - p));
+        size_t w = sp ? (size_t)(sp - p) : (size_t)(v + plen - p);
+
+        if (w < 12 || strncmp(p, "=?UTF-8?", 8) != 0 ||
+            (p[8] != 'Q' && p[8] != 'B') || p[9] != '?' ||
+            strncmp(p + w - 2, "?=", 2) != 0)
+            return false;
+        for (size_t i = 0; i < w; i++)
+            if (strchr("<>\",\\ ", p[i]))
+                return false;
+        p += w + 1;
+    }
+    return true;
+}
+
+/*
+ * True when s holds a byte or character a client could show as a line
+ * break or control: C0, DEL, C1 (C2 80..9F), U+2028 and U+2029.
+ */
+static bool has_break(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return true;
+        if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            return true;
+        if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Every hostile value in every header text (sender name, recipient name,
+ * subject): the header block keeps its 8 fields, From and To one address
+ * each, and the decoded text holds no line break or control character.
+ */
+static void test_hostile_headers(void)
+{
+    const char *values[] = {
+        "Evil\r\nBcc: victim@evil.example",
+        "Evil\nTo: x@evil.example",
+        "Evil\rCc: x@evil.example",
+        "x\r\n\r\nfake body\r\n.\r\n",
+        "tab\there\tBcc: x@evil.example",
+        "\"Doe, John\" <evil@evil.example>",
+        "Doe, John <evil@evil.example>, x@evil.example",
+        "<victim@evil.example>",
+        "victim@evil.example",
+        "back\\slash \"quote\\\"",
+        "=?UTF-8?B?DQpCY2M6IHZpY3RpbUBldmlsLmV4YW1wbGU=?=",
+        "=?UTF-8?Q?=0D=0ABcc:_victim@evil.example?=",
+        "a =?ISO-8859-1?Q?=0D=0A?= b",
+        "Next\xC2\x85" "Bcc: victim@evil.example",
+        "Line\xE2\x80\xA8" "To: x@evil.example",
+        "Para\xE2\x80\xA9" "Cc: x@evil.example",
+        "C1 \xC2\x80 \xC2\x9F \xC2\x9B" "31m",
+        "\x01\x1b[31m red \x7f",
+        "Zo\xC3\xAB \xF0\x9F\x98\x80 \"x\" <y@evil.example>\r\nBcc: z",
+        repeat(0, "A", 2000),
+        repeat(1, "Name ", 400),
+        repeat(2, "\xC3\xA9\xE2\x80\xA8", 500),
+    };
+    static const char *const fields[] = {"From", "To", "Subject"};
+
+    for (size_t i = 0; i < LEN(values); i++) {
+        for (size_t f = 0; f < LEN(fields); f++) {
+            struct message_in in = base_in();
+            struct ew_stats st;
+            char *msg, *v, *d;
+            int n;
+
+            if (f == 0)
+                in.from_name = values[i];
+            else if (f == 1)
+                in.to_name = values[i];
+            else
+                in.subject = values[i];
+            printf("# hostile value %zu in %s\n", i, fields[f]);
+            msg = build(&in);
+            if (!msg)
+                continue;
+            T_INT(header_fields(msg), 8);
+            v = header(msg, "Bcc", &n);
+            T_INT(n, 0);
+            free(v);
+            v = header(msg, "Cc", &n);
+            T_INT(n, 0);
+            free(v);
+            v = header(msg, "To", &n);
+            T_INT(n, 1);
+            T_OK(v && one_mailbox(v, TO));
+            free(v);
+            v = header(msg, "From", &n);
+            T_INT(n, 1);
+            T_OK(v && one_mailbox(v, FROM));
+            free(v);
+            v = header(msg, fields[f], NULL);
+            d = decode_2047(v, &st);
+            T_OK(!st.bad);
+            T_OK(!has_break(d));
+            if (has_break(d))
+                printf("#   decoded %s: %.80s\n", fields[f], d);
+            free(d);
+            free(v);
+            free(msg);
+        }
+    }
+}
+
+/* Bad UTF-8 in any text is refused, never sent or repaired. */
+static void test_bad_utf8(void)
+{
+    static const char *const bad[] = {
+        "\x80" "abc",            /* lone continuation byte */
+        "ab\xBF",                /* lone continuation at the end */
+        "\xC0\xAF",              /* overlong '/' */
+        "\xE0\x80\xAF",          /* overlong, three bytes */
+        "\xF0\x80\x80\xAF",      /* overlong, four bytes */
+        "\xED\xA0\x80",          /* a UTF-16 surrogate */
+        "\xED\xBF\xBF",          /* the last surrogate */
+        "cut \xE2\x82",          /* truncated sequence */
+        "cut \xE2\x82 more",     /* truncated in the middle */
+        "\xF4\x90\x80\x80",      /* above U+10FFFF */
+        "\xFE", "\xFF",          /* never in UTF-8 */
+        "\xC3\x28",              /* bad continuation */
+    };
+
+    for (size_t i = 0; i < LEN(bad); i++) {
+        for (int f = 0; f < 4; f++) {
+            struct message_in in = base_in();
+            struct errinfo ei = {ERR_OK, ""};
+            char *out = NULL;
+            size_t len = 0;
+
+            if (f == 0)
+                in.from_name = bad[i];
+            else if (f == 1)
+                in.to_name = bad[i];
+            else if (f == 2)
+                in.subject = bad[i];
+            else
+                in.body = bad[i];
+            printf("# bad UTF-8 %zu in field %d\n", i, f);
+            T_INT(message_build(&in, &out, &len, &ei), -1);
+            T_INT(ei.code, ERR_DATA);
+            T_OK(strstr(ei.msg, "is not valid UTF-8") != NULL);
+            T_OK(out == NULL);
+        }
+    }
+}
+
 struct bad_case {
     const char *what;
     struct message_in in;
@@ -720,13 +909,17 @@ static void test_refusals(void)
         "a@b.io\r\nBcc: x@y.example", "ann@acme.example\r\n", "a,b@c.io",
         "a;b@c.io", "a:b@c.io", "a\\b@c.io", "a@b_c.io", "a@.b.io",
         "a@b.io.",
+        /* encoded words some parsers decode into another address */
+        "=?UTF-8?B?dmljdGltQGV2aWwuZXhhbXBsZQ==?=@b.io",
+        "x=?utf-8?q?victim=40evil.example?=y@b.io", "a=?\?=b@c.io",
         /* 65 bytes of local part */
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
         "@b.io",
     };
     static const char *const good_addrs[] = {
         "a@b.io", "first.last+tag@sub.example.co.uk", "o'brien@example.ie",
-        "x@localhost", "!#$%&'*+-/=?^_`{|}~@example.org",
+        "x@localhost", "!#$%&'*+-/=?^_`{|}~@example.org", "a?=b=?c@d.io",
+        "=?a@b.io", "a=@b.io",
         "user@xn--bcher-kva.de", "A.B@EXAMPLE.COM",
     };
 
@@ -985,6 +1178,8 @@ int main(void)
     T_RUN(test_rfc2047);
     T_RUN(test_ascii_headers);
     T_RUN(test_injection);
+    T_RUN(test_hostile_headers);
+    T_RUN(test_bad_utf8);
     T_RUN(test_refusals);
     T_RUN(test_unsubscribe);
     T_RUN(test_body);

@@ -3,6 +3,7 @@
  * repository root: the last tests read the committed templates.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,12 @@ static const struct render_case render_cases[] = {
     {"Hi {{onlyctl|there}},", true, "Hi there,", NULL},
     {"Hi {{ missing | dear reader }},", false, "Hi dear reader,", NULL},
     {"[{{missing|}}]", false, "[]", NULL},
-    {"{{missing| a | b }}", false, "a | b", NULL},
+    {"{{missing| a | b }}", false, NULL,
+     "line 1: '{{missing|a | b}}' looks like a filter: there are no "
+     "filters, only a default text after one '|', as in {{missing|there}}"},
+    {"{{missing| Manager (acting) }}", false, "Manager (acting)", NULL},
+    {"{{missing|Re: hello}}", false, "Re: hello", NULL},
+    {"{{missing|f(x}}", false, "f(x", NULL},
     {"{{missing|a\tb}}", true, "a b", NULL},
     {"{{missing|a\tb}}", false, "a\tb", NULL},
     {"{{missing|{x} }}", false, "{x}", NULL},
@@ -113,6 +119,8 @@ static const struct render_case render_cases[] = {
     /* one-line templates */
     {"a\tb {{first_name}}", true, "a b Ann", NULL},
     {"a\tb", false, "a\tb", NULL},
+    {"a\xE2\x80\xA8" "b\xE2\x80\xA9" "c", true, "a b c", NULL},
+    {"a\xE2\x80\xA8" "b", false, "a\xE2\x80\xA8" "b", NULL},
     {"a\nb", true, NULL, "line 1: line break in a one-line template"},
     /* "{{" never reaches the output */
     {"{{braces}}", false, NULL, "value of {{braces}} contains '{{'"},
@@ -171,6 +179,108 @@ static void test_render(void)
     }
 }
 
+static const char *one_var(void *ctx, const char *name)
+{
+    return strcmp(name, "v") == 0 ? (const char *)ctx : NULL;
+}
+
+/* Bytes that may not survive into a rendered subject (one-line) or body. */
+static bool bad_in_output(const char *s, bool oneline)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (; *p; p++) {
+        if (*p == '\r' || *p == 0x7f)
+            return true;
+        if (*p < 0x20 && (oneline || (*p != '\n' && *p != '\t')))
+            return true;
+        if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            return true;
+        if (oneline && p[0] == 0xE2 && p[1] == 0x80 &&
+            (p[2] == 0xA8 || p[2] == 0xA9))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The hostile values of t_hostile.sh as a variable: in the subject they end
+ * on one line with no control character, in the body with no CR or control
+ * other than LF and TAB; text that looks like an encoded word, an address
+ * or a header stays text; bad UTF-8 is refused.
+ */
+static void test_hostile_values(void)
+{
+    static char long_a[2101], long_words[2101];
+    static const struct {
+        const char *v;
+        const char *subject; /* rendered "[{{v}}]" one-line; NULL: fails */
+        const char *body;    /* rendered "[{{v}}]" as body */
+    } cases[] = {
+        {"Evil\r\nBcc: victim@evil.example", "[Evil Bcc: victim@evil.example]",
+         "[Evil\nBcc: victim@evil.example]"},
+        {"Evil\rTo: x@evil.example", "[Evil To: x@evil.example]",
+         "[EvilTo: x@evil.example]"},
+        {"a\r\n\r\nfake body\r\n.\r\nQUIT", "[a fake body . QUIT]",
+         "[a\n\nfake body\n.\nQUIT]"},
+        {"tab\there", "[tab here]", "[tab\there]"},
+        {"\"Doe, John\" <evil@evil.example>",
+         "[\"Doe, John\" <evil@evil.example>]",
+         "[\"Doe, John\" <evil@evil.example>]"},
+        {"=?UTF-8?B?DQpCY2M6IHZpY3RpbUBldmlsLmV4YW1wbGU=?=",
+         "[=?UTF-8?B?DQpCY2M6IHZpY3RpbUBldmlsLmV4YW1wbGU=?=]",
+         "[=?UTF-8?B?DQpCY2M6IHZpY3RpbUBldmlsLmV4YW1wbGU=?=]"},
+        {"Next\xC2\x85" "Bcc: x", "[Next Bcc: x]", "[NextBcc: x]"},
+        {"Line\xE2\x80\xA8" "To: x", "[Line To: x]",
+         "[Line\xE2\x80\xA8" "To: x]"},
+        {"Para\xE2\x80\xA9" "Cc: x", "[Para Cc: x]",
+         "[Para\xE2\x80\xA9" "Cc: x]"},
+        {"\x01\x1b[31m red\x7f", "[[31m red]", "[[31m red]"},
+        {"x {{first_name}}", NULL, NULL},
+        {"\xC0\xAF", NULL, NULL},
+        {"\xED\xA0\x80", NULL, NULL},
+        {"cut \xE2\x82", NULL, NULL},
+        {"\x80" "abc", NULL, NULL},
+        {"\xF4\x90\x80\x80", NULL, NULL},
+        {long_a, long_a, long_a},
+        {long_words, long_words, long_words},
+    };
+
+    memset(long_a, 'A', 2100);
+    for (size_t i = 0; i < 2100; i++)
+        long_words[i] = i % 5 == 4 ? ' ' : 'w';
+    long_words[2099] = 'w';
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int oneline = 1; oneline >= 0; oneline--) {
+            const char *want = oneline ? cases[i].subject : cases[i].body;
+            bool bare = cases[i].v == long_a || cases[i].v == long_words;
+            struct errinfo ei = {ERR_OK, ""};
+            char *out = NULL;
+            int rc = template_render(bare ? "{{v}}" : "[{{v}}]",
+                                     oneline != 0, one_var,
+                                     (void *)(uintptr_t)cases[i].v, &out,
+                                     &ei);
+
+            printf("# hostile value %zu, %s\n", i,
+                   oneline ? "subject" : "body");
+            if (!want) {
+                T_INT(rc, -1);
+                T_INT(ei.code, ERR_DATA);
+                continue;
+            }
+            T_INT(rc, 0);
+            if (rc < 0) {
+                printf("#   error: %s\n", ei.msg);
+                continue;
+            }
+            T_STR(out, want);
+            T_OK(!bad_in_output(out, oneline != 0));
+            T_OK(strstr(out, "{{") == NULL);
+            free(out);
+        }
+    }
+}
+
 struct check_case {
     const char *tmpl;
     const char *origin;
@@ -186,7 +296,30 @@ static const char name65[] =
 static const struct check_case check_cases[] = {
     {"ok {{a}} {{b|c}} {{ C_1 | d e }}", "t.txt", 1, NULL},
     {"{ } {x} } {{a}}}", "t.txt", 1, NULL},
-    {"{{a|b|c}}", "t.txt", 1, NULL},
+    {"{{a|b|c}}", "t.txt", 1,
+     "t.txt:1: '{{a|b|c}}' looks like a filter: there are no filters, only "
+     "a default text after one '|', as in {{a|there}}"},
+    /* filters of other template languages are errors, not text to send */
+    {"x\n{{ First_Name | default(\"there\") }}", "t.txt", 1,
+     "t.txt:2: '{{first_name|default(\"there\")}}' looks like a filter: "
+     "there are no filters, only a default text after one '|', as in "
+     "{{first_name|there}}"},
+    {"{{name|default: 'x'}}", "t.txt", 1,
+     "t.txt:1: '{{name|default: 'x'}}' looks like a filter: there are no "
+     "filters, only a default text after one '|', as in {{name|there}}"},
+    {"{{name|upper|there}}", "t.txt", 1,
+     "t.txt:1: '{{name|upper|there}}' looks like a filter: there are no "
+     "filters, only a default text after one '|', as in {{name|there}}"},
+    {"{{name|title()}}", "t.txt", 1,
+     "t.txt:1: '{{name|title()}}' looks like a filter: there are no "
+     "filters, only a default text after one '|', as in {{name|there}}"},
+    {"{{name|upper}} {{t|Head (acting)}} {{t|x: y}} {{t|(x)}}", "t.txt", 1,
+     NULL},
+    /* C1 controls are control characters too */
+    {"a\n\xC2\x85" "b", "t.txt", 1, "t.txt:2: control character U+0085"},
+    {"{{a|x\xC2\x9B" "y}}", "t.txt", 1, "t.txt:1: control character U+009B"},
+    {"\xC2\x80", "t.txt", 1, "t.txt:1: control character U+0080"},
+    {"\xC2\xA0 \xE2\x80\xA8 ok", "t.txt", 1, NULL}, /* NBSP, U+2028 */
     {"{{a|}}", "t.txt", 1, NULL},
     {"tab\there", "t.txt", 1, NULL},
     {name64, "t.txt", 1, NULL},
@@ -297,6 +430,20 @@ static const struct parse_case parse_cases[] = {
      "t.txt:1: bare carriage return"},
     {"Subject: x\n\na\x1b[0mb\n", 0, NULL, NULL,
      "t.txt:3: control character 0x1b"},
+    {"\xFF\xFES\0u\0b\0j\0", 10, NULL, NULL,
+     "t.txt:1: UTF-16 text (a UTF-16 byte order mark): save the file as "
+     "UTF-8"},
+    {"\xFE\xFF\0S\0u", 6, NULL, NULL,
+     "t.txt:1: UTF-16 text (a UTF-16 byte order mark): save the file as "
+     "UTF-8"},
+    {"Subject: Hi\xC2\x85" "Bcc: x@evil.example\n\nb\n", 0, NULL, NULL,
+     "t.txt:1: control character U+0085"},
+    {"Subject: x\n\nok\nnext\xC2\x85line\n", 0, NULL, NULL,
+     "t.txt:4: control character U+0085"},
+    {"Subject: {{first_name|default(\"there\")}}\n\nb\n", 0, NULL, NULL,
+     "t.txt:1: '{{first_name|default(\"there\")}}' looks like a filter: "
+     "there are no filters, only a default text after one '|', as in "
+     "{{first_name|there}}"},
 };
 
 static void test_parse(void)
@@ -542,6 +689,7 @@ static void test_committed_templates(void)
 int main(void)
 {
     T_RUN(test_render);
+    T_RUN(test_hostile_values);
     T_RUN(test_check);
     T_RUN(test_parse);
     T_RUN(test_parse_misc);
