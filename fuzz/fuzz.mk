@@ -10,7 +10,7 @@
 
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  ?= csv template config reply message
+FUZZ_TARGETS  ?= csv template config reply message jsonq
 # Debian 12: clang is clang-14, whose libFuzzer and sanitizer runtimes are
 # only a Recommends; llvm-14 brings llvm-symbolizer for readable traces.
 FUZZ_PKGS     ?= clang libclang-rt-14-dev llvm-14
