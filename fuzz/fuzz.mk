@@ -51,6 +51,20 @@ $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_BUILD)/libmailrota.a
 fuzz-build: fuzz-deps
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 
+# `make test` replays every committed corpus without libFuzzer, with the
+# project's compiler (and under ASan and UBSan with `make sanitize`):
+# $(BUILD)/tests/test_fuzz_NAME runs the target once on each input.
+FUZZ_ALL         := csv template config reply message jsonq
+FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/tests/test_fuzz_%,$(FUZZ_ALL))
+
+$(BUILD)/tests/test_fuzz_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h \
+                            $(BUILD)/libmailrota.a | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -DFUZZ_NAME='"$*"' \
+	    $(ALL_LDFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/replay.c \
+	    $(BUILD)/libmailrota.a $(LIBS)
+
+test unit: $(FUZZ_REPLAY_BINS)
+
 # Each target runs on a fresh copy of fuzz/corpus/NAME, so a run never
 # grows the committed corpus; crashes land in $(FUZZ_BUILD)/artifacts/.
 fuzz: fuzz-build
