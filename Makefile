@@ -104,3 +104,5 @@ uninstall:
 
 clean:
 	rm -rf build
+
+include fuzz/fuzz.mk

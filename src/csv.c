@@ -299,7 +299,9 @@ static int fill(struct csv_reader *r, struct errinfo *ei)
         do {
             got = r->fn(r->ctx, r->buf + r->end, CSV_CHUNK - r->end);
             if (got < 0 || (size_t)got > CSV_CHUNK - r->end) {
+                /* drop bytes gathered for the BOM check: -1 is final */
                 r->failed = true;
+                r->pos = r->end = 0;
                 return err_set(ei, ERR_IO, "read error");
             }
             if (got == 0)

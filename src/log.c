@@ -24,6 +24,9 @@ int log_get_level(void)
 }
 
 static void vlog(int level, const char *tag, int errnum, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vlog(int level, const char *tag, int errnum, const char *fmt,
                  va_list ap)
 {
     int saved = errno;

@@ -354,6 +354,25 @@ static void test_read_error(void)
     csv_free(NULL);
 }
 
+/*
+ * A read error while the first bytes are gathered for the BOM check (the
+ * first read gave fewer than 3 bytes): -1 from then on, not -1 and then
+ * the record made of those bytes (found by fuzz/fuzz_csv.c).
+ */
+static void test_read_error_in_bom_check(void)
+{
+    struct mem_src m = { S("e\n"), 0, 2, 1 };
+    struct csv_reader *r = csv_new(mem_read, &m, 100, 10);
+    struct csv_record rec;
+    struct errinfo ei = { 0 };
+
+    T_INT(csv_next(r, &rec, &ei), -1);
+    T_INT(ei.code, ERR_IO);
+    T_INT(csv_next(r, &rec, &ei), -1);
+    T_INT(csv_next(r, &rec, &ei), -1);
+    csv_free(r);
+}
+
 static void test_record_api(void)
 {
     struct mem_src m = { S("\"x\ny\",\"\"\n"), 0, 0, -1 };
@@ -381,6 +400,7 @@ int main(void)
     T_RUN(test_big_field);
     T_RUN(test_chunk_edges);
     T_RUN(test_read_error);
+    T_RUN(test_read_error_in_bom_check);
     T_RUN(test_record_api);
     return t_done();
 }
