@@ -59,6 +59,7 @@ static bool known_error(const char *e)
         "more than ",
         "text after closing quote in field ",
         "unterminated quoted field",
+        "UTF-16 text",
     };
 
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)

@@ -55,15 +55,33 @@ enum {
 
 /* ---- helpers --------------------------------------------------------- */
 
-/* s with every control character (C0, DEL) a space: message.c's rule. */
+/* s with every control character (C0, DEL, C1) and U+2028/U+2029 one
+ * space each: message.c's rule, written out again from its header. */
 static char *cleaned(const char *s)
 {
-    char *c = xstrdup(s ? s : "");
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    struct strbuf b;
+    char *out;
 
-    for (char *p = c; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = ' ';
-    return c;
+    sb_init(&b, 0);
+    while (*p) {
+        if (*p < 0x20 || *p == 0x7f) {
+            sb_addch(&b, ' ');
+            p++;
+        } else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+            sb_addch(&b, ' ');
+            p += 2;
+        } else if (p[0] == 0xE2 && p[1] == 0x80 &&
+                   (p[2] == 0xA8 || p[2] == 0xA9)) {
+            sb_addch(&b, ' ');
+            p += 3;
+        } else {
+            sb_addch(&b, (char)*p++);
+        }
+    }
+    out = sb_detach(&b, NULL);
+    sb_release(&b);   /* sb_detach leaves b ready for reuse */
+    return out;
 }
 
 static bool only_spaces(const char *s)
