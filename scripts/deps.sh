@@ -4,7 +4,7 @@
 set -u
 PKGS="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libssl-dev
 libyaml-dev uuid-dev sqlite3 openssl tzdata python3 python3-aiosmtpd ca-certificates
-curl"
+curl python3-cryptography"
 [ -n "${MAILROTA_EXTRA_PKGS:-}" ] && PKGS="$PKGS $MAILROTA_EXTRA_PKGS"
 
 missing=""
