@@ -1,5 +1,6 @@
 # mailrota - see README.md.  `make`, `make test`, `make sanitize`,
-# `make install PREFIX=... DESTDIR=...`, `make clean`.  DEVELOPER=1 adds -Werror.
+# `make valgrind`, `make install PREFIX=... DESTDIR=...`, `make clean`.
+# DEVELOPER=1 adds -Werror.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -37,7 +38,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 MANPAGES  := man/mailrota.1 man/mailrota.yaml.5
 
 .PHONY: all deps test unit integration sanitize install uninstall clean \
-        lint bench demo fuzz
+        lint bench demo fuzz valgrind
 
 all: $(BUILD)/mailrota
 
@@ -82,6 +83,14 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 sanitize: deps
 	$(MAKE) BUILD=build/asan CFLAGS="$(SAN_FLAGS)" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" test
+
+# Integration tests with every mailrota command under valgrind memcheck:
+# fails on a memory error or a definitely/indirectly lost block.
+# VALGRIND_TESTS="t_run t_oauth" picks the tests (default: tests/valgrind.sh).
+VALGRIND_TESTS ?=
+valgrind: deps $(BUILD)/mailrota
+	@MAILROTA_EXTRA_PKGS=valgrind sh scripts/deps.sh
+	@BUILD=$(BUILD) sh tests/valgrind.sh $(VALGRIND_TESTS)
 
 lint:
 	@sh scripts/lint.sh

@@ -4,7 +4,7 @@
 set -u
 PKGS="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libssl-dev
 libyaml-dev uuid-dev sqlite3 openssl tzdata python3 python3-aiosmtpd ca-certificates
-curl"
+curl python3-cryptography"
 # Targets that need more name it: `make fuzz` adds clang, libclang-rt-14-dev
 # and llvm-14 (fuzz/fuzz.mk's FUZZ_PKGS), so `make test` never installs clang.
 [ -n "${MAILROTA_EXTRA_PKGS:-}" ] && PKGS="$PKGS $MAILROTA_EXTRA_PKGS"

@@ -2,9 +2,11 @@
 # Runs the unit test binaries and/or the integration scripts, and closes
 # with one line "N passed, N failed" summed over all of them.
 # usage: BUILD=build tests/run.sh unit|integration|all
+#        BUILD=build tests/run.sh integration t_run t_oauth ...  (only those)
 set -u
 BUILD=${BUILD:-build}
 what=${1:-all}
+[ $# -gt 0 ] && shift
 export MAILROTA_BIN="$(pwd)/$BUILD/mailrota"
 export BUILD
 passed=0 failed=0 skipped=0
@@ -47,8 +49,13 @@ if [ "$what" = unit ] || [ "$what" = all ]; then
     done
 fi
 if [ "$what" = integration ] || [ "$what" = all ]; then
-    for t in tests/integration/t_*.sh; do
-        [ -f "$t" ] || continue
+    if [ $# -gt 0 ]; then
+        list=$(for n in "$@"; do echo "tests/integration/${n%.sh}.sh"; done)
+    else
+        list=$(ls tests/integration/t_*.sh)
+    fi
+    for t in $list; do
+        [ -f "$t" ] || { echo "FAIL $t: no such test"; failed=$((failed + 1)); continue; }
         run_one "integration/$(basename "$t" .sh)" sh "$t"
     done
 fi

@@ -12,6 +12,29 @@ trap cleanup EXIT
 unset MAILROTA_CONFIG MAILROTA_NOW
 cd "$T" || exit 1
 
+# MAILROTA_TEST_SLOW: how many times slower than usual mailrota is (`make
+# valgrind` sets 5).  A test that holds a server's reply so that mailrota's
+# requests overlap scales the hold by it.
+SLOW=${MAILROTA_TEST_SLOW:-1}
+
+# MAILROTA_WRAP: a command put before the binary in every "$MR" call, e.g.
+# "valgrind -q --log-file=DIR/%p.log ..." (split on spaces, so no quoting
+# inside it); `make valgrind` sets it.  $MR becomes a script that execs it,
+# so the tests' quoted "$MR" keeps working.  With MAILROTA_WRAP_CMDS=DIR,
+# each call also writes "TEST ARGS" to DIR/PID.cmd (PID as valgrind's %p).
+if [ -n "${MAILROTA_WRAP:-}" ]; then
+    mkdir -p "$T/.wrap" || exit 1
+    {
+        echo '#!/bin/sh'
+        printf '[ -z "${MAILROTA_WRAP_CMDS:-}" ] ||\n'
+        printf '    echo "%s $*" > "$MAILROTA_WRAP_CMDS/$$.cmd"\n' \
+            "$(basename "$0" .sh)"
+        printf 'exec %s %s "$@"\n' "$MAILROTA_WRAP" "$MR"
+    } > "$T/.wrap/mailrota"
+    chmod 755 "$T/.wrap/mailrota"
+    MR=$T/.wrap/mailrota
+fi
+
 ok() {
     _n=$((_n + 1)); _passed=$((_passed + 1)); echo "ok $_n - $1"
 }

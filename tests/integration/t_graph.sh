@@ -8,7 +8,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/runlib.sh"
 
-setup_m365 --min-request-seconds 0.3 --retry-after 30 --graph-deny m3@sender.example
+# Each sendMail takes 0.3 s (times $SLOW), so a mailbox's requests overlap.
+setup_m365 --min-request-seconds "$(awk -v s="$SLOW" 'BEGIN { print 0.3 * s }')" \
+    --retry-after 30 --graph-deny m3@sender.example
 setup_world 20 4
 # m4's SMTP AUTH is refused as Security Defaults refuse it.
 smtpd_stop "$T/srv"
