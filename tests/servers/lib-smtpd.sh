@@ -49,20 +49,33 @@ EOF
             -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
             -keyout ca.key -out ca.pem -days 1 \
             -subj "/CN=mailrota test CA" &&
-        openssl req -new -config cert.cnf \
-            -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-            -keyout server.key -out server.csr -subj "/CN=127.0.0.1" &&
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
-            -CAcreateserial -CAserial ca.srl -days 1 \
-            -extfile cert.cnf -extensions server_ext -out server.pem &&
-        chmod 644 ca.pem server.pem
-    ) >"$_sd_d/openssl.log" 2>&1
-    _sd_rc=$?
-    if [ $_sd_rc -ne 0 ]; then
+        chmod 644 ca.pem
+    ) >"$_sd_d/openssl.log" 2>&1 || {
         echo "smtpd_cert: openssl failed:" >&2
         cat "$_sd_d/openssl.log" >&2
-    fi
-    return $_sd_rc
+        return 1
+    }
+    _sd_issue "$_sd_d" server 127.0.0.1 cert.cnf
+}
+
+# _sd_issue DIR BASE CN CNF: DIR/BASE.key and DIR/BASE.pem, a server
+# certificate with CNF's server_ext (its subjectAltName), signed by DIR's CA.
+_sd_issue() {
+    (
+        umask 077
+        cd "$1" || exit 1
+        openssl req -new -config "$4" \
+            -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout "$2.key" -out "$2.csr" -subj "/CN=$3" &&
+        openssl x509 -req -in "$2.csr" -CA ca.pem -CAkey ca.key \
+            -CAcreateserial -CAserial ca.srl -days 1 \
+            -extfile "$4" -extensions server_ext -out "$2.pem" &&
+        chmod 644 "$2.pem"
+    ) >"$1/openssl-$2.log" 2>&1 || {
+        echo "smtpd_cert: openssl failed for $2:" >&2
+        cat "$1/openssl-$2.log" >&2
+        return 1
+    }
 }
 
 # smtpd_cert_named DIR NAME: a server certificate and key for DNS:NAME
@@ -70,35 +83,17 @@ EOF
 # DIR/NAME.pem and DIR/NAME.key.  Served to a client that connects to
 # 127.0.0.1 or localhost, it fails host name verification.
 smtpd_cert_named() {
-    _sd_d=$1
-    _sd_n=$2
-    case $_sd_n in
+    case $2 in
         '' | *[!A-Za-z0-9.-]*)
-            echo "smtpd_cert_named: want a DNS name, got '$_sd_n'" >&2
+            echo "smtpd_cert_named: want a DNS name, got '$2'" >&2
             return 1 ;;
     esac
-    if [ ! -f "$_sd_d/ca.key" ] || [ ! -f "$_sd_d/ca.pem" ]; then
-        smtpd_cert "$_sd_d" || return 1
+    if [ ! -f "$1/ca.key" ] || [ ! -f "$1/ca.pem" ]; then
+        smtpd_cert "$1" || return 1
     fi
-    (
-        umask 077
-        cd "$_sd_d" || exit 1
-        sed "s/^subjectAltName = .*/subjectAltName = DNS:$_sd_n/" cert.cnf \
-            >"$_sd_n.cnf" &&
-        openssl req -new -config "$_sd_n.cnf" \
-            -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-            -keyout "$_sd_n.key" -out "$_sd_n.csr" -subj "/CN=$_sd_n" &&
-        openssl x509 -req -in "$_sd_n.csr" -CA ca.pem -CAkey ca.key \
-            -CAserial ca.srl -days 1 \
-            -extfile "$_sd_n.cnf" -extensions server_ext -out "$_sd_n.pem" &&
-        chmod 644 "$_sd_n.pem"
-    ) >"$_sd_d/openssl-$_sd_n.log" 2>&1
-    _sd_rc=$?
-    if [ $_sd_rc -ne 0 ]; then
-        echo "smtpd_cert_named: openssl failed:" >&2
-        cat "$_sd_d/openssl-$_sd_n.log" >&2
-    fi
-    return $_sd_rc
+    sed "s/^subjectAltName = .*/subjectAltName = DNS:$2/" "$1/cert.cnf" \
+        >"$1/$2.cnf" || return 1
+    _sd_issue "$1" "$2" "$2" "$2.cnf"
 }
 
 # smtpd_faults DIR JSON: the fault script (tests/servers/README.md,
