@@ -121,17 +121,18 @@ MAILROTA_NOW=$(printf '2026-10-%02dT15:00:00Z' $round)
 export MAILROTA_NOW
 before=$(q "select count(*) from sends")
 mkfifo "$T/reader.fifo"
-# Line-buffered, so its answers can be seen while it holds the transaction.
-stdbuf -oL sqlite3 mailrota.db < "$T/reader.fifo" > "$T/reader.out" 2>&1 &
+sqlite3 mailrota.db < "$T/reader.fifo" > "$T/reader.out" 2>&1 &
 reader=$!
 exec 3> "$T/reader.fifo"
-printf 'BEGIN;\nSELECT count(*) FROM sends;\n' >&3
+# .once writes one answer to its own file and closes it, so the answer can
+# be read while the session holds the transaction (no stdio buffering).
+printf 'BEGIN;\n.once %s\nSELECT count(*) FROM sends;\n' "$T/reader.1" >&3
 i=0
-while [ "$(wc -l < "$T/reader.out")" -lt 1 ] && [ $i -lt 100 ]; do
+while [ ! -s "$T/reader.1" ] && [ $i -lt 600 ]; do
     sleep 0.1
     i=$((i + 1))
 done
-check "the reader is in its read transaction" "$before" "$(head -n 1 "$T/reader.out")"
+check "the reader is in its read transaction" "$before" "$(cat "$T/reader.1" "$T/reader.out" 2>/dev/null)"
 "$MR" run > "$T/held.out" 2> "$T/held.err" &
 held=$!
 sleep 0.5
@@ -151,11 +152,13 @@ check "it recorded every send" "$PER_DAY" \
 check "and its runs row, finished" "$round|0|$PER_DAY" \
     "$(q "select (select count(*) from runs), exit_code, sent from runs order by started_at desc, rowid desc limit 1")"
 # The reader still sees its snapshot, then the new rows after COMMIT.
-printf 'SELECT count(*) FROM sends;\nCOMMIT;\nSELECT count(*) FROM sends;\n' >&3
+printf '.once %s\nSELECT count(*) FROM sends;\nCOMMIT;\n.once %s\nSELECT count(*) FROM sends;\n' \
+    "$T/reader.2" "$T/reader.3" >&3
 exec 3>&-
 wait $reader
 check "the reader kept its snapshot through the run, then saw the run's rows" \
-    "$before $before $((before + PER_DAY))" "$(tr '\n' ' ' < "$T/reader.out" | sed 's/ $//')"
+    "$before $before $((before + PER_DAY))" \
+    "$(cat "$T/reader.1" "$T/reader.2" "$T/reader.3" "$T/reader.out" | tr '\n' ' ' | sed 's/ $//')"
 check "delivered = sent rows at the end" "$(smtpd_count "$T/srv")" \
     "$(q "select count(*) from sends where status = 'sent'")"
 check "integrity" ok "$(q 'pragma integrity_check')"
