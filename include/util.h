@@ -63,6 +63,20 @@ bool str_blank(const char *s);
 
 /* True when buf[0..len) is well-formed UTF-8 without NUL bytes. */
 bool utf8_valid(const char *buf, size_t len);
+/*
+ * The characters a mail reader may show as a line break, at p (a
+ * NUL-terminated string): a C1 control, U+0080..U+009F such as U+0085 NEXT
+ * LINE (two bytes, C2 80..C2 9F), and U+2028 LINE SEPARATOR or U+2029
+ * PARAGRAPH SEPARATOR (three bytes, E2 80 A8/A9).
+ */
+bool utf8_is_c1(const char *p);
+bool utf8_is_line_sep(const char *p);
+/* True when buf[0..len) starts with a UTF-16 byte order mark (FF FE or
+ * FE FF): the file was saved as UTF-16, not UTF-8. */
+bool utf16_bom(const char *buf, size_t len);
+/* True when s[0..len) holds "=?" and, after it, "?=": text that RFC 2047
+ * decoders (Python's email package among them) take for an encoded word. */
+bool has_encoded_word(const char *s, size_t len);
 
 /*
  * Parses a decimal integer in [min, max]; the whole string must be a number.

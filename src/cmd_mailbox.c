@@ -114,9 +114,8 @@ static bool valid_env_name(const char *s)
 /* C0 controls, DEL, and C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F). */
 static bool has_control(const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f ||
-            (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f || utf8_is_c1(s))
             return true;
     return false;
 }

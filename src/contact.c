@@ -117,13 +117,8 @@ static const char *local_check(const char *local, size_t len)
      * =?UTF-8?B?...?=@x into another address), and RFC 2047 5 forbids it
      * in an address anyway.
      */
-    for (size_t i = 0; i + 1 < len; i++)
-        if (local[i] == '=' && local[i + 1] == '?') {
-            for (size_t j = i + 2; j + 1 < len; j++)
-                if (local[j] == '?' && local[j + 1] == '=')
-                    return "encoded word ('=?...?=') in local part";
-            break;
-        }
+    if (has_encoded_word(local, len))
+        return "encoded word ('=?...?=') in local part";
     return NULL;
 }
 

@@ -312,8 +312,7 @@ static int fill(struct csv_reader *r, struct errinfo *ei)
             r->started = true;
             if (r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
                 r->pos = 3;
-            else if (r->end >= 2 && (memcmp(r->buf, "\xFF\xFE", 2) == 0 ||
-                                     memcmp(r->buf, "\xFE\xFF", 2) == 0))
+            else if (utf16_bom(r->buf, r->end))
                 r->utf16 = true;
         }
         if (r->pos < r->end)

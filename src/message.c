@@ -110,12 +110,8 @@ static bool addr_ok(const char *s)
             return false;
     }
     /* an encoded-word lookalike, which some parsers decode (contact.h) */
-    p = strstr(s, "=?");
-    if (p && p < at) {
-        const char *q = strstr(p + 2, "?=");
-        if (q && q < at)
-            return false;
-    }
+    if (has_encoded_word(s, local))
+        return false;
     for (label = p = at + 1;; p++) {
         if (*p == '.' || *p == '\0') {
             size_t n = (size_t)(p - label);
@@ -177,10 +173,9 @@ static char *clean_text(const char *s)
 
         if (*p < 0x20 || *p == 0x7f)
             n = 1;
-        else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+        else if (utf8_is_c1((const char *)p))
             n = 2;
-        else if (p[0] == 0xE2 && p[1] == 0x80 &&
-                 (p[2] == 0xA8 || p[2] == 0xA9))
+        else if (utf8_is_line_sep((const char *)p))
             n = 3;
         if (n) {
             *q++ = ' ';

@@ -88,13 +88,6 @@ static int ctl_err(struct errinfo *ei, const char *origin, int line,
     return loc_err(ei, origin, line, "control character 0x%02x", c);
 }
 
-/* A C1 control (U+0080..U+009F: C2 80..C2 9F) at p, such as U+0085 NEL. */
-static bool at_c1(const char *p)
-{
-    return (unsigned char)p[0] == 0xC2 && (unsigned char)p[1] >= 0x80 &&
-           (unsigned char)p[1] <= 0x9F;
-}
-
 static int c1_err(struct errinfo *ei, const char *origin, int line,
                   const char *p)
 {
@@ -198,7 +191,7 @@ static int scan_var(struct scanner *sc, struct token *tok,
                            "'{{' inside a variable");
         if (*q != '\t' && is_ctl((unsigned char)*q))
             return ctl_err(ei, sc->origin, sc->line, (unsigned char)*q);
-        if (at_c1(q))
+        if (utf8_is_c1(q))
             return c1_err(ei, sc->origin, sc->line, q);
         if (*q == '|' && !bar)
             bar = q;
@@ -282,7 +275,7 @@ static int scan_next(struct scanner *sc, struct token *tok,
             sc->line++;
         else if (c != '\t' && is_ctl(c))
             return ctl_err(ei, sc->origin, sc->line, c);
-        else if (at_c1(p))
+        else if (utf8_is_c1(p))
             return c1_err(ei, sc->origin, sc->line, p);
         p++;
     }
@@ -335,12 +328,6 @@ static int too_long(struct errinfo *ei)
                    TEMPLATE_MAX_OUTPUT);
 }
 
-/* U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR at p. */
-static bool at_separator(const unsigned char *p)
-{
-    return p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9);
-}
-
 /*
  * Appends template text (a literal run or a default).  In one-line mode a
  * TAB, U+2028 and U+2029 become a space and a line break is an error.
@@ -359,7 +346,7 @@ static int add_text(struct strbuf *sb, const char *s, size_t n, bool oneline,
         if (c == '\n')
             return loc_err(ei, NULL, line,
                            "line break in a one-line template");
-        if (i + 2 < n && at_separator((const unsigned char *)s + i)) {
+        if (i + 2 < n && utf8_is_line_sep(s + i)) {
             c = ' ';
             i += 2;
         }
@@ -385,12 +372,12 @@ static int clean_value(struct strbuf *val, const char *v, bool oneline,
         size_t n = 1;
         bool ctl = is_ctl(*p);
 
-        if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+        if (utf8_is_c1((const char *)p)) {
             ctl = true;
             n = 2;
         }
         if (oneline) {
-            if (at_separator(p))
+            if (utf8_is_line_sep((const char *)p))
                 n = 3;
             if (ctl || *p == ' ' || n == 3) {
                 pending = true;
@@ -561,8 +548,7 @@ int template_parse(const char *text, size_t len, const char *origin,
         len -= 3;
     }
     /* named, rather than reported as its first NUL byte */
-    if (len >= 2 && (memcmp(text, "\xFF\xFE", 2) == 0 ||
-                     memcmp(text, "\xFE\xFF", 2) == 0))
+    if (utf16_bom(text, len))
         return loc_err(ei, origin, 1, "UTF-16 text (a UTF-16 byte order "
                        "mark): save the file as UTF-8");
     if (check_bytes(text, len, origin, 1, ei) < 0)

@@ -298,6 +298,38 @@ bool str_blank(const char *s)
     return true;
 }
 
+bool utf8_is_c1(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+
+    return u[0] == 0xC2 && u[1] >= 0x80 && u[1] <= 0x9F;
+}
+
+bool utf8_is_line_sep(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+
+    return u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0xA8 || u[2] == 0xA9);
+}
+
+bool utf16_bom(const char *buf, size_t len)
+{
+    return len >= 2 && (memcmp(buf, "\xFF\xFE", 2) == 0 ||
+                        memcmp(buf, "\xFE\xFF", 2) == 0);
+}
+
+bool has_encoded_word(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++)
+        if (s[i] == '=' && s[i + 1] == '?') {
+            for (size_t j = i + 2; j + 1 < len; j++)
+                if (s[j] == '?' && s[j + 1] == '=')
+                    return true;
+            return false;
+        }
+    return false;
+}
+
 bool utf8_valid(const char *buf, size_t len)
 {
     const unsigned char *s = (const unsigned char *)buf;

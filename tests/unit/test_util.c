@@ -1,6 +1,7 @@
 /*
  * test_util.c - sb_add_json_str(): every input, hostile bytes included,
- * gives one valid JSON string literal.  Table-driven.
+ * gives one valid JSON string literal; and the checks for line-break
+ * lookalikes, UTF-16 files and encoded words.  Table-driven.
  */
 #include "util.h"
 
@@ -84,9 +85,61 @@ static void test_json_bound(void)
     sb_release(&sb);
 }
 
+static void test_breaks_and_words(void)
+{
+    static const struct {
+        const char *s;
+        bool c1, sep;
+    } at[] = {
+        { "\xC2\x85", true, false },      /* U+0085 NEXT LINE */
+        { "\xC2\x80", true, false },
+        { "\xC2\x9F", true, false },
+        { "\xC2\xA0", false, false },     /* U+00A0, not a control */
+        { "\xC2", false, false },          /* truncated: the NUL stops it */
+        { "\xE2\x80\xA8", false, true },  /* U+2028 */
+        { "\xE2\x80\xA9", false, true },  /* U+2029 */
+        { "\xE2\x80\xAA", false, false }, /* U+202A */
+        { "\xE2\x80", false, false },
+        { "a", false, false },
+        { "", false, false },
+    };
+    static const struct {
+        const char *s;
+        bool ew;
+    } words[] = {
+        { "=?UTF-8?B?eA==?=", true },
+        { "a=?b?=c", true },
+        { "=?" "?=", true },       /* split: "??=" is a trigraph */
+        { "=?=", false },      /* the '?' is shared: no word */
+        { "?==?", false },     /* in the wrong order */
+        { "=?abc", false },
+        { "plain", false },
+        { "", false },
+    };
+
+    for (size_t i = 0; i < LEN(at); i++) {
+        t_current = at[i].s;
+        T_INT(utf8_is_c1(at[i].s), at[i].c1);
+        T_INT(utf8_is_line_sep(at[i].s), at[i].sep);
+    }
+    for (size_t i = 0; i < LEN(words); i++) {
+        t_current = words[i].s;
+        T_INT(has_encoded_word(words[i].s, strlen(words[i].s)), words[i].ew);
+    }
+    t_current = "has_encoded_word stops at len";
+    T_INT(has_encoded_word("=?x?=", 4), false);
+    t_current = "utf16_bom";
+    T_INT(utf16_bom("\xFF\xFEh\0", 4), true);
+    T_INT(utf16_bom("\xFE\xFF\0h", 4), true);
+    T_INT(utf16_bom("\xEF\xBB\xBFh", 4), false);   /* UTF-8's BOM */
+    T_INT(utf16_bom("\xFF", 1), false);
+    T_INT(utf16_bom("\xFF\xFE", 0), false);
+}
+
 int main(void)
 {
     T_RUN(test_json_escapes);
     T_RUN(test_json_bound);
+    T_RUN(test_breaks_and_words);
     return t_done();
 }
