@@ -34,7 +34,8 @@ struct message_in {
  * No value can add a header line or a recipient: CR, LF and other control
  * characters (C0, DEL, C1 such as U+0085) and U+2028/U+2029 in names and
  * the subject become spaces; addresses with them, or with an RFC 2047
- * lookalike ("=?...?=") in the local part, are refused.  *out (and *len) are set on success only; free(*out).
+ * lookalike ("=?...?=") in the local part, are refused.  *out (and *len)
+ * are set on success only; free(*out).
  * Errors: ERR_DATA (bad address, invalid UTF-8, over MESSAGE_MAX).
  */
 int message_build(const struct message_in *in, char **out, size_t *len,

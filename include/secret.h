@@ -107,9 +107,9 @@ int secret_from_env(const char *var, char **out, struct errinfo *ei);
  * the group is killed with SIGKILL and reaped.
  * *out (written only on success) is new; release with secret_free().
  * Errors: ERR_CONFIG when the command exits non-zero, is killed by a signal,
- * prints an empty first line, a line longer than SECRET_LINE_MAX bytes, or a
- * NUL byte, or does not finish in time; the message names the command and its exit status, never its
- * output.  ERR_OSERR when the pipe or process cannot be created; ERR_IO on a
+ * prints an empty first line, a line longer than SECRET_LINE_MAX bytes or a
+ * NUL byte, or does not finish in time; the message names the command and
+ * its exit status, never its output.  ERR_OSERR when the pipe or process cannot be created; ERR_IO on a
  * read error.
  */
 #define SECRET_CMD_TIMEOUT 30   /* seconds; secret_cmd_timeout_seconds */

@@ -491,12 +491,12 @@ static int wait_readable(int fd, int64_t deadline)
 {
     for (;;) {
         struct pollfd p = { fd, POLLIN, 0 };
-        int64_t left = deadline == NO_DEADLINE ? -1 : deadline - mono_ms();
+        int64_t left = deadline - mono_ms();
         int r;
 
-        if (deadline != NO_DEADLINE && left <= 0)
+        if (left <= 0)
             return 0;
-        r = poll(&p, 1, left < 0 ? -1 : left > INT_MAX ? INT_MAX : (int)left);
+        r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
         if (r > 0)
             return 1;
         if (r == 0)
