@@ -76,6 +76,7 @@ static void test_defaults(void)
     T_OK(!c.smtp.allow_plaintext_auth);
     T_OK(c.smtp.helo_name == NULL);
     T_INT(c.smtp.timeout_seconds, 30);
+    T_INT(c.secret_cmd_timeout_seconds, 30);
     T_STR(c.oauth.tenant_id, "");
     T_STR(c.oauth.client_id, "");
     T_STR(c.oauth.client_secret_env, "MAILROTA_CLIENT_SECRET");
@@ -126,6 +127,7 @@ static void test_example(void)
     T_OK(!c.smtp.allow_plaintext_auth);
     T_OK(c.smtp.helo_name == NULL);
     T_INT(c.smtp.timeout_seconds, 30);
+    T_INT(c.secret_cmd_timeout_seconds, 30);
     T_STR(c.oauth.tenant_id, "");
     T_STR(c.oauth.client_secret_env, "MAILROTA_CLIENT_SECRET");
     T_OK(c.oauth.client_secret_cmd == NULL);
@@ -312,6 +314,8 @@ static const struct err_case err_cases[] = {
      "from 0 to 10000", NULL},
     {"range: timeout", "smtp:\n  timeout_seconds: 3601\n",
      "key 'smtp.timeout_seconds'", "from 1 to 3600", NULL},
+    {"range: secret command timeout", "secret_cmd_timeout_seconds: 0\n",
+     "key 'secret_cmd_timeout_seconds'", "from 1 to 3600", NULL},
     {"range: cooldown", "rules:\n  cooldown_days: 3651\n",
      "key 'rules.cooldown_days'", "from 0 to 3650", NULL},
     {"range: company", "rules:\n  max_contacts_per_company: 0\n",
@@ -623,7 +627,8 @@ static void test_values(void)
                     "  max_contacts_per_company: 1000\n  max_attempts: 1\n"
                     "  min_gap_seconds: 86400\n  gap_jitter_seconds: 0\n"
                     "  max_per_minute: 10000\n  max_run_minutes: 1440\n"
-                    "smtp: {port: 65535, timeout_seconds: 1}\n", &c, &ei),
+                    "smtp: {port: 65535, timeout_seconds: 1}\n"
+                    "secret_cmd_timeout_seconds: 3600\n", &c, &ei),
           0);
     T_INT(c.rules.daily_cap, 0);
     T_INT(c.rules.cooldown_days, 3650);
@@ -634,6 +639,7 @@ static void test_values(void)
     T_INT(c.rules.max_run_minutes, 1440);
     T_INT(c.smtp.port, 65535);
     T_INT(c.smtp.timeout_seconds, 1);
+    T_INT(c.secret_cmd_timeout_seconds, 3600);
     config_release(&c);
 
     /* CRLF line ends and a UTF-8 byte-order mark. */
