@@ -47,6 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mstoken  # noqa: E402  (lives next to this file)
 from srvlib import now_iso, run_server, write_atomic  # noqa: E402
 from srvlib import printable as _printable  # noqa: E402
+from srvlib import read_mailboxes, script_for  # noqa: E402
 
 
 def printable(s):
@@ -152,26 +153,6 @@ log = logging.getLogger("m365d")
 def oneline(s):
     """An error message -> one log line (control characters replaced)."""
     return "".join(c if c >= " " and c != "\x7f" else "?" for c in s)[:300]
-
-
-def script_for(address):
-    local = (address.rpartition("@")[0] or address).lower()
-    for name in GRAPH_SCRIPTS:
-        if local.startswith(name):
-            return name
-    return None
-
-
-def read_mailboxes(path):
-    """One address per line ("email" or "email:anything", so a smtpd.py
-    --users file works too); '#' comments; lower-cased set."""
-    out = set()
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                out.add(line.partition(":")[0].strip().lower())
-    return out
 
 
 def read_secret(path):
@@ -674,7 +655,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.graph_error(403, "ErrorSendAsDenied", G_SENDAS)
         scripted = {}
         for r in rcpts:
-            scripted.setdefault(script_for(r), r)
+            scripted.setdefault(script_for(r, GRAPH_SCRIPTS), r)
         script = next((s for s in GRAPH_PRECEDENCE if s in scripted), None)
         rcpt = scripted.get(script)
         if script == "drop":

@@ -44,7 +44,7 @@ sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mstoken  # noqa: E402  (lives next to this file)
 from srvlib import now_iso, run_server, write_atomic  # noqa: E402
-from srvlib import printable  # noqa: E402
+from srvlib import printable, read_mailboxes, script_for  # noqa: E402
 
 LOOPBACK = ("127.0.0.1", "::1")
 
@@ -92,15 +92,6 @@ def peer_str(peer):
         host = peer[0]
         return ("[%s]:%d" if ":" in host else "%s:%d") % (host, peer[1])
     return str(peer)
-
-
-def script_for(address):
-    local = address.rpartition("@")[0] or address
-    local = local.lower()
-    for name in SCRIPTS:
-        if local.startswith(name):
-            return name
-    return None
 
 
 class Store:
@@ -444,7 +435,7 @@ class Handler:
         return reply
 
     async def handle_RCPT(self, server, session, envelope, address, options):
-        script = script_for(address)
+        script = script_for(address, SCRIPTS)
         reply = RCPT_REPLIES.get(script, R_RCPT_OK).format(addr=address)
         fault = await server.mr_fault("rcpt", session.auth_data, [address])
         if fault:
@@ -465,7 +456,7 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         peer = peer_str(session.peer)
         content = envelope.original_content
-        scripts = {script_for(r) for r in envelope.rcpt_tos}
+        scripts = {script_for(r, SCRIPTS) for r in envelope.rcpt_tos}
         what = "%s DATA %d bytes from=%s rcpt=%s" % (
             peer, len(content), printable(envelope.mail_from),
             ",".join(printable(r) for r in envelope.rcpt_tos))
@@ -722,18 +713,6 @@ class QuietAiosmtpd(logging.Filter):
     def filter(self, record):
         msg = record.getMessage()
         return not any(n in msg for n in self.NOISE)
-
-
-def read_mailboxes(path):
-    """One address per line ("email" or "email:anything", so a --users file
-    works too); '#' comments; lower-cased set."""
-    out = set()
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                out.add(line.partition(":")[0].strip().lower())
-    return out
 
 
 def read_users(path):

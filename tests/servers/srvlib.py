@@ -21,6 +21,29 @@ def printable(s, limit=None):
     return s or "-"
 
 
+def script_for(address, scripts):
+    """The first of scripts (longest first, so "deferonce" wins over
+    "defer") that the address's local part starts with, case-insensitive;
+    None when none does."""
+    local = (address.rpartition("@")[0] or address).lower()
+    for name in scripts:
+        if local.startswith(name):
+            return name
+    return None
+
+
+def read_mailboxes(path):
+    """One address per line ("email" or "email:anything", so a smtpd.py
+    --users file works too); '#' comments; lower-cased set."""
+    out = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                out.add(line.partition(":")[0].strip().lower())
+    return out
+
+
 def write_atomic(path, data, tmp=None):
     """Readers never see a half-written file: write a tmp file, rename.
     Callers serialise writes to one path."""
