@@ -16,16 +16,61 @@
 /* A user's sqlite3 shell may hold a lock for a moment; wait for it. */
 #define DB_BUSY_TIMEOUT_MS 10000
 
+/*
+ * What to do about a database the file system lets down: the one place
+ * where SQLite's result codes become an error class and a fix.  Disk full,
+ * read-only, unopenable, damaged and I/O errors are ERR_IO (exit 74); each
+ * transaction that met one was rolled back, so nothing is half-written.
+ */
+static enum err_code classify(int code, int sys, const char *path,
+                              char *fix, size_t size)
+{
+    int prim = code & 0xff;
+    /* errno is SQLite's last failed system call: only an I/O or open
+     * error is about it (an earlier failure may have left it set). */
+    bool os = prim == SQLITE_IOERR || prim == SQLITE_CANTOPEN;
+
+    fix[0] = '\0';
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        return ERR_TEMPFAIL;
+    if (prim == SQLITE_FULL || (os && (sys == ENOSPC || sys == EDQUOT))) {
+        snprintf(fix, size, "the disk is full: free space on the file "
+                 "system that holds it (df -h '%s'), then run again", path);
+    } else if (prim == SQLITE_READONLY ||
+               (os && (sys == EROFS || sys == EACCES || sys == EPERM))) {
+        snprintf(fix, size, "it is read-only for this user: make the file, "
+                 "its -wal and -shm files and its folder writable (chmod "
+                 "u+w, chown), or remount the file system read-write");
+    } else if (prim == SQLITE_CANTOPEN) {
+        snprintf(fix, size, "SQLite keeps '%s-wal' and '%s-shm' beside "
+                 "it: check that its folder exists, is writable by this "
+                 "user, and is on a file system mounted read-write", path,
+                 path);
+    } else if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB) {
+        snprintf(fix, size, "the file is damaged or not a mailrota "
+                 "database: restore it from a backup, or save what can be "
+                 "read with: sqlite3 '%s' .recover | sqlite3 recovered.db",
+                 path);
+    } else if (prim == SQLITE_IOERR) {
+        snprintf(fix, size, "the disk or file system failed (see dmesg): "
+                 "check it, then run again");
+    } else {
+        return ERR_DB;
+    }
+    return ERR_IO;
+}
+
 int db_fail(struct db *db, struct errinfo *ei, const char *what)
 {
-    int code = db && db->h ? sqlite3_extended_errcode(db->h) : SQLITE_ERROR;
-    enum err_code ec = ERR_DB;
+    int code = db && db->h ? sqlite3_extended_errcode(db->h) : SQLITE_NOMEM;
+    int sys = db && db->h ? sqlite3_system_errno(db->h) : 0;
+    const char *path = db && db->path ? db->path : "?";
+    char fix[ERR_MSG_MAX];
+    enum err_code ec = classify(code, sys, path, fix, sizeof(fix));
 
-    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
-        ec = ERR_TEMPFAIL;
-    return err_set(ei, ec, "%s: database '%s': %s", what,
-                   db && db->path ? db->path : "?",
-                   db && db->h ? sqlite3_errmsg(db->h) : "out of memory");
+    return err_set(ei, ec, "%s: database '%s': %s%s%s", what, path,
+                   db && db->h ? sqlite3_errmsg(db->h) : "out of memory",
+                   fix[0] ? ": " : "", fix);
 }
 
 int db_exec(struct db *db, const char *sql, struct errinfo *ei)
@@ -264,13 +309,44 @@ fail:
     return -1;
 }
 
+/* WAL lets a user's sqlite3 shell read while a run writes;
+ * synchronous=FULL makes each committed claim survive a power cut. */
+static int set_pragmas(struct db *db, struct errinfo *ei)
+{
+    static const char *const pragmas[] = {
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = FULL",
+        "PRAGMA foreign_keys = ON",
+    };
+
+    sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+    for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++)
+        if (sqlite3_exec(db->h, pragmas[i], NULL, NULL, NULL) != SQLITE_OK)
+            return db_fail(db, ei, "cannot open");
+    return 0;
+}
+
+static int check_schema(struct db *db, struct errinfo *ei)
+{
+    int pending;
+
+    if (db_pending(db, &pending, ei) < 0)
+        return -1;
+    if (pending)
+        return err_set(ei, ERR_CONFIG,
+                       "database '%s' needs %d migration%s: run 'mailrota "
+                       "migrate'",
+                       db->path, pending, pending == 1 ? "" : "s");
+    return 0;
+}
+
 int db_open(const char *path, unsigned flags, struct db **out,
             struct errinfo *ei)
 {
     struct db *db;
     struct stat sb;
     int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-    int pending;
 
     if (stat(path, &sb) < 0) {
         if (errno != ENOENT || !(flags & DB_CREATE))
@@ -289,41 +365,20 @@ int db_open(const char *path, unsigned flags, struct db **out,
     db = xcalloc(1, sizeof(*db));
     db->path = xstrdup(path);
     if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
-        err_set(ei, (oflags & SQLITE_OPEN_CREATE) ? ERR_CANTCREAT : ERR_DB,
-                "cannot %s database '%s': %s",
-                (oflags & SQLITE_OPEN_CREATE) ? "create" : "open", path,
-                db->h ? sqlite3_errmsg(db->h) : "out of memory");
-        db_close(db);
-        return -1;
+        db_fail(db, ei, "cannot open");
+        goto fail;
     }
-    sqlite3_extended_result_codes(db->h, 1);
-    sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
-    /* WAL lets a user's sqlite3 shell read while a run writes;
-     * synchronous=FULL makes each committed claim survive a power cut. */
-    if (db_exec(db, "PRAGMA journal_mode = WAL", ei) < 0 ||
-        db_exec(db, "PRAGMA synchronous = FULL", ei) < 0 ||
-        db_exec(db, "PRAGMA foreign_keys = ON", ei) < 0) {
-        if (oflags & SQLITE_OPEN_CREATE)
-            ei->code = ERR_CANTCREAT;
-        db_close(db);
-        return -1;
-    }
-    if (!(flags & DB_NO_SCHEMA_CHECK)) {
-        if (db_pending(db, &pending, ei) < 0) {
-            db_close(db);
-            return -1;
-        }
-        if (pending) {
-            err_set(ei, ERR_CONFIG,
-                    "database '%s' needs %d migration%s: run 'mailrota "
-                    "migrate'",
-                    path, pending, pending == 1 ? "" : "s");
-            db_close(db);
-            return -1;
-        }
-    }
+    if (set_pragmas(db, ei) < 0)
+        goto fail;
+    if (!(flags & DB_NO_SCHEMA_CHECK) && check_schema(db, ei) < 0)
+        goto fail;
     *out = db;
     return 0;
+fail:
+    if (ei && (oflags & SQLITE_OPEN_CREATE))
+        ei->code = ERR_CANTCREAT;
+    db_close(db);
+    return -1;
 }
 
 void db_close(struct db *db)

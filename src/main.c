@@ -60,8 +60,9 @@ static const char main_usage_tail[] =
     "                     replaying a day)\n"
     "\n"
     "Exit status: 0 ok, 64 usage, 65 bad data, 66 missing input, 69 no\n"
-    "mailbox could send, 73 cannot create, 75 try again later (locked or\n"
-    "deferred), 78 bad configuration or insecure key file.\n"
+    "mailbox could send, 73 cannot create, 74 database unreadable or\n"
+    "unwritable (disk full, read-only, damaged), 75 try again later\n"
+    "(locked or deferred), 78 bad configuration or insecure key file.\n"
     "See mailrota(1) and mailrota.yaml(5).\n";
 
 static void print_usage(FILE *out)
