@@ -309,6 +309,28 @@ fail:
     return -1;
 }
 
+/* Why path cannot be opened (stat failed with errno e). */
+static int missing_error(const char *path, int e, unsigned flags,
+                         struct errinfo *ei)
+{
+    if (e == ENOTDIR)
+        return err_set(ei, (flags & DB_CREATE) ? ERR_CANTCREAT
+                                               : ERR_NOINPUT,
+                       "database '%s': a folder on its path is a file: "
+                       "change database: (or --db), or move that file away",
+                       path);
+    if (e == ENOENT && (flags & DB_CREATE))
+        return err_set(ei, ERR_CANTCREAT, "cannot create database '%s': "
+                       "its folder does not exist: create it (mkdir -p) or "
+                       "change database: (or --db)", path);
+    if (e == ENOENT)
+        return err_set(ei, ERR_NOINPUT, "database '%s' does not exist: run "
+                       "'mailrota init' (or give --db / database: in the "
+                       "config)", path);
+    return err_set(ei, ERR_IO, "database '%s': %s: check its folder's "
+                   "permissions", path, strerror(e));
+}
+
 /* WAL lets a user's sqlite3 shell read while a run writes;
  * synchronous=FULL makes each committed claim survive a power cut. */
 static int set_pragmas(struct db *db, struct errinfo *ei)
@@ -350,12 +372,7 @@ int db_open(const char *path, unsigned flags, struct db **out,
 
     if (stat(path, &sb) < 0) {
         if (errno != ENOENT || !(flags & DB_CREATE))
-            return err_set(ei, errno == ENOENT ? ERR_NOINPUT : ERR_IO,
-                           "database '%s' %s", path,
-                           errno == ENOENT
-                               ? "does not exist: run 'mailrota init' "
-                                 "(or give --db / database: in the config)"
-                               : strerror(errno));
+            return missing_error(path, errno, flags, ei);
         oflags |= SQLITE_OPEN_CREATE;
     } else if (!S_ISREG(sb.st_mode)) {
         return err_set(ei, ERR_CANTCREAT, "database '%s' is not a file",

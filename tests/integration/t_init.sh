@@ -47,6 +47,15 @@ if [ "$(id -u)" != 0 ]; then
 fi
 run "$MR" --db nodir/sub/x.db init
 check "missing database directory exits 73" 73 "$rc"
+: > afile
+run "$MR" --db afile/x.db init
+check "a file where the database's folder should be exits 73" 73 "$rc"
+check_contains "and says so" "afile/x.db': a folder on its path is a file" "$err"
+run "$MR" --db afile/x.db status
+check "other commands call that database missing (66)" 66 "$rc"
+printf 'key_file: afile/k.key\n' > keyunderfile.yaml
+run "$MR" -c keyunderfile.yaml --db k.db init
+check "a file where the key file's folder should be exits 73" 73 "$rc"
 
 # --db and a config in another directory: relative paths follow the config.
 mkdir -p cfg
