@@ -1,6 +1,7 @@
 #include "db.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,45 @@ static int missing_error(const char *path, int e, unsigned flags,
                    "permissions", path, strerror(e));
 }
 
+/*
+ * The new database file, empty and mode 0600 whatever the umask: SQLite
+ * gives the -wal and -shm files the database file's mode, and secrets,
+ * contacts and replies live there.
+ */
+static int create_file(const char *path, struct errinfo *ei)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
+
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return missing_error(path, errno, DB_CREATE, ei);
+        return err_set(ei, ERR_CANTCREAT, "cannot create database '%s': "
+                       "%s: make its folder writable for this user or "
+                       "change database: (or --db)", path, strerror(errno));
+    }
+    if (fchmod(fd, 0600) < 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return err_set(ei, ERR_CANTCREAT, "cannot create database '%s': "
+                       "%s", path, strerror(e));
+    }
+    close(fd);
+    return 0;
+}
+
+static void remove_db_files(const char *path)
+{
+    static const char *const suffix[] = { "-wal", "-shm", "" };
+
+    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+        char *p = xasprintf("%s%s", path, suffix[i]);
+        unlink(p);
+        free(p);
+    }
+}
+
 /* WAL lets a user's sqlite3 shell read while a run writes;
  * synchronous=FULL makes each committed claim survive a power cut. */
 static int set_pragmas(struct db *db, struct errinfo *ei)
@@ -368,12 +408,14 @@ int db_open(const char *path, unsigned flags, struct db **out,
 {
     struct db *db;
     struct stat sb;
-    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    bool created = false;
 
     if (stat(path, &sb) < 0) {
         if (errno != ENOENT || !(flags & DB_CREATE))
             return missing_error(path, errno, flags, ei);
-        oflags |= SQLITE_OPEN_CREATE;
+        if (create_file(path, ei) < 0)
+            return -1;
+        created = true;
     } else if (!S_ISREG(sb.st_mode)) {
         return err_set(ei, ERR_CANTCREAT, "database '%s' is not a file",
                        path);
@@ -381,7 +423,8 @@ int db_open(const char *path, unsigned flags, struct db **out,
 
     db = xcalloc(1, sizeof(*db));
     db->path = xstrdup(path);
-    if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
+                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         db_fail(db, ei, "cannot open");
         goto fail;
     }
@@ -392,9 +435,13 @@ int db_open(const char *path, unsigned flags, struct db **out,
     *out = db;
     return 0;
 fail:
-    if (ei && (oflags & SQLITE_OPEN_CREATE))
-        ei->code = ERR_CANTCREAT;
     db_close(db);
+    if (created) {
+        /* Made by this call and unusable: the next init starts afresh. */
+        if (ei)
+            ei->code = ERR_CANTCREAT;
+        remove_db_files(path);
+    }
     return -1;
 }
 

@@ -50,6 +50,9 @@ run "$MR" run
 check "a run on a full disk exits 74" 74 "$rc"
 check_contains "it says the disk is full" "disk is full" "$err"
 check "nothing was sent" 0 "$(smtpd_count "$T/srv")"
+run "$MR" --db small/new.db init
+check "init on a full disk cannot create the database (73)" 73 "$rc"
+check "and leaves no empty database behind" no "$([ -e small/new.db ] && echo yes || echo no)"
 rm small/filler
 run "$MR" run
 check "with room again, the run sends all" "0 planned 5, sent 5, deferred 0, bounced 0, failed 0, unknown 0" "$rc $out"

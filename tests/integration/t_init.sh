@@ -2,10 +2,19 @@
 # init and migrate: idempotent, key file mode 0600, WAL, schema recorded.
 . "$(dirname "$0")/lib.sh"
 
+umask 022
 run "$MR" init
 check "init exits 0" 0 "$rc"
 check "database created" yes "$([ -f mailrota.db ] && echo yes)"
 check "key file mode 0600" 600 "$(stat -c %a mailrota.key)"
+check "database mode 0600, whatever the umask" 600 "$(stat -c %a mailrota.db)"
+# SQLite gives -wal and -shm the database's mode: look while a session
+# holds them open.
+{ echo 'begin immediate; create table t(x);'; sleep 1; echo 'rollback;'; } |
+    sqlite3 mailrota.db &
+sleep 0.5
+check "its -wal and -shm too" "600 600" "$(stat -c %a mailrota.db-wal mailrota.db-shm 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+wait
 check "key file has 32 bytes" 32 "$(stat -c %s mailrota.key)"
 check "WAL mode" wal "$(q 'pragma journal_mode')"
 check "migration recorded" 1 "$(q 'select count(*) from schema_migrations where version = 1')"
