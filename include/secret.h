@@ -35,7 +35,8 @@
  * opened O_CREAT|O_EXCL|O_NOFOLLOW and fsync()ed (the directory too, best
  * effort).  An existing file is never rewritten: it is checked exactly as
  * secret_key_load() checks it and *created is set to false.  A symbolic link
- * at `path`, even a dangling one, counts as existing and is refused.
+ * at `path` counts as existing (a key is never written through a link): a
+ * link to a good key file is accepted, a dangling one refused.
  * `created` (may be NULL) is written only on success: true when the file was
  * made by this call.
  * Errors: ERR_CANTCREAT (parent directory missing or not writable, write or
@@ -46,9 +47,11 @@ int secret_key_create(const char *path, bool *created, struct errinfo *ei);
 
 /*
  * Reads the key from `path` into `key` (written only on success; the caller
- * wipes it with secure_wipe() when done).  The file is opened O_NOFOLLOW
- * (a symbolic link is refused) and O_NONBLOCK (a FIFO cannot hang us), and
- * checked with fstat() on the open descriptor: it must be a regular file,
+ * wipes it with secure_wipe() when done).  A symbolic link is followed
+ * (Kubernetes and Docker secrets are links), and the file it leads to is
+ * the one checked and named in the fix.  The file is opened O_NONBLOCK (a
+ * FIFO cannot hang us) and checked with fstat() on the open descriptor: it
+ * must be a regular file,
  * with no permission bits for group or others (mode & 077 == 0), owned by
  * the effective user or by root (a key owned by anyone else is refused even
  * when we run as root: its owner could replace it), and exactly

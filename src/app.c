@@ -45,8 +45,12 @@ int app_load_config(struct app *app, struct errinfo *ei)
 int app_load_key(struct app *app, unsigned char key[SECRET_KEY_LEN],
                  bool *have, struct errinfo *ei)
 {
+    struct stat st;
+
     *have = false;
-    if (!app->cfg.key_file || access(app->cfg.key_file, F_OK) != 0)
+    /* lstat: a link to a missing key (a secret not mounted) is an error
+     * that secret_key_load() explains, not "no key". */
+    if (!app->cfg.key_file || lstat(app->cfg.key_file, &st) != 0)
         return 0;
     if (secret_key_load(app->cfg.key_file, key, ei) < 0)
         return -1;

@@ -91,68 +91,102 @@ static int write_full(int fd, const unsigned char *buf, size_t n)
 /*
  * The secure_file()/check_secure() test on the open descriptor, so the file
  * checked is the file read (no race with a rename between stat and open).
+ * `target` is the file a symbolic link at `path` leads to (or path itself):
+ * the one whose mode and owner are checked and named in the fix.
  */
-static int check_key_fd(int fd, const char *path, struct errinfo *ei)
+static int check_key_fd(int fd, const char *path, const char *target,
+                        struct errinfo *ei)
 {
     struct stat st;
     uid_t euid = geteuid();
     unsigned mode;
+    bool link = strcmp(path, target) != 0;
+    char name[2 * PATH_MAX + 32];
 
+    if (link)
+        snprintf(name, sizeof(name), "'%s' (a link to '%s')", path, target);
+    else
+        snprintf(name, sizeof(name), "'%s'", path);
     if (fstat(fd, &st) < 0)
-        return err_set(ei, ERR_IO, "cannot stat key file '%s': %s", path,
+        return err_set(ei, ERR_IO, "cannot stat key file %s: %s", name,
                        strerror(errno));
     mode = (unsigned)(st.st_mode & 07777);
     if (!S_ISREG(st.st_mode))
         return err_set(ei, ERR_CONFIG,
-                       "key file '%s' is not a regular file: point key_file "
-                       "at the file 'mailrota init' created", path);
+                       "key file %s is not a regular file: point key_file "
+                       "at the file 'mailrota init' created", name);
     if (st.st_uid != euid && st.st_uid != 0)
         return err_set(ei, ERR_CONFIG,
-                       "key file '%s' is owned by uid %ld, not by you "
+                       "key file %s is owned by uid %ld, not by you "
                        "(uid %ld) or root: run mailrota as its owner or "
-                       "run chown %ld %s", path, (long)st.st_uid,
-                       (long)euid, (long)euid, path);
+                       "run chown %ld %s", name, (long)st.st_uid,
+                       (long)euid, (long)euid, target);
     if (mode & 077) {
         const char *what = (mode & 044) ? "readable"
                          : (mode & 022) ? "writable" : "accessible";
         return err_set(ei, ERR_CONFIG,
-                       "key file '%s' is %s by group or others (mode %04o): "
-                       "run chmod 600 %s", path, what, mode, path);
+                       "key file %s is %s by group or others (mode %04o): "
+                       "run chmod 600 %s%s", name, what, mode, target,
+                       link ? " (a Kubernetes secret: defaultMode: 0400)"
+                            : "");
     }
     if (st.st_size != SECRET_KEY_LEN)
         return err_set(ei, ERR_CONFIG,
-                       "key file '%s' has %lld bytes, not %d: restore it "
+                       "key file %s has %lld bytes, not %d: restore it "
                        "from a backup (secrets stored with another key "
-                       "cannot be decrypted)", path, (long long)st.st_size,
+                       "cannot be decrypted)", name, (long long)st.st_size,
                        SECRET_KEY_LEN);
     return 0;
+}
+
+/* Why the key file at path cannot be opened (open failed with e). */
+static int open_error(const char *path, int e, struct errinfo *ei)
+{
+    struct stat st;
+    char to[PATH_MAX];
+    ssize_t n;
+
+    if (e == ENOENT && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        n = readlink(path, to, sizeof(to) - 1);
+        to[n > 0 ? n : 0] = '\0';
+        return err_set(ei, ERR_CONFIG,
+                       "key file '%s' is a symbolic link to '%s', which "
+                       "does not exist: restore the file it points to, or "
+                       "point key_file at the key file", path, to);
+    }
+    if (e == ENOENT)
+        return err_set(ei, ERR_CONFIG,
+                       "key file '%s' does not exist: run 'mailrota "
+                       "init' to create it", path);
+    if (e == ELOOP)
+        return err_set(ei, ERR_CONFIG,
+                       "key file '%s': too many levels of symbolic links "
+                       "(a loop?): point key_file at the key file", path);
+    if (e == EACCES)
+        return err_set(ei, ERR_CONFIG,
+                       "cannot open key file '%s': %s: run mailrota as "
+                       "the file's owner", path, strerror(e));
+    return err_set(ei, ERR_CONFIG, "cannot open key file '%s': %s", path,
+                   strerror(e));
 }
 
 int secret_key_load(const char *path, unsigned char key[SECRET_KEY_LEN],
                     struct errinfo *ei)
 {
     unsigned char buf[SECRET_KEY_LEN];
+    char *target = NULL;
+    struct stat st;
     size_t got = 0;
     int fd, ret = -1;
 
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return err_set(ei, ERR_CONFIG,
-                           "key file '%s' does not exist: run 'mailrota "
-                           "init' to create it", path);
-        if (errno == ELOOP || errno == EMLINK)
-            return err_set(ei, ERR_CONFIG,
-                           "key file '%s' is a symbolic link: point "
-                           "key_file at the real file", path);
-        if (errno == EACCES)
-            return err_set(ei, ERR_CONFIG,
-                           "cannot open key file '%s': %s: run mailrota as "
-                           "the file's owner", path, strerror(errno));
-        return err_set(ei, ERR_CONFIG, "cannot open key file '%s': %s",
-                       path, strerror(errno));
-    }
-    if (check_key_fd(fd, path, ei) < 0)
+    /* Links are followed (Kubernetes and Docker secrets are links); the
+     * file reached is what check_key_fd() judges. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return open_error(path, errno, ei);
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        target = realpath(path, NULL);
+    if (check_key_fd(fd, path, target ? target : path, ei) < 0)
         goto out;
     if (read_full(fd, buf, sizeof(buf), &got) < 0) {
         err_set(ei, ERR_IO, "cannot read key file '%s': %s", path,
@@ -169,6 +203,7 @@ int secret_key_load(const char *path, unsigned char key[SECRET_KEY_LEN],
     ret = 0;
 out:
     secure_wipe(buf, sizeof(buf));
+    free(target);
     close(fd);
     return ret;
 }

@@ -532,21 +532,6 @@ static void test_key_load_refusals(void)
         free(missing);
     }
 
-    /* A symlink to a good key is refused. */
-    {
-        struct errinfo ei = { 0 };
-        char *link = tpath("link.key");
-        unlink(path);
-        write_file(path, data, 32, 0600);
-        T_INT(symlink(path, link), 0);
-        T_INT(secret_key_load(link, key, &ei), -1);
-        T_INT(ei.code, ERR_CONFIG);
-        T_OK(strstr(ei.msg, "symbolic link") != NULL);
-        T_INT(secret_key_load(path, key, &ei), 0);
-        unlink(link);
-        free(link);
-    }
-
     /* A directory and a FIFO are not regular files (and do not hang). */
     {
         struct errinfo ei = { 0 };
@@ -581,6 +566,98 @@ static void test_key_load_refusals(void)
     }
     unlink(path);
     free(path);
+}
+
+/*
+ * Kubernetes and Docker secrets are symbolic links (key -> ..data/key,
+ * ..data -> ..2026_11_20_02_00_00.1/): the links are followed and the
+ * file they reach is checked as any key file is.
+ */
+static void test_key_load_symlinks(void)
+{
+    static const struct {
+        const char *name;
+        mode_t mode;
+        bool other_owner;  /* the target belongs to uid 65534 (root only) */
+        const char *want;  /* NULL: loads */
+    } cases[] = {
+        { "link to a 0600 key", 0600, false, NULL },
+        { "link to a 0400 key (defaultMode: 0400)", 0400, false, NULL },
+        { "link to a 0644 key", 0644, false,
+          "is readable by group or others (mode 0644)" },
+        { "link to a 0440 key (fsGroup)", 0440, false,
+          "is readable by group or others (mode 0440)" },
+        { "link to a key owned by another user", 0600, true,
+          "owned by uid 65534" },
+    };
+    unsigned char key[SECRET_KEY_LEN], data[SECRET_KEY_LEN];
+    char *dir = tpath("k8s"), *stamp = tpath("k8s/..2026_11_20");
+    char *target = tpath("k8s/..2026_11_20/key"), *data_link = tpath("k8s/..data");
+    char *link = tpath("k8s/key");
+    struct errinfo ei = { 0 };
+    bool created = true;
+
+    memset(data, 0x3c, sizeof(data));
+    mkdir(dir, 0700);
+    mkdir(stamp, 0755);
+    T_INT(symlink("..2026_11_20", data_link), 0);
+    T_INT(symlink("..data/key", link), 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        t_current = cases[i].name;
+        if (cases[i].other_owner && geteuid() != 0) {
+            printf("# skipped %s (needs root to chown)\n", cases[i].name);
+            continue;
+        }
+        unlink(target);
+        T_INT(write_file(target, data, sizeof(data), cases[i].mode), 0);
+        if (cases[i].other_owner)
+            T_INT(chown(target, 65534, 65534), 0);
+        memset(key, 0, sizeof(key));
+        ei.code = ERR_OK;
+        if (!cases[i].want) {
+            T_INT(secret_key_load(link, key, &ei), 0);
+            T_OK(memcmp(key, data, sizeof(key)) == 0);
+            /* init checks it and leaves it alone. */
+            T_INT(secret_key_create(link, &created, &ei), 0);
+            T_OK(!created);
+            continue;
+        }
+        T_INT(secret_key_load(link, key, &ei), -1);
+        T_INT(ei.code, ERR_CONFIG);
+        T_OK(strstr(ei.msg, cases[i].want) != NULL);
+        T_OK(strstr(ei.msg, link) != NULL);
+        T_OK(strstr(ei.msg, target) != NULL);   /* the file to fix */
+        if (!strstr(ei.msg, cases[i].want))
+            printf("#   msg: %s\n", ei.msg);
+        T_INT(secret_key_create(link, &created, &ei), -1);
+    }
+    t_current = "test_key_load_symlinks";
+
+    /* A link to nothing, and a loop: refused, saying it is a link. */
+    unlink(target);
+    ei.code = ERR_OK;
+    T_INT(secret_key_load(link, key, &ei), -1);
+    T_INT(ei.code, ERR_CONFIG);
+    T_OK(strstr(ei.msg, "symbolic link") != NULL);
+    T_OK(strstr(ei.msg, "does not exist") != NULL);
+    unlink(data_link);
+    T_INT(symlink("key", data_link), 0);
+    unlink(link);
+    T_INT(symlink("..data", link), 0);
+    ei.code = ERR_OK;
+    T_INT(secret_key_load(link, key, &ei), -1);
+    T_INT(ei.code, ERR_CONFIG);
+    T_OK(strstr(ei.msg, "symbolic link") != NULL);
+
+    unlink(link);
+    unlink(data_link);
+    rmdir(stamp);
+    rmdir(dir);
+    free(dir);
+    free(stamp);
+    free(target);
+    free(data_link);
+    free(link);
 }
 
 /* --- password sources --------------------------------------------------- */
@@ -974,6 +1051,7 @@ int main(void)
     T_RUN(test_key_create);
     T_RUN(test_key_create_errors);
     T_RUN(test_key_load_refusals);
+    T_RUN(test_key_load_symlinks);
     T_RUN(test_from_env);
     T_RUN(test_from_cmd);
     T_RUN(test_from_cmd_timeout);
