@@ -61,6 +61,10 @@ int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
 /* Binds text, or NULL when s is NULL or empty. */
 int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
 
+/* *exists: whether the table `name` exists. */
+int db_table_exists(struct db *db, const char *name, bool *exists,
+                    struct errinfo *ei);
+
 /* Runs a statement that returns one integer (e.g. COUNT(*)). */
 int db_query_int(struct db *db, const char *sql, const char *arg,
                  long long *out, struct errinfo *ei);

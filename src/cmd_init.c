@@ -1,5 +1,8 @@
 /* cmd_init.c - `init` and `migrate`. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "app.h"
 #include "clock.h"
@@ -63,9 +66,80 @@ static int migrate(struct app *app, bool create, struct errinfo *ei)
     return 0;
 }
 
+/* "a@x, b@y" (shortened with ", ...") into buf; *n how many. */
+static int sealed_mailboxes(struct db *db, char *buf, size_t size, int *n,
+                            struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    size_t len = 0;
+    int rc;
+
+    buf[0] = '\0';
+    *n = 0;
+    if (db_prepare(db, "SELECT email FROM mailboxes WHERE secret IS NOT NULL"
+                       " ORDER BY email", &st, ei) < 0)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *email = (const char *)sqlite3_column_text(st, 0);
+        if (len + strlen(email) + 8 < size)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s",
+                                    *n ? ", " : "", email);
+        else if (len + 6 < size && !strstr(buf, ", ..."))
+            len += (size_t)snprintf(buf + len, size - len, ", ...");
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(db, ei, "cannot read mailboxes");
+}
+
+/*
+ * The key file is missing but the database exists: a new key would orphan
+ * every password stored with the lost one, so init refuses while any is
+ * stored (SPEC).  Cached OAuth tokens are sealed with it too, but they are
+ * only a cache: they are dropped (*dropped) and fetched again.
+ */
+static int check_lost_key(struct app *app, int *dropped, struct errinfo *ei)
+{
+    const char *key = app->cfg.key_file, *path = app->cfg.database;
+    struct db *db = NULL;
+    struct stat st;
+    char names[120];
+    bool have;
+    int n = 0, ret = -1;
+
+    *dropped = 0;
+    if (lstat(key, &st) == 0 || errno != ENOENT || stat(path, &st) != 0)
+        return 0;
+    if (db_open(path, DB_NO_SCHEMA_CHECK, &db, ei) < 0)
+        return -1;
+    if (db_table_exists(db, "mailboxes", &have, ei) < 0 ||
+        (have && sealed_mailboxes(db, names, sizeof(names), &n, ei) < 0))
+        goto out;
+    if (n) {
+        err_set(ei, ERR_CONFIG, "key file '%s' is missing but database "
+                "'%s' holds passwords stored with it (%d mailbox%s: %s): a "
+                "new key could not read them, so none is made: restore "
+                "the key file from a backup, or clear them (sqlite3 '%s' "
+                "\"update mailboxes set secret = null\"), run init again "
+                "and re-enter each: mailrota mailbox set EMAIL "
+                "--password-stdin", key, path, n, n == 1 ? "" : "es",
+                names, path);
+        goto out;
+    }
+    if (db_table_exists(db, "oauth_tokens", &have, ei) < 0 ||
+        (have && db_exec(db, "DELETE FROM oauth_tokens", ei) < 0))
+        goto out;
+    *dropped = have ? sqlite3_changes(db->h) : 0;
+    ret = 0;
+out:
+    db_close(db);
+    return ret;
+}
+
 int cmd_init(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
     bool created = false;
+    int dropped = 0;
     int r = no_args(argc, argv, init_usage, ei);
 
     if (r)
@@ -75,12 +149,17 @@ int cmd_init(struct app *app, int argc, char **argv, struct errinfo *ei)
     /* The key file first: an insecure one stops init before the database
      * is touched. */
     if (app->cfg.key_file) {
-        if (secret_key_create(app->cfg.key_file, &created, ei) < 0)
+        if (check_lost_key(app, &dropped, ei) < 0 ||
+            secret_key_create(app->cfg.key_file, &created, ei) < 0)
             return -1;
         if (created && !app->quiet)
             printf("key file %s: created (mode 0600); back it up: stored "
                    "passwords cannot be read without it\n",
                    app->cfg.key_file);
+        if (dropped && !app->quiet)
+            printf("dropped %d cached OAuth token%s stored with the lost "
+                   "key file (new ones are fetched when needed)\n",
+                   dropped, dropped == 1 ? "" : "s");
     }
     return migrate(app, true, ei);
 }

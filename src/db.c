@@ -200,8 +200,8 @@ static int migration_applied(struct db *db, int version, bool *applied,
     return 0;
 }
 
-static int table_exists(struct db *db, const char *name, bool *exists,
-                        struct errinfo *ei)
+int db_table_exists(struct db *db, const char *name, bool *exists,
+                    struct errinfo *ei)
 {
     long long n;
 
@@ -220,7 +220,7 @@ int db_pending(struct db *db, int *pending, struct errinfo *ei)
     long long newest;
     int n = 0;
 
-    if (table_exists(db, "schema_migrations", &exists, ei) < 0)
+    if (db_table_exists(db, "schema_migrations", &exists, ei) < 0)
         return -1;
     if (!exists) {
         *pending = migrations_count;

@@ -66,6 +66,33 @@ printf 'key_file: afile/k.key\n' > keyunderfile.yaml
 run "$MR" -c keyunderfile.yaml --db k.db init
 check "a file where the key file's folder should be exits 73" 73 "$rc"
 
+# The key file lost: init makes no new key that would orphan the stored
+# passwords; cached OAuth tokens are only a cache and are dropped.
+mkdir lost && cd lost || exit 1
+"$MR" -q init || exit 1
+printf 'pw-one\n' | "$MR" -q mailbox add one@sender.example --name One --password-stdin
+printf 'pw-two\n' | "$MR" -q mailbox add two@sender.example --name Two --password-stdin
+"$MR" -q mailbox add three@sender.example --name Three --password-env MR_PW_THREE
+mv mailrota.key ../lost.key
+run "$MR" init
+check "init with stored passwords and no key file exits 78" 78 "$rc"
+check_contains "it names the mailboxes that hold them" "one@sender.example, two@sender.example" "$err"
+check_not_contains "and only those" "three@" "$err"
+check_contains "it says how to restore the key" "restore the key file" "$err"
+check_contains "or re-enter them" "mailbox set EMAIL --password-stdin" "$err"
+check "it made no key file" no "$([ -e mailrota.key ] && echo yes || echo no)"
+mv ../lost.key mailrota.key
+run "$MR" init
+check "with the key restored, init exits 0" 0 "$rc"
+sqlite3 mailrota.db "insert into oauth_tokens values ('t', 'c', 's', 'v1:AAAA', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+rm mailrota.key
+sqlite3 mailrota.db "update mailboxes set secret = null where secret is not null"
+run "$MR" init
+check "passwords cleared, init makes a new key" "0 yes" "$rc $([ -f mailrota.key ] && echo yes)"
+check "and drops the tokens the old key sealed" 0 "$(q 'select count(*) from oauth_tokens')"
+check_contains "saying so" "dropped 1 cached OAuth token" "$out"
+cd "$T" || exit 1
+
 # --db and a config in another directory: relative paths follow the config.
 mkdir -p cfg
 printf 'database: data.db\nkey_file: secret.key\n' > cfg/config.yaml
