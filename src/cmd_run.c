@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #include "runplan.h"
 #include "secret.h"
 #include "smtp.h"
+#include "stop.h"
 #include "template.h"
 #include "util.h"
 
@@ -56,8 +58,11 @@ static const char run_usage[] =
     "  -h, --help     this help\n"
     "\n"
     "Exit status: 0 (bounces are outcomes), 69 when every mailbox failed to\n"
-    "connect, start TLS or authenticate, 75 when another run holds the lock\n"
-    "or nothing was sent while some messages were deferred or unknown.\n";
+    "connect, start TLS or authenticate, 74 when the database refused a\n"
+    "write (nothing more is sent), 75 when another run holds the lock,\n"
+    "when nothing was sent while some messages were deferred or unknown,\n"
+    "and after SIGTERM or SIGINT (the messages in flight finish and are\n"
+    "recorded, no new one starts; a second signal stops at once).\n";
 
 struct job {
     size_t cand;           /* index into rp->cand */
@@ -91,6 +96,8 @@ struct run {
     struct db *oauth_db;       /* the cache's own connection */
     unsigned char key[SECRET_KEY_LEN];
     bool have_key;
+    atomic_bool halt;          /* the database failed: see halt_run() */
+    struct errinfo halt_ei;    /* why (under mu) */
 };
 
 struct worker {
@@ -137,24 +144,71 @@ static uint64_t rng_next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts;
-
-    if (ms <= 0)
-        return;
-    ts.tv_sec = (time_t)(ms / 1000);
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
 static void new_uuid(char out[37])
 {
     uuid_t u;
 
     uuid_generate_random(u);
     uuid_unparse_lower(u, out);
+}
+
+/* ---- stopping early ------------------------------------------------------ */
+
+/*
+ * No new message is started once a stop is asked for (SIGTERM, SIGINT;
+ * see stop.h) or the database refused a write.  Messages in flight finish
+ * and are recorded.
+ */
+static bool halting(struct run *r)
+{
+    return stop_requested() || atomic_load(&r->halt);
+}
+
+/* A write the database refused (disk full, read-only, damaged): nothing
+ * more is claimed, so nothing more is sent, and the run ends with that
+ * error (exit 74). */
+static void halt_run(struct run *r, const struct errinfo *ei)
+{
+    pthread_mutex_lock(&r->mu);
+    if (!atomic_load(&r->halt)) {
+        r->halt_ei = *ei;
+        atomic_store(&r->halt, true);
+    }
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* At the first signal: workers waiting for work look at halting(). */
+static void wake_workers(void *arg)
+{
+    struct run *r = arg;
+
+    pthread_mutex_lock(&r->mu);
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* A run stopped early says why and how many messages wait: the
+ * database's error (74), or the signal (75). */
+static void stop_verdict(struct run *r, int *exit_code, struct errinfo *ei)
+{
+    long waiting = 0;
+
+    for (size_t i = 0; i < r->n_jobs; i++)
+        if (!r->jobs[i].tried && !r->jobs[i].done)
+            waiting++;
+    if (atomic_load(&r->halt)) {
+        *exit_code = err_exit_code(r->halt_ei.code);
+        err_set(ei, r->halt_ei.code, "%ld message%s not started: %s",
+                waiting, waiting == 1 ? "" : "s", r->halt_ei.msg);
+    } else if (stop_requested()) {
+        *exit_code = err_exit_code(ERR_TEMPFAIL);
+        err_set(ei, ERR_TEMPFAIL, "stopped by %s: %ld message%s not "
+                "started; %s for the next run",
+                stop_signal_name(stop_signal()), waiting,
+                waiting == 1 ? "" : "s", waiting == 1 ? "it waits"
+                                                      : "they wait");
+    }
 }
 
 /* ---- the lock ---------------------------------------------------------- */
@@ -309,7 +363,7 @@ static bool next_job(struct run *r, struct worker *w, size_t *job)
 
     pthread_mutex_lock(&r->mu);
     for (;;) {
-        if (w->dead)
+        if (w->dead || halting(r))
             break;
         if (r->cfg->rules.max_run_minutes > 0 &&
             clock_now_ms() - r->started_ms >=
@@ -390,7 +444,7 @@ static void pace(struct run *r, struct worker *w)
 
     if (ms > 0)
         crash_point("pace.wait");
-    sleep_ms(ms);
+    stop_sleep_ms(ms);   /* ends early on SIGTERM: still_sending() then */
     pace_mark(r, w);
 }
 
@@ -500,9 +554,14 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
         return false;
     }
     crash_point("claim.before");
-    if (db_write(r, outbox_claim(db, &f->os, now, &claim, &ei)) < 0 ||
-        claim != OUTBOX_CLAIMED) {
-        if (ei.msg[0])
+    if (db_write(r, outbox_claim(db, &f->os, now, &claim, &ei)) < 0)
+        claim = OUTBOX_TAKEN;   /* not claimed; ei says why */
+    if (claim != OUTBOX_CLAIMED) {
+        /* Anything but a busy database stops the run, with this error
+         * as its exit message. */
+        if (ei.msg[0] && ei.code != ERR_TEMPFAIL)
+            halt_run(r, &ei);
+        else if (ei.msg[0])
             log_error("%s", ei.msg);
         else if (claim == OUTBOX_CAP_FULL)
             log_info("mailbox %s is full today", m->email);
@@ -630,7 +689,7 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
                                   r->cfg->rules.max_attempts, now, &final,
                                   &ei)) < 0) {
         /* The claim stays `sending`: the next run marks it unknown. */
-        log_error("%s", ei.msg);
+        halt_run(r, &ei);
         final = OUTCOME_UNKNOWN;
         fallback = false;
     }
@@ -687,17 +746,17 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
  * After pacing's wait, before the claim: the mailbox may have been stopped
  * while it waited (its tenant blocked, a rest).  Then the job it holds
  * goes to a mailbox with room, or waits for a later run, and false is
- * returned.
+ * returned.  When the whole run is stopping, the job just waits.
  */
 static bool still_sending(struct run *r, struct worker *w, size_t job_ix)
 {
     bool live;
 
     pthread_mutex_lock(&r->mu);
-    live = !w->dead;
+    live = !w->dead && !halting(r);
     if (!live) {
         w->load--;
-        if (!reassign(r, job_ix))
+        if (!halting(r) && !reassign(r, job_ix))
             log_info("no mailbox left to send to %s: it waits for a later "
                      "run", r->rp->cand[r->jobs[job_ix].cand].email);
     }
@@ -728,7 +787,7 @@ static bool take_job(struct run *r, struct worker *w, size_t *job)
     bool ok = false;
 
     pthread_mutex_lock(&r->mu);
-    if (!w->dead && w->qlen &&
+    if (!w->dead && !halting(r) && w->qlen &&
         !(r->cfg->rules.max_run_minutes > 0 &&
           clock_now_ms() - r->started_ms >=
               (int64_t)r->cfg->rules.max_run_minutes * 60000)) {
@@ -1045,7 +1104,8 @@ static int send_all(struct run *r)
     pthread_mutex_lock(&r->mu);
     for (size_t i = 0; i < rp->n_mb; i++) {
         w = &r->w[i];
-        if (!rp->smb[i].available || (!w->qlen && room(r, w) <= 0))
+        if (!rp->smb[i].available || (!w->qlen && room(r, w) <= 0) ||
+            halting(r))
             continue;
         if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
             log_error("mailbox %s: cannot start a thread", rp->mb[i].email);
@@ -1078,7 +1138,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     bool dry = false, tpl_error = false, any_authed = false, any_early = false;
     bool any_tried;
     int c, lock_fd = -1, recovered = 0, ret = -1, exit_code = 0;
-    struct errinfo tei = { ERR_OK, "" };
+    struct errinfo tei = { ERR_OK, "" }, fei = { ERR_OK, "" };
 
     while ((c = app_getopt(argc, argv, "run", ":nh", opts, run_usage,
                            ei)) != -1) {
@@ -1109,6 +1169,8 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
         if (take_lock(app->cfg.database, &lock_fd, ei) < 0)
             goto out;
         crash_point("run.locked");
+        if (stop_watch_start(wake_workers, &r, ei) < 0)
+            goto out;
         /* Claims a crash left behind: never resent automatically. */
         if (outbox_recover(db, &recovered, ei) < 0)
             goto out;
@@ -1198,9 +1260,14 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
         exit_code = err_exit_code(tei.code);
         *ei = tei;
     }
+    stop_verdict(&r, &exit_code, ei);
     crash_point("run.finishing");
-    if (finish_run_row(db, &r, &k, exit_code, ei) < 0)
-        goto out;
+    /* A run that already failed keeps its own message: say this too. */
+    if (finish_run_row(db, &r, &k, exit_code, exit_code ? &fei : ei) < 0) {
+        if (!exit_code)
+            goto out;
+        log_error("%s", fei.msg);
+    }
     crash_point("run.finished");
     if (!app->quiet)
         printf("planned %ld, sent %ld, deferred %ld, bounced %ld, failed %ld,"
@@ -1208,6 +1275,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
                k.failed, k.unknown);
     ret = exit_code ? -1 : 0;
 out:
+    stop_watch_end();
     if (r.w) {
         for (size_t i = 0; i < rp.n_mb; i++) {
             free(r.w[i].queue);

@@ -18,6 +18,7 @@ mount -t tmpfs -o size=1m,mode=0700 tmpfs small 2>/dev/null || {
     exit 77
 }
 cleanup() { cd / && umount "$T/small" 2>/dev/null; rm -rf "$T"; }
+SMTPD_ARGS="--slow-seconds 2"
 . "$ROOT/tests/integration/runlib.sh"
 
 setup_world 50 1
@@ -57,6 +58,28 @@ rm small/filler
 run "$MR" run
 check "with room again, the run sends all" "0 planned 5, sent 5, deferred 0, bounced 0, failed 0, unknown 0" "$rc $out"
 
+# The disk fills while a message is in flight: its reply cannot be
+# recorded, so nothing more is claimed or sent; the run says so (74).
+printf 'email,company\nslow1@sa.example,Sa\nslow2@sb.example,Sb\nslow3@sc.example,Sc\n' > slow.csv
+"$MR" -q import contacts slow.csv --campaign C || exit 1
+"$MR" run > fill.out 2> fill.err &
+pid=$!
+while [ "$(q "select count(*) from sends where status = 'sending'")" = 0 ]; do
+    sleep 0.1
+done
+dd if=/dev/zero of=small/filler bs=4k 2>/dev/null
+wait $pid
+check "a run whose disk fills mid-way exits 74" 74 "$?"
+check_contains "it says the disk is full, and what did not start" \
+    "2 messages not started: " "$(cat fill.err)"
+check "nothing after the message in flight was sent" 6 "$(smtpd_count "$T/srv")"
+rm small/filler
+run "$MR" run
+check_contains "the message in flight is unknown at the next run" \
+    "1 message left 'sending' by an interrupted run marked 'unknown'" "$err"
+check "which sends the other two, and nothing twice" "0 planned 2, sent 2 8" \
+    "$rc $(printf '%s' "$out" | cut -d, -f1-2) $(smtpd_count "$T/srv")"
+
 # A read-only file system.
 printf 'email,company\nok6@co6.example,Co6\n' > six.csv
 "$MR" -q import contacts six.csv --campaign C || exit 1
@@ -64,7 +87,7 @@ mount -o remount,ro "$T/small" || exit 1
 run "$MR" run
 check "a run on a read-only file system exits 74" 74 "$rc"
 check_contains "it says to make it writable" "read-write" "$err"
-check "nothing more was sent" 5 "$(smtpd_count "$T/srv")"
+check "nothing more was sent" 8 "$(smtpd_count "$T/srv")"
 mount -o remount,rw "$T/small" || exit 1
 run "$MR" run
 check "writable again, the run sends the rest" "0 planned 1, sent 1" "$rc $(printf '%s' "$out" | cut -d, -f1-2)"
