@@ -16,6 +16,10 @@
 struct db {
     sqlite3 *h;
     char *path;
+    bool (*busy_keep)(void *arg);   /* see db_wait_while() */
+    void *busy_arg;
+    int64_t busy_since_ms;
+    bool busy_warned;
 };
 
 enum db_open_flags {
@@ -33,6 +37,16 @@ enum db_open_flags {
 int db_open(const char *path, unsigned flags, struct db **out,
             struct errinfo *ei);
 void db_close(struct db *db);
+
+/*
+ * Replaces db's busy timeout: while another connection (a user's long
+ * sqlite3 transaction) holds the database locked, db waits for as long as
+ * keep(arg) returns true, however long that is, and gives up (SQLITE_BUSY,
+ * ERR_TEMPFAIL) as soon as it returns false.  keep is called from the
+ * thread using db.  After DB_BUSY_TIMEOUT_MS of one wait, a warning names
+ * the database.
+ */
+void db_wait_while(struct db *db, bool (*keep)(void *arg), void *arg);
 
 /*
  * Applies every pending migration in order, each in its own IMMEDIATE

@@ -98,6 +98,7 @@ struct run {
     bool have_key;
     atomic_bool halt;          /* the database failed: see halt_run() */
     struct errinfo halt_ei;    /* why (under mu) */
+    bool closing;              /* the main connection records the end */
 };
 
 struct worker {
@@ -123,6 +124,7 @@ struct worker {
     int64_t *window;           /* start times of the last max_per_minute
                                   sends (ms), a ring */
     size_t nwin;
+    bool recording;            /* writing a reply: waits out a busy db */
 };
 
 /* Runs one write transaction of outbox.c under r->dbmu. */
@@ -186,6 +188,27 @@ static void wake_workers(void *arg)
     pthread_mutex_lock(&r->mu);
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
+}
+
+/*
+ * How long a busy database (a user's sqlite3 transaction) is waited for
+ * (db_wait_while): a reply already received is recorded however long that
+ * takes, so it is never lost (only a second signal ends the wait, and the
+ * message stays `sending`); a claim gives up once the run stops.
+ */
+static bool worker_waits(void *arg)
+{
+    struct worker *w = arg;
+
+    return w->recording || !halting(w->run);
+}
+
+/* The main connection: its last write closes the runs row. */
+static bool run_waits(void *arg)
+{
+    struct run *r = arg;
+
+    return r->closing || !halting(r);
 }
 
 /* A run stopped early says why and how many messages wait: the
@@ -557,12 +580,10 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
     if (db_write(r, outbox_claim(db, &f->os, now, &claim, &ei)) < 0)
         claim = OUTBOX_TAKEN;   /* not claimed; ei says why */
     if (claim != OUTBOX_CLAIMED) {
-        /* Anything but a busy database stops the run, with this error
-         * as its exit message. */
+        /* Busy only once the run stops (worker_waits); anything else
+         * stops the run, with this error as its exit message. */
         if (ei.msg[0] && ei.code != ERR_TEMPFAIL)
             halt_run(r, &ei);
-        else if (ei.msg[0])
-            log_error("%s", ei.msg);
         else if (claim == OUTBOX_CAP_FULL)
             log_info("mailbox %s is full today", m->email);
         pthread_mutex_lock(&r->mu);
@@ -685,6 +706,7 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
     bounce_classify(rep, &v);
     fallback = fall_back_to_graph(r, w, &v);
     clock_now_iso(now);
+    w->recording = true;   /* a busy database is waited out (SPEC) */
     if (db_write(r, outbox_record(db, &f->os, rep, &v,
                                   r->cfg->rules.max_attempts, now, &final,
                                   &ei)) < 0) {
@@ -701,6 +723,7 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
         log_warnx("mailbox %s: SMTP AUTH refused (%d %s): sending through "
                   "Graph for this run", m->email, rep->code, rep->enhanced);
     }
+    w->recording = false;
     crash_point("record.after");
     log_attempt(r, m, f->co.to, rep, final, clock_now_ms() - f->t0);
 
@@ -929,6 +952,7 @@ static void *worker_main(void *arg)
         log_error("mailbox %s: %s", m->email, ei.msg);
         goto stop;
     }
+    db_wait_while(db, worker_waits, w);
     w->oauth = creds_uses_oauth(m);
     w->graph = strcmp(m->auth, "graph") == 0;
     if (w->oauth) {
@@ -1164,6 +1188,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     r.rp = &rp;
     if (app_open_db(app, 0, &db, ei) < 0)
         goto out;
+    db_wait_while(db, run_waits, &r);
     r.cfg = &app->cfg;
     if (!dry) {
         if (take_lock(app->cfg.database, &lock_fd, ei) < 0)
@@ -1226,6 +1251,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
         r.n_jobs = n;
     }
     send_all(&r);
+    r.closing = true;
 
     any_tried = false;
     for (size_t i = 0; i < r.n_jobs; i++) {

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crashpoint.h"
+#include "log.h"
 #include "migrations.h"
 #include "util.h"
 
@@ -443,6 +445,44 @@ fail:
         remove_db_files(path);
     }
     return -1;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SQLite's busy handler for db_wait_while(): n counts this lock's tries. */
+static int wait_busy(void *arg, int n)
+{
+    struct db *db = arg;
+    int64_t now = monotonic_ms();
+    struct timespec ts = { 0, (n < 10 ? 5 : 50) * 1000000L };
+
+    if (n == 0) {
+        db->busy_since_ms = now;
+        db->busy_warned = false;
+    }
+    if (!db->busy_keep(db->busy_arg))
+        return 0;
+    if (!db->busy_warned && now - db->busy_since_ms >= DB_BUSY_TIMEOUT_MS) {
+        db->busy_warned = true;
+        log_warnx("database '%s' is busy: another program (a sqlite3 "
+                  "session?) has held its write lock for %d s: waiting for "
+                  "it", db->path, DB_BUSY_TIMEOUT_MS / 1000);
+    }
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+void db_wait_while(struct db *db, bool (*keep)(void *arg), void *arg)
+{
+    db->busy_keep = keep;
+    db->busy_arg = arg;
+    sqlite3_busy_handler(db->h, wait_busy, db);
 }
 
 void db_close(struct db *db)

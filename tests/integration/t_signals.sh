@@ -99,6 +99,28 @@ check "so they are" "$inflight" "$(q "select count(*) from sends s join contacts
 check "and sends the rest" 0 "$(q "select count(*) from sends s join contacts c on c.id = s.contact_id where c.email like '%@tc%' and s.status not in ('sent', 'unknown')")"
 check "no recipient received two" "" "$(dups)"
 
+# A user's sqlite3 session holds the write lock longer than the busy
+# timeout (10 s) while a reply comes in, and SIGTERM comes meanwhile: the
+# reply is recorded once the session lets go (SPEC: never lost to a busy
+# database), and the run stops after it.
+contacts te slow 1
+"$MR" run > te.out 2> te.err &
+pid=$!
+while [ "$(q "select count(*) from sends where status = 'sending'")" = 0 ]; do
+    sleep 0.1
+done
+{ echo 'begin immediate;'; sleep 14; echo 'commit;'; } | sqlite3 mailrota.db &
+locker=$!
+sleep 5
+kill -TERM $pid
+wait $pid
+rc=$?
+wait $locker
+check "a reply that waited out a busy database, through SIGTERM: exit 75" 75 "$rc"
+check "it is recorded sent, with its code" "sent|250" "$(q "select s.status, s.smtp_code from sends s join contacts c on c.id = s.contact_id where c.email like '%@te%'")"
+check "the summary counts it" "planned 1, sent 1, deferred 0, bounced 0, failed 0, unknown 0" "$(cat te.out)"
+check_contains "the wait is said" "is busy" "$(cat te.err)"
+
 # A long pacing wait ends at the signal.
 set_rule min_gap_seconds 600
 contacts td ok 4
