@@ -39,6 +39,15 @@ enum outbox_claim {
     OUTBOX_TAKEN,              /* the message exists and is not deferred */
 };
 
+/*
+ * *lost: whether the claim of send_id by run_id is gone from the database
+ * (runlock.h): the row is missing, or is back to `deferred` under another
+ * run (a lost claim leaves the row as it was before: absent, or deferred
+ * from an earlier try).  Any later write of the row keeps it found.
+ */
+int outbox_claim_lost(struct db *db, const char *send_id,
+                      const char *run_id, bool *lost, struct errinfo *ei);
+
 /* Marks every `sending` row `unknown`; *n how many. */
 int outbox_recover(struct db *db, int *n, struct errinfo *ei);
 

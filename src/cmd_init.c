@@ -7,6 +7,7 @@
 #include "app.h"
 #include "clock.h"
 #include "log.h"
+#include "runlock.h"
 #include "secret.h"
 
 #include "banned.h"
@@ -47,12 +48,19 @@ static int no_args(int argc, char **argv, const char *usage,
 static int migrate(struct app *app, bool create, struct errinfo *ei)
 {
     struct db *db = NULL;
+    struct stat st;
     char now[21];
     int applied = 0;
+    bool fresh;
 
+    if (app_load_config(app, ei) < 0)
+        return -1;
+    fresh = create && stat(app->cfg.database, &st) < 0;
     if (app_open_db(app, DB_NO_SCHEMA_CHECK | (create ? DB_CREATE : 0), &db,
                     ei) < 0)
         return -1;
+    if (fresh)
+        runlock_forget(app->cfg.database);
     clock_now_iso(now);
     if (db_migrate(db, now, &applied, ei) < 0 ||
         app_store_settings(app, db, ei) < 0) {

@@ -6,14 +6,11 @@
  * traffic and recorded right after; a mailbox that fails before MAIL FROM
  * hands its messages to the mailboxes with room left.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +28,7 @@
 #include "message.h"
 #include "oauth.h"
 #include "outbox.h"
+#include "runlock.h"
 #include "runplan.h"
 #include "secret.h"
 #include "smtp.h"
@@ -82,6 +80,8 @@ struct run {
     char run_id[37];
     uint64_t seed;
     int64_t started_ms;
+    char started[ISO_TIME_LEN];
+    struct runlock lock;       /* <database>.lock, noting each claim */
     struct template *tpl;      /* per campaign, NULL when unusable */
     struct job *jobs;
     size_t n_jobs;
@@ -232,36 +232,6 @@ static void stop_verdict(struct run *r, int *exit_code, struct errinfo *ei)
                 waiting == 1 ? "" : "s", waiting == 1 ? "it waits"
                                                       : "they wait");
     }
-}
-
-/* ---- the lock ---------------------------------------------------------- */
-
-static int take_lock(const char *db_path, int *fd_out, struct errinfo *ei)
-{
-    char *path = xasprintf("%s.lock", db_path);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-    if (fd < 0) {
-        err_set(ei, ERR_CANTCREAT, "cannot open lock file '%s': %s", path,
-                strerror(errno));
-        free(path);
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        int e = errno;
-        close(fd);
-        if (e == EWOULDBLOCK)
-            err_set(ei, ERR_TEMPFAIL, "another run holds the lock '%s': "
-                    "nothing sent", path);
-        else
-            err_set(ei, ERR_OSERR, "cannot lock '%s': %s", path,
-                    strerror(e));
-        free(path);
-        return -1;
-    }
-    free(path);
-    *fd_out = fd;
-    return 0;
 }
 
 /* ---- templates --------------------------------------------------------- */
@@ -523,6 +493,25 @@ static void flight_release(struct flight *f)
 }
 
 /*
+ * Claims f's message and, before any traffic for it, names it in the lock
+ * file (runlock.h), so that the next run can tell when the database lost
+ * it.  Both under dbmu: the file always names the newest claim.
+ */
+static int claim_job(struct run *r, struct db *db, struct flight *f,
+                     const char *now, enum outbox_claim *claim,
+                     struct errinfo *ei)
+{
+    int rc;
+
+    pthread_mutex_lock(&r->dbmu);
+    rc = outbox_claim(db, &f->os, now, claim, ei);
+    if (rc == 0 && *claim == OUTBOX_CLAIMED)
+        rc = runlock_claimed(&r->lock, f->os.id, r->run_id, r->started, ei);
+    pthread_mutex_unlock(&r->dbmu);
+    return rc;
+}
+
+/*
  * Composes and claims job_ix for w.  Returns true when the message is
  * claimed (`sending`) and must now go out; false when the job ended here
  * (a variable with no value: failed) or went elsewhere (the cap is full:
@@ -577,7 +566,7 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
         return false;
     }
     crash_point("claim.before");
-    if (db_write(r, outbox_claim(db, &f->os, now, &claim, &ei)) < 0)
+    if (claim_job(r, db, f, now, &claim, &ei) < 0)
         claim = OUTBOX_TAKEN;   /* not claimed; ei says why */
     if (claim != OUTBOX_CLAIMED) {
         /* Busy only once the run stops (worker_waits); anything else
@@ -1161,7 +1150,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     long long max = 0;
     bool dry = false, tpl_error = false, any_authed = false, any_early = false;
     bool any_tried;
-    int c, lock_fd = -1, recovered = 0, ret = -1, exit_code = 0;
+    int c, recovered = 0, ret = -1, exit_code = 0;
     struct errinfo tei = { ERR_OK, "" }, fei = { ERR_OK, "" };
 
     while ((c = app_getopt(argc, argv, "run", ":nh", opts, run_usage,
@@ -1191,10 +1180,11 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     db_wait_while(db, run_waits, &r);
     r.cfg = &app->cfg;
     if (!dry) {
-        if (take_lock(app->cfg.database, &lock_fd, ei) < 0)
+        if (runlock_take(&r.lock, app->cfg.database, ei) < 0)
             goto out;
         crash_point("run.locked");
-        if (stop_watch_start(wake_workers, &r, ei) < 0)
+        if (stop_watch_start(wake_workers, &r, ei) < 0 ||
+            runlock_check(&r.lock, db, ei) < 0)
             goto out;
         /* Claims a crash left behind: never resent automatically. */
         if (outbox_recover(db, &recovered, ei) < 0)
@@ -1234,6 +1224,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
         goto out;
     }
     clock_now_iso(now);
+    snprintf(r.started, sizeof(r.started), "%s", now);
     if (start_run_row(db, &r, now, ei) < 0)
         goto out;
     crash_point("run.started");
@@ -1320,8 +1311,7 @@ out:
     secure_wipe(r.key, sizeof(r.key));
     runplan_release(&rp);
     db_close(db);
-    if (lock_fd >= 0)
-        close(lock_fd);
+    runlock_release(&r.lock);
     pthread_mutex_destroy(&r.mu);
     pthread_mutex_destroy(&r.dbmu);
     pthread_cond_destroy(&r.cv);

@@ -10,6 +10,28 @@
 
 #include "banned.h"
 
+int outbox_claim_lost(struct db *db, const char *send_id,
+                      const char *run_id, bool *lost, struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(db, "SELECT run_id IS NOT ?2 AND status = 'deferred'"
+                       " FROM sends WHERE id = ?1", &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, send_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *lost = sqlite3_column_int(st, 0) != 0;
+    else if (rc == SQLITE_DONE)
+        *lost = true;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot read sends");
+    return 0;
+}
+
 int outbox_recover(struct db *db, int *n, struct errinfo *ei)
 {
     if (db_exec(db, "UPDATE sends SET status = 'unknown', smtp_text ="

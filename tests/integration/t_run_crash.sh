@@ -76,6 +76,36 @@ check_contains "unknown is never resent (already_sent)" "drop1@dr.example" "$(pr
 run "$MR" status --date 2026-11-21
 check_contains "status points at unknown sends" "unknown outcome" "$out"
 
+# Killed, then the -wal file deleted: the claims it held are gone, but
+# their mail went out.  The next run refuses (74) rather than send it
+# again; with the -wal file put back, it goes on, and nothing is twice.
+{
+    echo "email,company"
+    for i in 1 2 3 4 5 6; do echo "ok$i@wal$i.example,Wal$i"; done
+} > wal.csv
+"$MR" -q campaign add W --template "$ROOT/templates/intro.txt"
+"$MR" -q import contacts wal.csv --campaign W
+export MAILROTA_NOW=2026-11-22T16:00:00Z
+before=$(smtpd_count "$T/srv")
+runs=$(q 'select count(*) from runs')
+MAILROTA_TEST_CRASH=reply.sent:3 "$MR" -q run
+check "a run killed after its third delivery" 137 "$?"
+mid=$(smtpd_count "$T/srv")
+mv mailrota.db-wal saved-wal
+rm -f mailrota.db-shm
+check "the database, without its -wal, has lost that run" "$runs" "$(q 'select count(*) from runs')"
+run "$MR" run
+check "the next run refuses: 74" 74 "$rc"
+check_contains "it says writes were lost and why" "lost writes of the run started 2026-11-22T16:00:00Z" "$err"
+check_contains "and how to go on" "remove './mailrota.db.lock' to accept the loss" "$err"
+check "it sent nothing" "$mid" "$(smtpd_count "$T/srv")"
+check "and wrote no runs row" "$runs" "$(q 'select count(*) from runs')"
+mv saved-wal mailrota.db-wal
+run "$MR" run
+check "with the -wal file back, the next run goes on" 0 "$rc"
+check "no recipient received a message twice, after all" "" "$(for j in "$T"/srv/mail/*.json; do /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rcpt_tos"][0].lower())' "$j"; done | sort | uniq -d)"
+check "every W message is accounted for" 6 "$(q "select count(*) from sends s join campaigns c on c.id = s.campaign_id where c.name = 'W' and s.status in ('sent', 'unknown')")"
+
 # Pacing: min_gap_seconds per mailbox, mailboxes in parallel.
 sed -i 's/  max_attempts: 3/  max_attempts: 3\n  min_gap_seconds: 2/' config.yaml
 {
@@ -91,5 +121,12 @@ check "two mailboxes each sent two paced messages" 2 "$(printf '%s\n' "$gaps" | 
 check "every gap is at least min_gap_seconds" "" "$(printf '%s\n' "$gaps" | awk -F'|' '$2 < 2')"
 check "the mailboxes started together (parallel)" 1 "$(q "select count(distinct substr(min_at, 1, 19)) from (select min(a.sent_at) as min_at from sends a join campaigns c on c.id = a.campaign_id where c.name = 'Pace' group by a.mailbox_id)" | awk '{ print ($1 <= 2) ? 1 : 0 }')"
 check "the run recorded its jitter seed" 1 "$(q 'select seed is not null from runs order by started_at desc limit 1')"
+
+# A new database in the old one's place: the lock file's claim belongs to
+# the old one, and init forgets it.
+mv mailrota.db old.db
+"$MR" -q init && "$MR" -q mailbox import "$T/roster.csv" || exit 1
+run "$MR" run
+check "a run on a database init has just made goes on" "0 planned 0" "$rc $(printf '%s' "$out" | cut -d, -f1)"
 
 done_testing
