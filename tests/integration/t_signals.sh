@@ -29,6 +29,14 @@ contacts() {
     "$MR" -q import contacts "$1.csv" --campaign C || exit 1
 }
 now_ms() { date +%s%3N; }
+# until_received N: waits (up to 60 s) until the server holds N messages.
+until_received() {
+    _k=0
+    while [ "$(smtpd_count "$T/srv")" -lt "$1" ] && [ $_k -lt 600 ]; do
+        sleep 0.1
+        _k=$((_k + 1))
+    done
+}
 planned() {
     "$MR" plan --json | grep -o '"contact"' | wc -l | tr -d ' '
 }
@@ -42,7 +50,8 @@ last_run() {
 }
 
 # stop_test NAME SIGNAL TAG [LAUNCHER...]: a run of 8 slow messages gets
-# SIGNAL once, 3 s in.
+# SIGNAL once, when each mailbox has delivered one and has the next in
+# flight.
 stop_test() {
     _name=$1 _sig=$2 _tag=$3
     shift 3
@@ -50,7 +59,8 @@ stop_test() {
     before=$(smtpd_count "$T/srv")
     "$@" "$MR" run > "$_tag.out" 2> "$_tag.err" &
     _pid=$!
-    sleep 3
+    until_received $((before + 2))
+    sleep 0.5
     at_signal=$(smtpd_count "$T/srv")
     kill -"$_sig" $_pid
     wait $_pid
@@ -82,9 +92,11 @@ stop_test SIGINT INT tb env --default-signal=INT
 
 # A second signal: at once, its messages in flight stay `sending`.
 contacts tc slow 8
+before=$(smtpd_count "$T/srv")
 "$MR" run > tc.out 2> tc.err &
 pid=$!
-sleep 3
+until_received $((before + 2))
+sleep 0.5
 kill -TERM $pid
 sleep 0.5
 kill -TERM $pid
@@ -124,9 +136,11 @@ check_contains "the wait is said" "is busy" "$(cat te.err)"
 # A long pacing wait ends at the signal.
 set_rule min_gap_seconds 600
 contacts td ok 4
+before=$(smtpd_count "$T/srv")
 "$MR" run > td.out 2> td.err &
 pid=$!
-sleep 1.5
+until_received $((before + 2))
+sleep 0.5
 t0=$(now_ms)
 kill -TERM $pid
 wait $pid
