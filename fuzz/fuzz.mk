@@ -1,5 +1,6 @@
 # fuzz/fuzz.mk - libFuzzer targets (see fuzz/README.md), included by the
-# Makefile.  `make fuzz` installs clang when missing, builds every target
+# Makefile's inner pass only, so PKG_CFLAGS and LIBS below come from
+# pkg-config after the deps step has run.  `make fuzz` installs clang when missing, builds every target
 # with ASan and UBSan into $(BUILD)/fuzz/ and runs each for FUZZ_SECONDS on
 # a copy of its seed corpus; it fails when a target finds a crash.
 #
@@ -29,7 +30,7 @@ FUZZ_OPTS     := -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
 .PHONY: fuzz-deps fuzz-build
 
 fuzz-deps:
-	@MAILROTA_EXTRA_PKGS="$(FUZZ_PKGS)" sh scripts/deps.sh
+	@MAILROTA_EXTRA_PKGS="$(FUZZ_PKGS)" $(DEPS_CMD)
 
 $(FUZZ_BUILD)/obj:
 	@mkdir -p $@
