@@ -50,6 +50,7 @@ else # MAILROTA_INNER: the build itself
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/mailrota
 DESTDIR ?=
 
 CC      ?= cc
@@ -84,6 +85,9 @@ MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 MANPAGES  := man/mailrota.1 man/mailrota.yaml.5
+# Installed in $(DATADIR) for people to copy: nothing reads them from there.
+DATA_TEMPLATES := $(wildcard templates/*)
+DATA_EXAMPLES  := $(wildcard examples/*)
 
 .PHONY: all test unit integration sanitize install uninstall clean \
         lint bench demo fuzz valgrind pkg-check
@@ -158,10 +162,18 @@ install: $(BUILD)/mailrota
 	install -m 0755 $(BUILD)/mailrota $(DESTDIR)$(BINDIR)/mailrota
 	install -m 0644 man/mailrota.1 $(DESTDIR)$(MANDIR)/man1/mailrota.1
 	install -m 0644 man/mailrota.yaml.5 $(DESTDIR)$(MANDIR)/man5/mailrota.yaml.5
+	install -d $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/examples
+	install -m 0644 config.example.yaml $(DESTDIR)$(DATADIR)/config.example.yaml
+	install -m 0644 $(DATA_TEMPLATES) $(DESTDIR)$(DATADIR)/templates/
+	install -m 0644 $(DATA_EXAMPLES) $(DESTDIR)$(DATADIR)/examples/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailrota $(DESTDIR)$(MANDIR)/man1/mailrota.1 \
-	    $(DESTDIR)$(MANDIR)/man5/mailrota.yaml.5
+	    $(DESTDIR)$(MANDIR)/man5/mailrota.yaml.5 \
+	    $(DESTDIR)$(DATADIR)/config.example.yaml \
+	    $(addprefix $(DESTDIR)$(DATADIR)/,$(DATA_TEMPLATES) $(DATA_EXAMPLES))
+	rmdir $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/examples \
+	    $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 clean:
 	rm -rf build
