@@ -71,11 +71,36 @@ int app_load_key(struct app *app, unsigned char key[SECRET_KEY_LEN],
 int app_store_settings(struct app *app, struct db *db, struct errinfo *ei);
 
 /*
+ * The global options: -c/--config FILE, --db PATH, -v/--verbose (twice for
+ * debug), -q/--quiet.  main takes them before the command, with -h and -V;
+ * app_getopt takes them after it too.
+ */
+#define APP_OPT_DB 0x100
+#define APP_GLOBAL_SHORTOPTS "c:vq"
+#define APP_GLOBAL_LONGOPTS                                                \
+    { "config", required_argument, NULL, 'c' },                            \
+    { "db", required_argument, NULL, APP_OPT_DB },                         \
+    { "verbose", no_argument, NULL, 'v' },                                 \
+    { "quiet", no_argument, NULL, 'q' }
+
+/*
+ * Applies global option c (a val of APP_GLOBAL_LONGOPTS) with its value to
+ * app and to the log level.  Returns -1 when c is not a global option.
+ */
+int app_global_option(struct app *app, int c, const char *arg);
+
+/* From now on app_getopt applies the global options it meets to app. */
+void app_accept_globals(struct app *app);
+
+/*
  * getopt_long for command `cmd` (e.g. "import contacts", for messages):
  * returns the option character, -1 at the end of options, or -2 after
  * printing `usage` for --help/-h (the command then returns 0).  An unknown
  * option or a missing value fills ei with ERR_USAGE and returns '?'.
  * shortopts must start with ':'; longopts must include {"help", ..., 'h'}.
+ * The global options may come among the command's (`mailrota run -q`):
+ * they are applied (see app_accept_globals) and never returned, unless the
+ * command has an option of the same letter or name, which wins (`plan -v`).
  */
 int app_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
                const struct option *longopts, const char *usage,

@@ -78,23 +78,98 @@ void app_usage(const char *usage)
     fputs(usage, stdout);
 }
 
-int app_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
-               const struct option *longopts, const char *usage,
-               struct errinfo *ei)
-{
-    const char *arg;
-    int c;
+/* app_accept_globals' app: where app_getopt puts the global options. */
+static struct app *globals_app;
 
-    opterr = 0;
-    /* A leading ':' makes a missing value ':' rather than '?'. */
-    c = getopt_long(argc, argv, shortopts, longopts, NULL);
-    if (c == 'h') {
-        app_usage(usage);
-        return -2;
+static const struct option global_opts[] = {
+    APP_GLOBAL_LONGOPTS,
+    { NULL, 0, NULL, 0 },
+};
+
+int app_global_option(struct app *app, int c, const char *arg)
+{
+    switch (c) {
+    case 'c': app->config_opt = arg; break;
+    case APP_OPT_DB: app->db_opt = arg; break;
+    case 'v': app->log_level++; break;
+    case 'q': app->quiet = true; app->log_level = LOG_LEVEL_ERROR; break;
+    default: return -1;
     }
-    if (c != '?' && c != ':')
-        return c;
-    arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    log_set_level(app->log_level);
+    return 0;
+}
+
+void app_accept_globals(struct app *app)
+{
+    globals_app = app;
+}
+
+/* A command's options followed by the global ones it does not shadow. */
+struct optset {
+    struct option *longopts;
+    size_t n_cmd;             /* longopts[0..n_cmd) are the command's */
+    char *shortopts;
+};
+
+static bool has_long(const struct option *opts, const char *name)
+{
+    for (const struct option *o = opts; o && o->name; o++)
+        if (strcmp(o->name, name) == 0)
+            return true;
+    return false;
+}
+
+static void optset_init(struct optset *os, const char *shortopts,
+                        const struct option *longopts)
+{
+    const size_t n_glob = sizeof(global_opts) / sizeof(global_opts[0]);
+    size_t n = 0, len = strlen(shortopts);
+
+    while (longopts && longopts[n].name)
+        n++;
+    os->n_cmd = n;
+    os->longopts = xcalloc(n + n_glob, sizeof(*os->longopts));
+    for (size_t i = 0; i < n; i++)
+        os->longopts[i] = longopts[i];
+    os->shortopts = xmalloc(len + sizeof(APP_GLOBAL_SHORTOPTS));
+    memcpy(os->shortopts, shortopts, len + 1);
+    if (!globals_app)
+        return;
+    for (const struct option *g = global_opts; g->name; g++)
+        if (!has_long(longopts, g->name))
+            os->longopts[n++] = *g;
+    for (const char *p = APP_GLOBAL_SHORTOPTS; *p; p++) {
+        size_t k = 1;
+
+        while (p[k] == ':')
+            k++;
+        if (!strchr(shortopts, *p)) {
+            memcpy(os->shortopts + len, p, k);
+            len += k;
+            os->shortopts[len] = '\0';
+        }
+        p += k - 1;
+    }
+}
+
+/* Whether getopt's answer (c, long option index idx) is a global option. */
+static bool optset_global(const struct optset *os, const char *shortopts,
+                          int c, int idx)
+{
+    if (!globals_app || c == -1)
+        return false;
+    if (idx >= 0)
+        return (size_t)idx >= os->n_cmd;
+    return c != ':' && c != '?' && strchr(APP_GLOBAL_SHORTOPTS, c) &&
+           !strchr(shortopts, c);
+}
+
+/* The error for getopt's '?' or ':' (a missing value). */
+static int getopt_error(int c, int argc, char **argv, const char *cmd,
+                        const struct option *longopts, struct errinfo *ei)
+{
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+
     if (c == ':') {
         for (const struct option *o = longopts; o && o->name; o++)
             if (o->val == optopt && strncmp(arg, "--", 2) == 0)
@@ -112,6 +187,32 @@ int app_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
         err_set(ei, ERR_USAGE, "%s: unknown option '%s' (see 'mailrota %s "
                 "--help')", cmd, arg, cmd);
     return '?';
+}
+
+int app_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
+               const struct option *longopts, const char *usage,
+               struct errinfo *ei)
+{
+    struct optset os;
+    int c, idx;
+
+    opterr = 0;
+    optset_init(&os, shortopts, longopts);
+    /* A leading ':' makes a missing value ':' rather than '?'. */
+    do {
+        idx = -1;
+        c = getopt_long(argc, argv, os.shortopts, os.longopts, &idx);
+    } while (optset_global(&os, shortopts, c, idx) &&
+             app_global_option(globals_app, c, optarg) == 0);
+    if (c == 'h') {
+        app_usage(usage);
+        c = -2;
+    } else if (c == '?' || c == ':') {
+        c = getopt_error(c, argc, argv, cmd, os.longopts, ei);
+    }
+    free(os.longopts);
+    free(os.shortopts);
+    return c;
 }
 
 int app_parse_count(const char *opt, const char *val, long long max,

@@ -49,6 +49,9 @@ static const char main_usage[] =
     "  -h, --help         this help; 'mailrota COMMAND --help' for a command\n"
     "  -V, --version      print the version\n"
     "\n"
+    "-c, --db, -v and -q may also come after the command, as in\n"
+    "'mailrota run -q', except one the command has itself ('plan -v').\n"
+    "\n"
     "Commands:\n";
 
 static const char main_usage_tail[] =
@@ -103,10 +106,7 @@ static int cmd_help(struct app *app, int argc, char **argv,
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "db", required_argument, NULL, 'D' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "quiet", no_argument, NULL, 'q' },
+        APP_GLOBAL_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -117,21 +117,23 @@ int main(int argc, char **argv)
     int c, rc;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': app.config_opt = optarg; break;
-        case 'D': app.db_opt = optarg; break;
-        case 'v': app.log_level++; break;
-        case 'q': app.quiet = true; app.log_level = LOG_LEVEL_ERROR; break;
-        case 'h': print_usage(stdout); return EX_OK;
-        case 'V': printf("mailrota %s\n", MAILROTA_VERSION); return EX_OK;
-        default:
+    log_set_level(app.log_level);
+    while ((c = getopt_long(argc, argv, "+" APP_GLOBAL_SHORTOPTS "hV", opts,
+                            NULL)) != -1) {
+        if (c == 'h') {
+            print_usage(stdout);
+            return EX_OK;
+        }
+        if (c == 'V') {
+            printf("mailrota %s\n", MAILROTA_VERSION);
+            return EX_OK;
+        }
+        if (app_global_option(&app, c, optarg) < 0) {
             log_error("unknown option or missing value: '%s' (see "
                       "'mailrota --help')", argv[optind - 1]);
             return EX_USAGE;
         }
     }
-    log_set_level(app.log_level);
     if (optind >= argc) {
         print_usage(stderr);
         return EX_USAGE;
@@ -154,6 +156,7 @@ int main(int argc, char **argv)
     argc -= optind;
     argv += optind;
     optind = 0; /* restart getopt for the command's own options */
+    app_accept_globals(&app); /* and the global ones after the command */
     rc = cmd->fn(&app, argc, argv, &ei);
     if (rc < 0) {
         if (ei.msg[0])
