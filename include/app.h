@@ -23,22 +23,35 @@ struct app {
     bool cfg_loaded;
 };
 
-/* A command: argv[0] is the command name itself. */
-struct command {
-    const char *name;
-    int (*fn)(struct app *app, int argc, char **argv, struct errinfo *ei);
-    const char *summary;
-};
-
 /* A subcommand of a command group (`mailbox add`, `campaign list`...). */
 struct subcommand {
     const char *name;
     int (*fn)(struct app *app, int argc, char **argv, struct errinfo *ei);
+    const char *summary;      /* one line for `mailrota --help` */
 };
 
 /*
- * Runs the subcommand argv[1] of `group` from subs[] with argv shifted by
- * one (so argv[0] is the subcommand), or prints `usage` for --help/-h.
+ * A command: argv[0] is the command name itself.  A group (mailbox...)
+ * also names its subcommand table, so that `mailrota --help` lists what
+ * its dispatcher runs.
+ */
+struct command {
+    const char *name;
+    int (*fn)(struct app *app, int argc, char **argv, struct errinfo *ei);
+    const char *summary;
+    const struct subcommand *subs;   /* NULL-terminated, or NULL */
+};
+
+/* The subcommand tables of the groups, each ended by a NULL name. */
+extern const struct subcommand import_subs[];
+extern const struct subcommand mailbox_subs[];
+extern const struct subcommand campaign_subs[];
+extern const struct subcommand suppress_subs[];
+
+/*
+ * Runs the subcommand argv[1] of `group` from subs[] (at most n entries,
+ * ended early by a NULL name) with argv shifted by one (so argv[0] is the
+ * subcommand), or prints `usage` for --help/-h.
  * Errors: ERR_USAGE for a missing or unknown subcommand, naming them all.
  */
 int app_dispatch(struct app *app, const char *group, const char *usage,

@@ -316,6 +316,9 @@ int app_dispatch(struct app *app, const char *group, const char *usage,
         app_usage(usage);
         return 0;
     }
+    for (size_t i = 0; i < n; i++)
+        if (!subs[i].name)
+            n = i;
     for (size_t i = 0; sub && i < n; i++) {
         if (strcmp(sub, subs[i].name) == 0) {
             optind = 0; /* the subcommand parses its own options */

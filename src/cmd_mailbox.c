@@ -792,16 +792,18 @@ static int mailbox_set(struct app *app, int argc, char **argv,
     return add_or_set(app, argc, argv, false, ei);
 }
 
+const struct subcommand mailbox_subs[] = {
+    { "add", mailbox_add, "add a sender mailbox to the roster" },
+    { "import", mailbox_import, "add or update senders from a CSV file" },
+    { "list", mailbox_list, "the roster: today's sent count, cap, status" },
+    { "set", mailbox_set, "change a sender" },
+    { "test", cmd_mailbox_test, "connect, start TLS, authenticate; diagnose" },
+    { NULL, NULL, NULL },
+};
+
 int cmd_mailbox(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
-    static const struct subcommand subs[] = {
-        { "add", mailbox_add },
-        { "import", mailbox_import },
-        { "list", mailbox_list },
-        { "set", mailbox_set },
-        { "test", cmd_mailbox_test },
-    };
-
-    return app_dispatch(app, "mailbox", mailbox_usage, subs,
-                        sizeof(subs) / sizeof(subs[0]), argc, argv, ei);
+    return app_dispatch(app, "mailbox", mailbox_usage, mailbox_subs,
+                        sizeof(mailbox_subs) / sizeof(mailbox_subs[0]), argc,
+                        argv, ei);
 }

@@ -190,14 +190,16 @@ out:
     return ret;
 }
 
+const struct subcommand suppress_subs[] = {
+    { "add", suppress_add, "never write to an address or @domain" },
+    { "list", suppress_list, "the suppressed addresses and domains" },
+    { "remove", suppress_remove, "take an address or @domain off the list" },
+    { NULL, NULL, NULL },
+};
+
 int cmd_suppress(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
-    static const struct subcommand subs[] = {
-        { "add", suppress_add },
-        { "list", suppress_list },
-        { "remove", suppress_remove },
-    };
-
-    return app_dispatch(app, "suppress", suppress_usage, subs,
-                        sizeof(subs) / sizeof(subs[0]), argc, argv, ei);
+    return app_dispatch(app, "suppress", suppress_usage, suppress_subs,
+                        sizeof(suppress_subs) / sizeof(suppress_subs[0]),
+                        argc, argv, ei);
 }

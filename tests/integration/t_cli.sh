@@ -24,6 +24,16 @@ check "help --help exits 0" 0 "$rc"
 run "$MR" help import
 check "help COMMAND exits 0" 0 "$rc"
 check_contains "help import shows import usage" "import contacts" "$out"
+run "$MR" help mailbox test
+check "help COMMAND SUBCOMMAND exits 0" 0 "$rc"
+check "help mailbox test shows mailbox test's own usage" \
+    "usage: mailrota mailbox test EMAIL | --all [--json]" "$(echo "$out" | head -n 1)"
+run "$MR" import mailboxes roster.csv
+check "import mailboxes exits 64" 64 "$rc"
+check_contains "and points to mailbox import" "mailbox import" "$err"
+run "$MR" import
+check "import without contacts exits 64" 64 "$rc"
+check_contains "and names what it can import" "contacts" "$err"
 
 run "$MR"
 check "no command exits 64" 64 "$rc"
