@@ -25,7 +25,7 @@
 
 #define NAME_MAX_LEN 200
 /* The same bound as rules.daily_cap in the config. */
-#define DAILY_CAP_MAX 10000
+#define DAILY_CAP_MAX CONFIG_DAILY_CAP_MAX
 /* "mailbox add" or "mailbox set", for messages. */
 #define MBX_CMD(sub) (strcmp((sub), "add") == 0 ? "mailbox add" : "mailbox set")
 
