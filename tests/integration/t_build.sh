@@ -28,12 +28,16 @@ chmod 755 bin/pkg-config bin/dpkg-query
 (cd "$ROOT" && tar cf - --exclude=./build --exclude=./.git .) |
     (cd src && tar xf -)
 
-# fresh: a make of this tree with no flags or state from the calling make.
+# Nothing from a calling make (`make test` exports its command line,
+# MAILROTA_INNER=1 included, to the tests).
+unset MAKEFLAGS MFLAGS MAKELEVEL MAILROTA_INNER BUILD CFLAGS LDFLAGS \
+    EXTRA_CFLAGS EXTRA_LDFLAGS DEVELOPER DEPS_CMD PKG_CONFIG
+
+# fresh: a make of this tree on the "fresh machine".
 fresh() {
     rm -f "$T/installed" "$T/pc.log"
-    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u CFLAGS -u LDFLAGS \
-        -u EXTRA_CFLAGS -u EXTRA_LDFLAGS -u DEVELOPER PATH="$T/bin:$PATH" \
-        make -C "$T/src" CFLAGS="-O0 -g" "$@" >"$T/.out" 2>"$T/.err"
+    PATH="$T/bin:$PATH" make -C "$T/src" CFLAGS="-O0 -g" "$@" \
+        >"$T/.out" 2>"$T/.err"
     rc=$?
     out=$(cat "$T/.out")
     err=$(cat "$T/.err")
@@ -62,8 +66,7 @@ check "and installs the binary" yes \
 
 # DEPS_CMD replaces the deps step (another distribution, or none at all).
 rm -f src/build/mailrota
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
-    make -s -C src DEPS_CMD="touch $T/deps-cmd" >/dev/null 2>&1
+make -s -C src DEPS_CMD="touch $T/deps-cmd" >/dev/null 2>&1
 check "DEPS_CMD replaces scripts/deps.sh" yes \
     "$([ -f "$T/deps-cmd" ] && echo yes)"
 
@@ -73,12 +76,11 @@ cat > bin/dpkg-query <<'EOF'
 exit 1
 EOF
 rm -f src/build/mailrota
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD PATH="$T/bin:$PATH" \
-    setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null &&
+setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null &&
     nobody=yes
 if [ "${nobody:-}" = yes ]; then
     chmod -R a+rwX "$T"
-    run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD PATH="$T/bin:$PATH" \
+    run env PATH="$T/bin:$PATH" \
         setpriv --reuid=65534 --regid=65534 --clear-groups make -C "$T/src"
     check "make without the packages, not root, fails" 2 "$rc"
     check_contains "naming the missing packages" "libcurl4-openssl-dev" "$err"
