@@ -10,6 +10,9 @@
 # DEPS_CMD replaces the deps step: `make DEPS_CMD=:` on another system.
 
 DEPS_CMD ?= sh scripts/deps.sh
+# The libraries, as pkg-config names them; deps.sh checks them too.
+PKGS    := sqlite3 libcurl openssl yaml-0.1 uuid
+export MAILROTA_PC_MODULES := $(PKGS)
 
 .PHONY: deps deps-build fresh-check
 
@@ -55,7 +58,6 @@ DESTDIR ?=
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-PKGS    := sqlite3 libcurl openssl yaml-0.1 uuid
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \

@@ -7,8 +7,9 @@ BUILD_PKGS="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev
 libssl-dev libyaml-dev uuid-dev"
 TEST_PKGS="sqlite3 openssl tzdata python3 python3-aiosmtpd ca-certificates curl
 python3-cryptography"
-# The libraries, as pkg-config names them (the Makefile's PKGS).
-PC_MODULES="sqlite3 libcurl openssl yaml-0.1 uuid"
+# The libraries, as pkg-config names them: the Makefile's PKGS.
+PC_MODULES=${MAILROTA_PC_MODULES:-$(sed -n 's/^PKGS *:= *//p' \
+    "$(dirname "$0")/../Makefile")}
 PKGS=$BUILD_PKGS
 [ "${MAILROTA_DEPS:-}" = build ] || PKGS="$PKGS $TEST_PKGS"
 # Targets that need more name it: `make fuzz` adds clang, libclang-rt-14-dev
