@@ -259,9 +259,21 @@ static int mailbox_exists(struct db *db, const char *email, long long *id,
 }
 
 /*
+ * When an update clears a mailbox's last_error: it fixes what the error
+ * was about (new credentials, another auth) or puts the mailbox back to
+ * cold-ready from another status.  The parameters are apply_change's; on
+ * the right of SET, columns hold the row's values before the update.
+ */
+#define FIX_CLEARS_ERROR                                                    \
+    "((?3 = 'cold-ready' AND status != 'cold-ready')"                     \
+    " OR (?12 AND (?7 IS NOT NULL OR ?8 IS NOT password_env"               \
+    "     OR ?9 IS NOT password_cmd))"                                     \
+    " OR (?5 IS NOT NULL AND ?5 != auth))"
+
+/*
  * Applies ch to mailbox id (0: insert a new one with email).  `secret` is
  * new ciphertext for PW_STDIN.  Setting one password source clears the
- * others.
+ * others; a fix clears last_error (FIX_CLEARS_ERROR).
  */
 static int apply_change(struct db *db, long long id, const char *email,
                         const struct mbx_change *ch, const char *secret,
@@ -276,6 +288,10 @@ static int apply_change(struct db *db, long long id, const char *email,
         " ?10)";
     const char *sql_update =
         "UPDATE mailboxes SET display_name = COALESCE(?2, display_name),"
+        " last_error = CASE WHEN " FIX_CLEARS_ERROR " THEN NULL"
+        "   ELSE last_error END,"
+        " last_error_at = CASE WHEN " FIX_CLEARS_ERROR " THEN NULL"
+        "   ELSE last_error_at END,"
         " status = COALESCE(?3, status),"
         " daily_cap = CASE WHEN ?11 THEN ?4 ELSE daily_cap END,"
         " auth = COALESCE(?5, auth), fallback = COALESCE(?6, fallback),"
