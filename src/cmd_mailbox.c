@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "caps.h"
 #include "clock.h"
 #include "contact.h"
 #include "csv.h"
@@ -726,32 +727,30 @@ static int mailbox_list(struct app *app, int argc, char **argv,
         goto out;
     if (db_prepare(db,
                    "SELECT m.email, m.display_name, m.status,"
-                   " (SELECT COUNT(*) FROM sends s WHERE s.mailbox_id = m.id"
-                   "   AND s.day = ?1 AND s.status IN " SENDS_COUNTED "),"
-                   " COALESCE(m.daily_cap, ?2), m.auth,"
+                   " NULL, NULL, m.auth,"   /* sent today, cap: below */
                    " CASE WHEN m.password_env IS NOT NULL"
                    "   THEN 'env:' || m.password_env"
                    "   WHEN m.password_cmd IS NOT NULL THEN 'command'"
                    "   WHEN m.secret IS NOT NULL THEN 'stored' END,"
-                   " m.last_error, m.fallback"
+                   " m.last_error, m.fallback," OUTBOX_CAP_COLUMNS
                    " FROM mailboxes m ORDER BY m.id",
                    &st, ei) < 0)
         goto out;
     sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, app->cfg.rules.daily_cap);
     table_init(&t, 8, hdr);
     sb_init(&js, 0);
     sb_addch(&js, '[');
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *cell[8];
         char sent[24], cap[24];
+        struct caps_mailbox cm;
 
         for (int i = 0; i < 8; i++)
             cell[i] = (const char *)sqlite3_column_text(st, i);
-        snprintf(sent, sizeof(sent), "%lld",
-                 (long long)sqlite3_column_int64(st, 3));
-        snprintf(cap, sizeof(cap), "%lld",
-                 (long long)sqlite3_column_int64(st, 4));
+        outbox_cap_read(st, 9, &cm);
+        snprintf(sent, sizeof(sent), "%d", cm.counted);
+        snprintf(cap, sizeof(cap), "%d",
+                 caps_effective(&cm, app->cfg.rules.daily_cap));
         if (json) {
             sb_adds(&js, first ? "\n  {\"email\": " : ",\n  {\"email\": ");
             sb_add_json_str(&js, cell[0]);

@@ -21,6 +21,7 @@
 
 #include "app.h"
 #include "bounce.h"
+#include "caps.h"
 #include "clock.h"
 #include "compose.h"
 #include "crashpoint.h"
@@ -220,10 +221,12 @@ static int load_templates(struct run *r, struct errinfo *ei)
 
 /* ---- the dispatcher (all under r->mu) ---------------------------------- */
 
+/* What is left under the mailbox's effective cap (runplan, caps.h) once
+ * its sends of the day and the work it holds count against it. */
 static int room(const struct run *r, const struct worker *w)
 {
     const struct sched_mailbox *m = &r->rp->smb[w->mb];
-    return m->cap - m->used_today - w->load;
+    return caps_remaining(m->cap, m->used_today + w->load);
 }
 
 static void enqueue(struct worker *w, size_t job)
@@ -476,7 +479,7 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
     f->os.transport = w->graph ? "graph" : "smtp";
     f->os.message_id = f->mid;
     f->os.day = rp->day;
-    f->os.cap = rp->smb[w->mb].cap;
+    f->os.default_cap = r->cfg->rules.daily_cap;
 
     compose_in_for(r, job, w->mb, &ci);
     clock_now_iso(now);
