@@ -61,6 +61,8 @@ att_before=$(q 'select sum(attempts) from sends')
 export MAILROTA_NOW=2026-11-23T15:00:00Z
 run "$MR" run
 check "an untrusted certificate: nothing sent, exit 69" 69 "$rc"
+check_contains "the exit-69 message names each mailbox and its TLS failure" \
+    "m1@sender.example, m2@sender.example (tls: " "$(printf '%s\n' "$err" | grep 'error: nothing sent')"
 check "this run's tries stopped at stage tls" tls "$(q "select group_concat(distinct stage) from attempts where at >= '2026-11-23'")"
 check "TLS failures use no attempt" "$att_before" "$(q 'select sum(attempts) from sends')"
 check "tried messages wait, deferred" "2" "$(q "select count(*) from sends where last_attempt_at >= '2026-11-23' and status = 'deferred'")"
@@ -73,6 +75,10 @@ smtpd_stop "$T/srv"
 export MAILROTA_NOW=2026-11-24T15:00:00Z
 run "$MR" run
 check "nothing listening: exit 69" 69 "$rc"
+e69=$(printf '%s\n' "$err" | grep 'error: nothing sent')
+check_contains "the exit-69 message names each mailbox and its cause" \
+    "m1@sender.example, m2@sender.example (connect: " "$e69"
+check_contains "... and says how to check them" "mailrota mailbox test --all" "$e69"
 check "this run's tries stopped at stage connect" connect "$(q "select group_concat(distinct stage) from attempts where at >= '2026-11-24'")"
 check "no message was sent or lost" "0 0" "$(q "select count(*) from sends where status = 'sent' and sent_at >= '2026-11-23'") $(q "select count(*) from sends where status = 'sending'")"
 done_testing
