@@ -54,9 +54,10 @@ static const char run_usage[] =
     "\n"
     "An unhealthy night is never silent, even with -q: stderr names each\n"
     "auth-failed, blocked or bounce-paused mailbox (set by this run, or\n"
-    "still so while contacts wait) with its last error and the fix, and\n"
-    "says when contacts wait because no mailbox can send (full caps are\n"
-    "not a reason).\n"
+    "still so while contacts wait) with its last error and the fix, says\n"
+    "when contacts wait because no mailbox can send (full caps are not a\n"
+    "reason), and counts failed messages by reason, with where to see\n"
+    "them.\n"
     "\n"
     "Options:\n"
     "  -n, --dry-run  plan and compose every message, send and write nothing\n"
@@ -1007,8 +1008,10 @@ static void make_jobs(struct run *r)
     }
 }
 
-/* --dry-run: compose every planned message, send and write nothing. */
-static int dry_run(struct run *r, struct db *db, struct counts *k)
+/* --dry-run: compose every planned message, send and write nothing;
+ * what would fail goes to *fails. */
+static int dry_run(struct run *r, struct db *db, struct counts *k,
+                   struct runreport_failures *fails)
 {
     struct runplan *rp = r->rp;
 
@@ -1026,6 +1029,9 @@ static int dry_run(struct run *r, struct db *db, struct counts *k)
         if (compose_message(db, &ci, &co, &ei) < 0) {
             log_warnx("%s (%s): would fail: %s", c->email,
                       rp->camp[c->campaign].name, ei.msg);
+            runreport_failures_add(fails, 1, rp->camp[c->campaign].name,
+                                   rp->camp[c->campaign].template_path,
+                                   ei.msg);
             k->failed++;
             continue;
         }
@@ -1126,6 +1132,20 @@ static bool night_report(struct run *r, struct db *db,
     return unavailable;
 }
 
+/* This run's failed sends, grouped by reason, and where to see them. */
+static void report_failures(struct run *r, struct db *db)
+{
+    struct runreport_failures f;
+    struct errinfo ei = { ERR_OK, "" };
+
+    memset(&f, 0, sizeof(f));
+    if (runreport_failures_load(db, r->run_id, &f, &ei) < 0)
+        log_error("%s", ei.msg);
+    else
+        runreport_failures_print(&f, r->cfg->database);
+    runreport_failures_release(&f);
+}
+
 int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
     static const struct option opts[] = {
@@ -1143,6 +1163,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     bool dry = false, tpl_error = false, any_tried;
     int c, lock_fd = -1, recovered = 0, ret = -1, exit_code = 0;
     struct errinfo tei = { ERR_OK, "" }, e69 = { ERR_OK, "" };
+    struct runreport_failures dry_fails;
 
     while ((c = app_getopt(argc, argv, "run", ":nh", opts, run_usage,
                            ei)) != -1) {
@@ -1161,6 +1182,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
                        argv[optind]);
     memset(&rp, 0, sizeof(rp));
     memset(&r, 0, sizeof(r));
+    memset(&dry_fails, 0, sizeof(dry_fails));
     pthread_mutex_init(&r.mu, NULL);
     pthread_mutex_init(&r.dbmu, NULL);
     pthread_cond_init(&r.cv, NULL);
@@ -1203,8 +1225,9 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
             }
     }
     if (dry) {
-        dry_run(&r, db, &k);
+        dry_run(&r, db, &k, &dry_fails);
         night_report(&r, db, &k, (size_t)max, true, &e69);
+        runreport_failures_print(&dry_fails, NULL);
         if (!app->quiet)
             printf("planned %ld, sent 0, deferred 0, bounced 0, failed %ld, "
                    "unknown 0\n", k.planned, k.failed);
@@ -1260,6 +1283,8 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     if (finish_run_row(db, &r, &k, exit_code, ei) < 0)
         goto out;
     crash_point("run.finished");
+    if (k.failed > 0)
+        report_failures(&r, db);
     if (!app->quiet)
         printf("planned %ld, sent %ld, deferred %ld, bounced %ld, failed %ld,"
                " unknown %ld\n", k.planned, k.sent, k.deferred, k.bounced,
@@ -1279,6 +1304,7 @@ out:
         free(r.tpl);
     }
     free(r.jobs);
+    runreport_failures_release(&dry_fails);
     oauth_cache_free(r.oauth);
     db_close(r.oauth_db);
     secure_wipe(r.key, sizeof(r.key));

@@ -18,6 +18,8 @@
  * after the status word ("paused for its bounce rate: "). */
 #define ERROR_MAX 72
 #define CAUSE_MAX (ERROR_MAX + 32)
+/* Failure groups printed before "N more failed for other reasons". */
+#define FAIL_GROUPS_MAX 5
 
 /* A mailbox as the run left it. */
 struct mb_now {
@@ -238,4 +240,138 @@ out:
     free(hm);
     free(report);
     return ret;
+}
+
+/* ---- failed sends ------------------------------------------------------ */
+
+static bool str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+void runreport_failures_add(struct runreport_failures *f, long count,
+                            const char *campaign, const char *template_path,
+                            const char *reason)
+{
+    struct runreport_failure *g;
+
+    f->total += count;
+    for (size_t i = 0; i < f->n; i++) {
+        g = &f->v[i];
+        if (str_same(g->campaign, campaign) &&
+            str_same(g->template_path, template_path) &&
+            str_same(g->reason, reason)) {
+            g->count += count;
+            return;
+        }
+    }
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 8;
+        f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
+    }
+    g = &f->v[f->n++];
+    g->count = count;
+    g->campaign = campaign ? xstrdup(campaign) : NULL;
+    g->template_path = template_path ? xstrdup(template_path) : NULL;
+    g->reason = reason ? xstrdup(reason) : NULL;
+}
+
+int runreport_failures_load(struct db *db, const char *run_id,
+                            struct runreport_failures *f,
+                            struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    /* A message that could not be composed has no reply and no try: its
+     * template is what to fix. */
+    if (db_prepare(db,
+                   "SELECT COUNT(*), ca.name,"
+                   " CASE WHEN s.smtp_code IS NULL AND s.attempts = 0"
+                   "   THEN ca.template_path END,"
+                   " TRIM(COALESCE(s.smtp_code || ' ', '')"
+                   "   || COALESCE(s.smtp_text, ''))"
+                   " FROM sends s JOIN campaigns ca ON ca.id = s.campaign_id"
+                   " WHERE s.run_id = ?1 AND s.status = 'failed'"
+                   " GROUP BY 2, 3, 4",
+                   &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        runreport_failures_add(f, sqlite3_column_int64(st, 0),
+                               (const char *)sqlite3_column_text(st, 1),
+                               (const char *)sqlite3_column_text(st, 2),
+                               (const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot read failed sends");
+    return 0;
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const struct runreport_failure *x = a, *y = b;
+
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->campaign ? x->campaign : "",
+                  y->campaign ? y->campaign : "");
+}
+
+static void say_failure(const struct runreport_failure *g)
+{
+    char *campaign = xstrdup(g->campaign ? g->campaign : "?");
+    char *reason = xstrdup(g->reason && *g->reason ? g->reason
+                                                    : "no reason recorded");
+    const char *s = g->count == 1 ? "" : "s";
+
+    sanitize(campaign);
+    sanitize(reason);
+    if (g->template_path) {
+        char *tpl = xstrdup(g->template_path);
+
+        log_alert("%ld message%s failed (campaign %s, template %s): %s",
+                  g->count, s, campaign, sanitize(tpl), reason);
+        free(tpl);
+    } else {
+        log_alert("%ld message%s failed (campaign %s): %s", g->count, s,
+                  campaign, reason);
+    }
+    free(campaign);
+    free(reason);
+}
+
+void runreport_failures_print(struct runreport_failures *f,
+                              const char *db_path)
+{
+    long shown = 0;
+
+    if (!f->total)
+        return;
+    if (f->n > 1)
+        qsort(f->v, f->n, sizeof(*f->v), by_count);
+    for (size_t i = 0; i < f->n && i < FAIL_GROUPS_MAX; i++) {
+        say_failure(&f->v[i]);
+        shown += f->v[i].count;
+    }
+    if (f->total > shown)
+        log_alert("%ld more failed for other reasons", f->total - shown);
+    if (db_path)
+        log_alert("failed messages are not retried; see them with: sqlite3 "
+                  "-header -column '%s' \"select at, mailbox, contact, "
+                  "campaign, smtp_code, smtp_text from send_log where "
+                  "status = 'failed' limit 50\"", db_path);
+    else
+        log_alert("dry run: these would fail; nothing was written");
+}
+
+void runreport_failures_release(struct runreport_failures *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->v[i].campaign);
+        free(f->v[i].template_path);
+        free(f->v[i].reason);
+    }
+    free(f->v);
+    memset(f, 0, sizeof(*f));
 }

@@ -2,7 +2,8 @@
 # An unhealthy night is never silent, -q or not (SPEC "Command line"): under
 # cron a roster whose mailboxes all failed authentication keeps saying so,
 # with each mailbox, its cause and the fix, and exits 69 while contacts
-# wait; a night whose only limit is the caps stays silent.
+# wait; a night whose only limit is the caps stays silent; failed sends
+# are counted on stderr with their reason and where to look.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/runlib.sh"
 
@@ -78,4 +79,25 @@ check "night 5: all paused by the user: exit 0" 0 "$rc"
 check_contains "night 5: the waiting contacts are counted" "1 contact waits but no mailbox can send" "$err"
 check_not_contains "night 5: a user's pause is not named as a failure" "is paused" "$err"
 check "night 5: one line" 1 "$(printf '%s\n' "$err" | grep -c .)"
+
+# Failed sends: a template variable that only some contacts have.
+set_rule daily_cap 10
+"$MR" -q mailbox set m1@sender.example --status cold-ready
+printf 'Subject: Hello\n\nHi {{first_name|there}} in {{city}}.\n' > city.txt
+printf 'email,company,city\nf1@f.example,F,Paris\ng1@g.example,G,\nh1@h.example,H,\n' > city.csv
+"$MR" -q campaign add C2 --template "$T/city.txt"
+"$MR" -q import contacts city.csv --campaign C2
+export MAILROTA_NOW=2026-11-25T08:00:00Z
+run "$MR" -q run
+check "night 6: failed sends are outcomes: exit 0" 0 "$rc"
+check "night 6: f1 sent, g1 and h1 failed" "f1@f.example|sent g1@g.example|failed h1@h.example|failed" \
+    "$(q "select c.email || '|' || s.status from sends s join contacts c on c.id = s.contact_id join campaigns ca on ca.id = s.campaign_id where ca.name = 'C2' order by c.email" | tr '\n' ' ' | sed 's/ $//')"
+fl=$(printf '%s\n' "$err" | grep 'failed')
+check_contains "night 6: -q still counts the failures with their reason" "2 messages failed" "$fl"
+check_contains "night 6: the reason" "no value for {{city}}" "$fl"
+check_contains "night 6: the campaign and its template" "C2" "$fl"
+check_contains "night 6: the template file" "city.txt" "$fl"
+check_contains "night 6: where to look" "send_log where status = 'failed'" "$err"
+run "$MR" -q run --dry-run
+check "a dry run with nothing to do is silent" "0||" "$rc|$out|$err"
 done_testing
