@@ -66,8 +66,10 @@ int app_dispatch(struct app *app, const char *group, const char *usage,
 int app_load_config(struct app *app, struct errinfo *ei);
 
 /*
- * Loads the config and opens its database (flags: DB_*).  Commands that
- * write also record the settings views need (see app_store_settings).
+ * Loads the config and opens its database (flags: DB_*).  With a current
+ * schema (no DB_NO_SCHEMA_CHECK) it also brings the settings rows the
+ * views need up to the config (app_store_settings) when they differ; a
+ * failure to write them is not an error here.
  */
 int app_open_db(struct app *app, unsigned flags, struct db **db,
                 struct errinfo *ei);

@@ -65,12 +65,53 @@ int app_store_settings(struct app *app, struct db *db, struct errinfo *ei)
     return 0;
 }
 
+/* Whether the settings rows already hold this config's values. */
+static bool settings_current(struct app *app, struct db *db)
+{
+    sqlite3_stmt *st = NULL;
+    bool same = false;
+
+    if (db_prepare(db, "SELECT (SELECT value FROM settings"
+                       "  WHERE key = 'daily_cap') IS CAST(?1 AS TEXT)"
+                       " AND (SELECT value FROM settings"
+                       "  WHERE key = 'timezone') IS ?2", &st, NULL) < 0)
+        return false;
+    sqlite3_bind_int(st, 1, app->cfg.rules.daily_cap);
+    sqlite3_bind_text(st, 2, app->cfg.timezone, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        same = sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    return same;
+}
+
+/*
+ * Brings the settings rows up to the loaded config, so that a config
+ * change shows in the views (mailbox_today's cap) at the next command,
+ * whichever it is.  Writes only when a value changed; a command that only
+ * reads (plan, status) goes on without it when the database cannot be
+ * written now.
+ */
+static void refresh_settings(struct app *app, struct db *db)
+{
+    struct errinfo ei = { ERR_OK, "" };
+
+    if (settings_current(app, db))
+        return;
+    if (app_store_settings(app, db, &ei) < 0)
+        log_debug("settings not refreshed: %s", ei.msg);
+}
+
 int app_open_db(struct app *app, unsigned flags, struct db **db,
                 struct errinfo *ei)
 {
     if (app_load_config(app, ei) < 0)
         return -1;
-    return db_open(app->cfg.database, flags, db, ei);
+    if (db_open(app->cfg.database, flags, db, ei) < 0)
+        return -1;
+    /* Without a current schema there may be no settings table yet. */
+    if (!(flags & DB_NO_SCHEMA_CHECK))
+        refresh_settings(app, *db);
+    return 0;
 }
 
 void app_usage(const char *usage)
