@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "creds.h"
 #include "log.h"
 #include "template.h"
 #include "util.h"
@@ -70,7 +71,18 @@ int app_open_db(struct app *app, unsigned flags, struct db **db,
 {
     if (app_load_config(app, ei) < 0)
         return -1;
-    return db_open(app->cfg.database, flags, db, ei);
+    if (db_open(app->cfg.database, flags, db, ei) < 0)
+        return -1;
+    /* Before any password or client-secret command can run (SPEC: they
+     * get no other secret variable).  Without the schema check the roster
+     * may not exist yet: such callers (init) run no command. */
+    if (!(flags & DB_NO_SCHEMA_CHECK) &&
+        creds_protect_env(*db, &app->cfg, ei) < 0) {
+        db_close(*db);
+        *db = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 void app_usage(const char *usage)
