@@ -137,6 +137,13 @@ void secret_env_protect(const char *name);
 char **secret_child_env(char *const *env, const char *const *names,
                         size_t n);
 
+/*
+ * environ less the protected variables, as secret_child_env() makes it:
+ * free() the array only.  Thread-safe; the strings are environ's, so do
+ * not change the environment while the result is in use.
+ */
+char **secret_env_scrubbed(void);
+
 int secret_from_cmd(const char *cmd, int timeout_seconds, char **out,
                     struct errinfo *ei);
 

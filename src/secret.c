@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -23,8 +22,6 @@
 #include "util.h"
 
 #include "banned.h"
-
-extern char **environ;
 
 #define NONCE_LEN 12
 #define TAG_LEN 16
@@ -643,81 +640,14 @@ static int cloexec_pipe(int pfd[2])
     return 0;
 }
 
-/* --- the environment of a secret command -------------------------------- */
-
-static pthread_mutex_t protected_mu = PTHREAD_MUTEX_INITIALIZER;
-static char **protected_names;
-static size_t n_protected, protected_cap;
-
-static bool protected_has(const char *name)
-{
-    for (size_t i = 0; i < n_protected; i++)
-        if (strcmp(protected_names[i], name) == 0)
-            return true;
-    return false;
-}
-
-void secret_env_protect(const char *name)
-{
-    if (!name || !*name || strchr(name, '='))
-        return;
-    pthread_mutex_lock(&protected_mu);
-    if (!n_protected) {
-        protected_cap = 8;
-        protected_names = xcalloc(protected_cap, sizeof(*protected_names));
-        protected_names[n_protected++] = xstrdup(SECRET_ENV_DEFAULT);
-    }
-    if (!protected_has(name)) {
-        if (n_protected == protected_cap) {
-            protected_cap *= 2;
-            protected_names = xrealloc(protected_names, protected_cap *
-                                       sizeof(*protected_names));
-        }
-        protected_names[n_protected++] = xstrdup(name);
-    }
-    pthread_mutex_unlock(&protected_mu);
-}
-
-char **secret_child_env(char *const *env, const char *const *names,
-                        size_t n)
-{
-    size_t len = 0, k = 0;
-    char **out;
-
-    while (env && env[len])
-        len++;
-    out = xcalloc(len + 1, sizeof(*out));
-    for (size_t i = 0; i < len; i++) {
-        const char *eq = strchr(env[i], '=');
-        bool drop = false;
-
-        for (size_t j = 0; eq && j < n && !drop; j++)
-            drop = names[j] && strlen(names[j]) == (size_t)(eq - env[i]) &&
-                   memcmp(names[j], env[i], (size_t)(eq - env[i])) == 0;
-        if (!drop)
-            out[k++] = env[i];
-    }
-    out[k] = NULL;
-    return out;
-}
-
-/* posix_spawn() with environ less the protected variables. */
+/* posix_spawn() with environ less the protected secret variables
+ * (secret_env.c). */
 static int spawn_scrubbed(pid_t *pid, const posix_spawn_file_actions_t *fa,
                           const posix_spawnattr_t *attr, char *const argv[])
 {
-    static const char *const always[] = { SECRET_ENV_DEFAULT };
-    char **env;
-    int rc;
+    char **env = secret_env_scrubbed();
+    int rc = posix_spawn(pid, "/bin/sh", fa, attr, argv, env);
 
-    pthread_mutex_lock(&protected_mu);
-    if (n_protected)
-        env = secret_child_env(environ,
-                               (const char *const *)protected_names,
-                               n_protected);
-    else
-        env = secret_child_env(environ, always, 1);
-    rc = posix_spawn(pid, "/bin/sh", fa, attr, argv, env);
-    pthread_mutex_unlock(&protected_mu);
     free(env);
     return rc;
 }
