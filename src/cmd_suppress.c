@@ -26,19 +26,18 @@ static char *arg_value(const char *cmd, const char *arg, struct errinfo *ei)
 {
     const char *reason = "";
     bool respelled = false;
-    char *v = suppress_value(arg, &respelled, &reason), *shown;
+    char *v = suppress_value(arg, &respelled, &reason);
+    char *shown = sanitize(xstrdup(arg));
 
-    if (v) {
-        if (respelled)
-            log_warnx("%s: '%s' is read as '%s': the domain and its "
-                      "subdomains", cmd, arg, v);
-        return v;
-    }
-    shown = sanitize(xstrdup(arg));
-    err_set(ei, ERR_DATA, "%s: '%s' is neither an address (name@acme.com) "
-            "nor a domain (@acme.com): %s", cmd, shown, reason);
+    if (v && respelled)
+        log_warnx("%s: '%s' is read as '%s': the domain and its "
+                  "subdomains", cmd, shown, v);
+    else if (!v)
+        err_set(ei, ERR_DATA, "%s: '%s' is neither an address "
+                "(name@acme.com) nor a domain (@acme.com): %s", cmd, shown,
+                reason);
     free(shown);
-    return NULL;
+    return v;
 }
 
 /*
