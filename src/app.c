@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "creds.h"
 #include "log.h"
 #include "template.h"
 #include "util.h"
@@ -108,9 +109,18 @@ int app_open_db(struct app *app, unsigned flags, struct db **db,
         return -1;
     if (db_open(app->cfg.database, flags, db, ei) < 0)
         return -1;
-    /* Without a current schema there may be no settings table yet. */
-    if (!(flags & DB_NO_SCHEMA_CHECK))
+    /* Before any password or client-secret command can run (SPEC: they
+     * get no other secret variable).  Without the schema check the roster
+     * may not exist yet: such callers (init) run no command. */
+    if (!(flags & DB_NO_SCHEMA_CHECK)) {
+        if (creds_protect_env(*db, &app->cfg, ei) < 0) {
+            db_close(*db);
+            *db = NULL;
+            return -1;
+        }
+        /* Without a current schema there may be no settings table yet. */
         refresh_settings(app, *db);
+    }
     return 0;
 }
 

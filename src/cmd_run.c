@@ -433,6 +433,11 @@ static void compose_in_for(const struct run *r, const struct job *j,
     ci->from_email = rp->mb[mb].email;
     ci->uuid = j->id;
     ci->date = clock_now();
+    /* The zone was read for the plan's day (clock_local_day), so this
+     * cannot fail now; +0000 would still be a true Date. */
+    if (clock_utc_offset(ci->date, r->cfg->timezone, &ci->utc_offset,
+                         NULL) < 0)
+        ci->utc_offset = 0;
     ci->unsubscribe = &r->cfg->unsubscribe;
 }
 

@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "secret.h"
+#include "tz.h"
 #include "util.h"
 
 #include "banned.h"
@@ -571,18 +572,10 @@ static bool is_mail_address(const char *s)
 }
 
 /*
- * An IANA name such as America/Chicago that exists as a TZif file under
- * $TZDIR or /usr/share/zoneinfo.  The character set and the ".." and
- * leading '/' rules keep the name from reaching outside those directories.
+ * An IANA name such as America/Chicago (tz_name_ok(), which keeps it from
+ * reaching outside the zone directories) that exists as a TZif file under
+ * $TZDIR or /usr/share/zoneinfo.
  */
-static bool tz_name_ok(const char *name)
-{
-    size_t len = strlen(name);
-
-    return len > 0 && len <= 200 && all_chars(name, "_+-/") &&
-           name[0] != '/' && name[len - 1] != '/' && !strstr(name, "..");
-}
-
 static bool tz_file_ok(const char *dir, const char *name)
 {
     char *path = path_join(dir, name);

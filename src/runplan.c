@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "log.h"
 #include "outbox.h"
+#include "suppress.h"
 #include "util.h"
 
 #include "banned.h"
@@ -226,6 +227,7 @@ static int load_suppressions(struct db *db, struct runplan *rp,
 {
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
+    char *raw, *v;
     int rc;
 
     if (db_prepare(db, "SELECT value FROM suppressions", &st, ei) < 0)
@@ -235,7 +237,13 @@ static int load_suppressions(struct db *db, struct runplan *rp,
             cap = cap ? cap * 2 : 16;
             rp->supp = xrealloc(rp->supp, cap * sizeof(*rp->supp));
         }
-        rp->supp[rp->n_supp++] = db_column_strdup(st, 0);
+        /* Read as `suppress add` would store it today: an older
+         * mailrota kept "*@acme.com" as an address that matched nobody. */
+        raw = db_column_strdup(st, 0);
+        v = raw ? suppress_value(raw, NULL, NULL) : NULL;
+        rp->supp[rp->n_supp++] = v ? v : raw;
+        if (v)
+            free(raw);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)

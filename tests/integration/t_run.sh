@@ -59,7 +59,10 @@ hdrs=$(sed '/^\r$/q' "$f" | tr -d '\r' | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n /
 check_contains "From has the display name" 'From: "Sender' "$hdrs"
 check_contains "To has the contact" "To: " "$hdrs"
 check_contains "Subject rendered" "Subject: Hiring support for" "$hdrs"
-check_contains "Date header" "Date: Fri, 20 Nov 2026 15:00" "$hdrs"
+# 15:00Z is 09:00 in America/Chicago (CST, -0600), the configured zone.
+check_contains "Date header" "Date: Fri, 20 Nov 2026 09:00" "$hdrs"
+check "Date header: the zone's offset" 1 \
+    "$(printf '%s\n' "$hdrs" | grep -c '^Date: .* -0600$')"
 check_contains "MIME" "Content-Type: text/plain; charset=UTF-8" "$hdrs"
 check_contains "List-Unsubscribe" "List-Unsubscribe: <https://sender.example/u>, <mailto:unsubscribe@sender.example>" "$hdrs"
 check_contains "One-click" "List-Unsubscribe-Post: List-Unsubscribe=One-Click" "$hdrs"
