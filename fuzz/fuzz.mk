@@ -1,5 +1,6 @@
 # fuzz/fuzz.mk - libFuzzer targets (see fuzz/README.md), included by the
-# Makefile.  `make fuzz` installs clang when missing, builds every target
+# Makefile's inner pass only, so PKG_CFLAGS and LIBS below come from
+# pkg-config after the deps step has run.  `make fuzz` installs clang when missing, builds every target
 # with ASan and UBSan into $(BUILD)/fuzz/ and runs each for FUZZ_SECONDS on
 # a copy of its seed corpus; it fails when a target finds a crash.
 #
@@ -10,7 +11,7 @@
 
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  ?= csv template config reply message jsonq
+FUZZ_TARGETS  ?= csv template config reply message jsonq tz
 # Debian 12: clang is clang-14, whose libFuzzer and sanitizer runtimes are
 # only a Recommends; llvm-14 brings llvm-symbolizer for readable traces.
 FUZZ_PKGS     ?= clang libclang-rt-14-dev llvm-14
@@ -29,7 +30,7 @@ FUZZ_OPTS     := -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
 .PHONY: fuzz-deps fuzz-build
 
 fuzz-deps:
-	@MAILROTA_EXTRA_PKGS="$(FUZZ_PKGS)" sh scripts/deps.sh
+	@MAILROTA_EXTRA_PKGS="$(FUZZ_PKGS)" $(DEPS_CMD)
 
 $(FUZZ_BUILD)/obj:
 	@mkdir -p $@
@@ -54,7 +55,7 @@ fuzz-build: fuzz-deps
 # `make test` replays every committed corpus without libFuzzer, with the
 # project's compiler (and under ASan and UBSan with `make sanitize`):
 # $(BUILD)/tests/test_fuzz_NAME runs the target once on each input.
-FUZZ_ALL         := csv template config reply message jsonq
+FUZZ_ALL         := csv template config reply message jsonq tz
 FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/tests/test_fuzz_%,$(FUZZ_ALL))
 
 $(BUILD)/tests/test_fuzz_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h \

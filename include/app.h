@@ -23,22 +23,35 @@ struct app {
     bool cfg_loaded;
 };
 
-/* A command: argv[0] is the command name itself. */
-struct command {
-    const char *name;
-    int (*fn)(struct app *app, int argc, char **argv, struct errinfo *ei);
-    const char *summary;
-};
-
 /* A subcommand of a command group (`mailbox add`, `campaign list`...). */
 struct subcommand {
     const char *name;
     int (*fn)(struct app *app, int argc, char **argv, struct errinfo *ei);
+    const char *summary;      /* one line for `mailrota --help` */
 };
 
 /*
- * Runs the subcommand argv[1] of `group` from subs[] with argv shifted by
- * one (so argv[0] is the subcommand), or prints `usage` for --help/-h.
+ * A command: argv[0] is the command name itself.  A group (mailbox...)
+ * also names its subcommand table, so that `mailrota --help` lists what
+ * its dispatcher runs.
+ */
+struct command {
+    const char *name;
+    int (*fn)(struct app *app, int argc, char **argv, struct errinfo *ei);
+    const char *summary;
+    const struct subcommand *subs;   /* NULL-terminated, or NULL */
+};
+
+/* The subcommand tables of the groups, each ended by a NULL name. */
+extern const struct subcommand import_subs[];
+extern const struct subcommand mailbox_subs[];
+extern const struct subcommand campaign_subs[];
+extern const struct subcommand suppress_subs[];
+
+/*
+ * Runs the subcommand argv[1] of `group` from subs[] (at most n entries,
+ * ended early by a NULL name) with argv shifted by one (so argv[0] is the
+ * subcommand), or prints `usage` for --help/-h.
  * Errors: ERR_USAGE for a missing or unknown subcommand, naming them all.
  */
 int app_dispatch(struct app *app, const char *group, const char *usage,
@@ -53,8 +66,10 @@ int app_dispatch(struct app *app, const char *group, const char *usage,
 int app_load_config(struct app *app, struct errinfo *ei);
 
 /*
- * Loads the config and opens its database (flags: DB_*).  Commands that
- * write also record the settings views need (see app_store_settings).
+ * Loads the config and opens its database (flags: DB_*).  With a current
+ * schema (no DB_NO_SCHEMA_CHECK) it also brings the settings rows the
+ * views need up to the config (app_store_settings) when they differ; a
+ * failure to write them is not an error here.
  */
 int app_open_db(struct app *app, unsigned flags, struct db **db,
                 struct errinfo *ei);
@@ -71,11 +86,36 @@ int app_load_key(struct app *app, unsigned char key[SECRET_KEY_LEN],
 int app_store_settings(struct app *app, struct db *db, struct errinfo *ei);
 
 /*
+ * The global options: -c/--config FILE, --db PATH, -v/--verbose (twice for
+ * debug), -q/--quiet.  main takes them before the command, with -h and -V;
+ * app_getopt takes them after it too.
+ */
+#define APP_OPT_DB 0x100
+#define APP_GLOBAL_SHORTOPTS "c:vq"
+#define APP_GLOBAL_LONGOPTS                                                \
+    { "config", required_argument, NULL, 'c' },                            \
+    { "db", required_argument, NULL, APP_OPT_DB },                         \
+    { "verbose", no_argument, NULL, 'v' },                                 \
+    { "quiet", no_argument, NULL, 'q' }
+
+/*
+ * Applies global option c (a val of APP_GLOBAL_LONGOPTS) with its value to
+ * app and to the log level.  Returns -1 when c is not a global option.
+ */
+int app_global_option(struct app *app, int c, const char *arg);
+
+/* From now on app_getopt applies the global options it meets to app. */
+void app_accept_globals(struct app *app);
+
+/*
  * getopt_long for command `cmd` (e.g. "import contacts", for messages):
  * returns the option character, -1 at the end of options, or -2 after
  * printing `usage` for --help/-h (the command then returns 0).  An unknown
  * option or a missing value fills ei with ERR_USAGE and returns '?'.
  * shortopts must start with ':'; longopts must include {"help", ..., 'h'}.
+ * The global options may come among the command's (`mailrota run -q`):
+ * they are applied (see app_accept_globals) and never returned, unless the
+ * command has an option of the same letter or name, which wins (`plan -v`).
  */
 int app_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
                const struct option *longopts, const char *usage,

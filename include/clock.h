@@ -1,8 +1,9 @@
 /*
  * clock.h - the program's clock.  MAILROTA_NOW=2026-11-22T02:00:00Z sets the
- * clock at program start; from there it advances in real time.  Also local
- * calendar days in an IANA time zone.  Not pure (reads the environment, the
- * system clock and the time zone database).
+ * clock at program start; from there it advances in real time.  Also UTC
+ * offsets and local calendar days in an IANA time zone, from the zone's
+ * TZif file (tz.h); the process's TZ is never changed.  Not pure (reads the
+ * environment, the system clock and the time zone database).
  */
 #ifndef MAILROTA_CLOCK_H
 #define MAILROTA_CLOCK_H
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "tz.h"
 
 /* Reads MAILROTA_NOW once.  Errors: ERR_USAGE for an unparsable value. */
 int clock_init(struct errinfo *ei);
@@ -20,7 +22,24 @@ int64_t clock_now_ms(void);
 /* The current time as ISO-8601 UTC text. */
 void clock_now_iso(char out[21]);
 
-/* "YYYY-MM-DD" of instant t in zone tz (IANA name). */
+/*
+ * The zone named `name` (IANA, such as America/Chicago; NULL, "" and "UTC"
+ * are UTC), read from $TZDIR/NAME when that file exists, else from
+ * /usr/share/zoneinfo/NAME, as the config's `timezone` check looks.  Read
+ * once and kept for the life of the process: *out is borrowed and valid
+ * until exit.  Thread-safe.
+ * Errors: ERR_CONFIG naming the zone and the file (invalid name, missing
+ * or unreadable file, not valid TZif data) and what to do.
+ */
+int clock_zone(const char *name, const struct tz **out, struct errinfo *ei);
+
+/* Seconds east of UTC in zone tz (as clock_zone) at instant t; *off is
+ * written only on success.  Errors: those of clock_zone(). */
+int clock_utc_offset(int64_t t, const char *tz, int32_t *off,
+                     struct errinfo *ei);
+
+/* "YYYY-MM-DD" of instant t in zone tz (as clock_zone).  Errors: those of
+ * clock_zone(). */
 int clock_local_day(int64_t t, const char *tz, char out[11],
                     struct errinfo *ei);
 

@@ -23,6 +23,7 @@ struct compose_in {
     const char *from_email;       /* mailbox address */
     const char *uuid;             /* the send's id: Message-ID */
     int64_t date;
+    int32_t utc_offset;           /* of the configured zone at date */
     const struct config_unsubscribe *unsubscribe;
 };
 

@@ -50,6 +50,9 @@ struct config_graph {
     char *scope;               /* default https://graph.microsoft.com/.default */
 };
 
+/* The most sends per mailbox per day: rules.daily_cap and --daily-cap. */
+#define CONFIG_DAILY_CAP_MAX 10000
+
 struct config_rules {
     int daily_cap;             /* 30 */
     int cooldown_days;         /* 10 */

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "db.h"
 #include "err.h"
 #include "runplan.h"
 #include "secret.h"
@@ -24,6 +25,15 @@
  */
 char *creds_password(const struct rp_mailbox *m, const unsigned char *key,
                      int cmd_timeout, struct errinfo *ei);
+
+/*
+ * Names every secret variable mailrota knows of to secret_env_protect():
+ * cfg's oauth.client_secret_env and the password_env of every mailbox on
+ * the roster in db, so that no password or client-secret command sees
+ * another's secret.  Errors: ERR_DB.
+ */
+int creds_protect_env(struct db *db, const struct config *cfg,
+                      struct errinfo *ei);
 
 /* Whether the mailbox authenticates with an OAuth token. */
 bool creds_uses_oauth(const struct rp_mailbox *m);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "bounce.h"
+#include "caps.h"
 #include "db.h"
 #include "err.h"
 
@@ -19,6 +20,21 @@
  * cooldown (SPEC rules 2 and 4), as an SQL list: `status IN ` SENDS_COUNTED.
  */
 #define SENDS_COUNTED "('sent', 'bounced', 'sending', 'unknown')"
+
+/*
+ * What caps_effective() reads of a mailbox, as three result columns of a
+ * query over `mailboxes m` whose parameter ?1 is the local day: its own
+ * cap (NULL: rules.daily_cap), whether its quota was full that day, and
+ * its sends of that day counting against the cap.  outbox_cap_read()
+ * reads them back.
+ */
+#define OUTBOX_CAP_COLUMNS                                                  \
+    " m.daily_cap, m.full_day IS ?1,"                                       \
+    " (SELECT COUNT(*) FROM sends cs WHERE cs.mailbox_id = m.id"            \
+    "   AND cs.day = ?1 AND cs.status IN " SENDS_COUNTED ")"
+
+/* Fills *m from the OUTBOX_CAP_COLUMNS starting at result column col. */
+void outbox_cap_read(sqlite3_stmt *st, int col, struct caps_mailbox *m);
 
 struct outbox_send {
     const char *id;            /* uuid */
@@ -30,7 +46,7 @@ struct outbox_send {
     const char *transport;     /* "smtp" or "graph" */
     const char *message_id;
     const char *day;           /* local day of this try */
-    int cap;                   /* the mailbox's cap for `day` */
+    int default_cap;           /* rules.daily_cap */
 };
 
 enum outbox_claim {
@@ -52,9 +68,10 @@ int outbox_claim_lost(struct db *db, const char *send_id,
 int outbox_recover(struct db *db, int *n, struct errinfo *ei);
 
 /*
- * In one IMMEDIATE transaction: checks the cap (sends of the mailbox on
- * `day` counting against it) and that the message is new or deferred, then
- * writes it as `sending`.  *result says which.
+ * In one IMMEDIATE transaction: checks the mailbox's effective cap on
+ * `day` (caps_effective, from its row as it is now) against its sends of
+ * that day, and that the message is new or deferred, then writes it as
+ * `sending`.  *result says which.
  */
 int outbox_claim(struct db *db, const struct outbox_send *s,
                  const char *now_iso, enum outbox_claim *result,

@@ -102,7 +102,9 @@ int secret_from_env(const char *var, char **out, struct errinfo *ei);
 /*
  * Password from a command (--password-cmd, msmtp's passwordeval): runs
  * /bin/sh -c cmd with posix_spawn(), stdin from /dev/null, stderr inherited,
- * stdout through a pipe; the password never appears on any argv.  Takes the
+ * stdout through a pipe, and the environment without the protected secret
+ * variables (secret_env_protect()); the password never appears on any
+ * argv.  Takes the
  * first line, without trailing CR/LF, reads and discards the rest of the
  * output (up to 1 MiB, so a chatty command is not killed by SIGPIPE), and
  * waits for the command.  The command runs in a process group of its own;
@@ -116,6 +118,35 @@ int secret_from_env(const char *var, char **out, struct errinfo *ei);
  * read error.
  */
 #define SECRET_CMD_TIMEOUT 30   /* seconds; secret_cmd_timeout_seconds */
+
+/*
+ * Password and client-secret commands run with an environment without the
+ * secret variables mailrota knows of (SPEC "Credentials"): those named
+ * here, and always SECRET_ENV_DEFAULT, oauth.client_secret_env's default.
+ * Callers name every mailbox's password_env and oauth.client_secret_env
+ * (creds_protect_env()) before the first command runs.  A copy of name is
+ * kept for the life of the process; NULL, "", a name with '=' and a name
+ * already known are ignored.  Thread-safe.
+ */
+#define SECRET_ENV_DEFAULT "MAILROTA_CLIENT_SECRET"
+void secret_env_protect(const char *name);
+
+/*
+ * The entries of env (a NULL-terminated "NAME=value" array such as
+ * environ) whose NAME is none of names[0..n), in their order: a new
+ * NULL-terminated array (free() it) of pointers borrowed from env.
+ * Entries without '=' are kept.  Pure.
+ */
+char **secret_child_env(char *const *env, const char *const *names,
+                        size_t n);
+
+/*
+ * environ less the protected variables, as secret_child_env() makes it:
+ * free() the array only.  Thread-safe; the strings are environ's, so do
+ * not change the environment while the result is in use.
+ */
+char **secret_env_scrubbed(void);
+
 int secret_from_cmd(const char *cmd, int timeout_seconds, char **out,
                     struct errinfo *ei);
 

@@ -90,6 +90,8 @@ void time_iso(int64_t t, char out[ISO_TIME_LEN]);
 int time_parse_iso(const char *s, int64_t *out);
 /* Days-from-civil helpers (proleptic Gregorian, UTC). */
 int64_t time_from_civil(int y, int mo, int d, int h, int mi, int s);
+/* The civil date (UTC) of instant t: *y, *mo (1-12), *d (1-31). */
+void time_civil(int64_t t, int *y, int *mo, int *d);
 
 /* Wipes secret memory so the compiler cannot elide it. */
 void secure_wipe(void *p, size_t n);

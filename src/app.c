@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "creds.h"
 #include "log.h"
 #include "template.h"
 #include "util.h"
@@ -69,12 +70,62 @@ int app_store_settings(struct app *app, struct db *db, struct errinfo *ei)
     return 0;
 }
 
+/* Whether the settings rows already hold this config's values. */
+static bool settings_current(struct app *app, struct db *db)
+{
+    sqlite3_stmt *st = NULL;
+    bool same = false;
+
+    if (db_prepare(db, "SELECT (SELECT value FROM settings"
+                       "  WHERE key = 'daily_cap') IS CAST(?1 AS TEXT)"
+                       " AND (SELECT value FROM settings"
+                       "  WHERE key = 'timezone') IS ?2", &st, NULL) < 0)
+        return false;
+    sqlite3_bind_int(st, 1, app->cfg.rules.daily_cap);
+    sqlite3_bind_text(st, 2, app->cfg.timezone, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        same = sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    return same;
+}
+
+/*
+ * Brings the settings rows up to the loaded config, so that a config
+ * change shows in the views (mailbox_today's cap) at the next command,
+ * whichever it is.  Writes only when a value changed; a command that only
+ * reads (plan, status) goes on without it when the database cannot be
+ * written now.
+ */
+static void refresh_settings(struct app *app, struct db *db)
+{
+    struct errinfo ei = { ERR_OK, "" };
+
+    if (settings_current(app, db))
+        return;
+    if (app_store_settings(app, db, &ei) < 0)
+        log_debug("settings not refreshed: %s", ei.msg);
+}
+
 int app_open_db(struct app *app, unsigned flags, struct db **db,
                 struct errinfo *ei)
 {
     if (app_load_config(app, ei) < 0)
         return -1;
-    return db_open(app->cfg.database, flags, db, ei);
+    if (db_open(app->cfg.database, flags, db, ei) < 0)
+        return -1;
+    /* Before any password or client-secret command can run (SPEC: they
+     * get no other secret variable).  Without the schema check the roster
+     * may not exist yet: such callers (init) run no command. */
+    if (!(flags & DB_NO_SCHEMA_CHECK)) {
+        if (creds_protect_env(*db, &app->cfg, ei) < 0) {
+            db_close(*db);
+            *db = NULL;
+            return -1;
+        }
+        /* Without a current schema there may be no settings table yet. */
+        refresh_settings(app, *db);
+    }
+    return 0;
 }
 
 void app_usage(const char *usage)
@@ -82,23 +133,98 @@ void app_usage(const char *usage)
     fputs(usage, stdout);
 }
 
-int app_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
-               const struct option *longopts, const char *usage,
-               struct errinfo *ei)
-{
-    const char *arg;
-    int c;
+/* app_accept_globals' app: where app_getopt puts the global options. */
+static struct app *globals_app;
 
-    opterr = 0;
-    /* A leading ':' makes a missing value ':' rather than '?'. */
-    c = getopt_long(argc, argv, shortopts, longopts, NULL);
-    if (c == 'h') {
-        app_usage(usage);
-        return -2;
+static const struct option global_opts[] = {
+    APP_GLOBAL_LONGOPTS,
+    { NULL, 0, NULL, 0 },
+};
+
+int app_global_option(struct app *app, int c, const char *arg)
+{
+    switch (c) {
+    case 'c': app->config_opt = arg; break;
+    case APP_OPT_DB: app->db_opt = arg; break;
+    case 'v': app->log_level++; break;
+    case 'q': app->quiet = true; app->log_level = LOG_LEVEL_ERROR; break;
+    default: return -1;
     }
-    if (c != '?' && c != ':')
-        return c;
-    arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    log_set_level(app->log_level);
+    return 0;
+}
+
+void app_accept_globals(struct app *app)
+{
+    globals_app = app;
+}
+
+/* A command's options followed by the global ones it does not shadow. */
+struct optset {
+    struct option *longopts;
+    size_t n_cmd;             /* longopts[0..n_cmd) are the command's */
+    char *shortopts;
+};
+
+static bool has_long(const struct option *opts, const char *name)
+{
+    for (const struct option *o = opts; o && o->name; o++)
+        if (strcmp(o->name, name) == 0)
+            return true;
+    return false;
+}
+
+static void optset_init(struct optset *os, const char *shortopts,
+                        const struct option *longopts)
+{
+    const size_t n_glob = sizeof(global_opts) / sizeof(global_opts[0]);
+    size_t n = 0, len = strlen(shortopts);
+
+    while (longopts && longopts[n].name)
+        n++;
+    os->n_cmd = n;
+    os->longopts = xcalloc(n + n_glob, sizeof(*os->longopts));
+    for (size_t i = 0; i < n; i++)
+        os->longopts[i] = longopts[i];
+    os->shortopts = xmalloc(len + sizeof(APP_GLOBAL_SHORTOPTS));
+    memcpy(os->shortopts, shortopts, len + 1);
+    if (!globals_app)
+        return;
+    for (const struct option *g = global_opts; g->name; g++)
+        if (!has_long(longopts, g->name))
+            os->longopts[n++] = *g;
+    for (const char *p = APP_GLOBAL_SHORTOPTS; *p; p++) {
+        size_t k = 1;
+
+        while (p[k] == ':')
+            k++;
+        if (!strchr(shortopts, *p)) {
+            memcpy(os->shortopts + len, p, k);
+            len += k;
+            os->shortopts[len] = '\0';
+        }
+        p += k - 1;
+    }
+}
+
+/* Whether getopt's answer (c, long option index idx) is a global option. */
+static bool optset_global(const struct optset *os, const char *shortopts,
+                          int c, int idx)
+{
+    if (!globals_app || c == -1)
+        return false;
+    if (idx >= 0)
+        return (size_t)idx >= os->n_cmd;
+    return c != ':' && c != '?' && strchr(APP_GLOBAL_SHORTOPTS, c) &&
+           !strchr(shortopts, c);
+}
+
+/* The error for getopt's '?' or ':' (a missing value). */
+static int getopt_error(int c, int argc, char **argv, const char *cmd,
+                        const struct option *longopts, struct errinfo *ei)
+{
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+
     if (c == ':') {
         for (const struct option *o = longopts; o && o->name; o++)
             if (o->val == optopt && strncmp(arg, "--", 2) == 0)
@@ -116,6 +242,32 @@ int app_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
         err_set(ei, ERR_USAGE, "%s: unknown option '%s' (see 'mailrota %s "
                 "--help')", cmd, arg, cmd);
     return '?';
+}
+
+int app_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
+               const struct option *longopts, const char *usage,
+               struct errinfo *ei)
+{
+    struct optset os;
+    int c, idx;
+
+    opterr = 0;
+    optset_init(&os, shortopts, longopts);
+    /* A leading ':' makes a missing value ':' rather than '?'. */
+    do {
+        idx = -1;
+        c = getopt_long(argc, argv, os.shortopts, os.longopts, &idx);
+    } while (optset_global(&os, shortopts, c, idx) &&
+             app_global_option(globals_app, c, optarg) == 0);
+    if (c == 'h') {
+        app_usage(usage);
+        c = -2;
+    } else if (c == '?' || c == ':') {
+        c = getopt_error(c, argc, argv, cmd, os.longopts, ei);
+    }
+    free(os.longopts);
+    free(os.shortopts);
+    return c;
 }
 
 int app_parse_count(const char *opt, const char *val, long long max,
@@ -219,6 +371,9 @@ int app_dispatch(struct app *app, const char *group, const char *usage,
         app_usage(usage);
         return 0;
     }
+    for (size_t i = 0; i < n; i++)
+        if (!subs[i].name)
+            n = i;
     for (size_t i = 0; sub && i < n; i++) {
         if (strcmp(sub, subs[i].name) == 0) {
             optind = 0; /* the subcommand parses its own options */

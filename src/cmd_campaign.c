@@ -257,15 +257,17 @@ static int campaign_resume(struct app *app, int argc, char **argv,
     return campaign_set_status(app, argc, argv, "active", ei);
 }
 
+const struct subcommand campaign_subs[] = {
+    { "add", campaign_add, "add a campaign and its template" },
+    { "list", campaign_list, "the campaigns" },
+    { "pause", campaign_pause, "stop sending a campaign's messages" },
+    { "resume", campaign_resume, "send a paused campaign's messages again" },
+    { NULL, NULL, NULL },
+};
+
 int cmd_campaign(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
-    static const struct subcommand subs[] = {
-        { "add", campaign_add },
-        { "list", campaign_list },
-        { "pause", campaign_pause },
-        { "resume", campaign_resume },
-    };
-
-    return app_dispatch(app, "campaign", campaign_usage, subs,
-                        sizeof(subs) / sizeof(subs[0]), argc, argv, ei);
+    return app_dispatch(app, "campaign", campaign_usage, campaign_subs,
+                        sizeof(campaign_subs) / sizeof(campaign_subs[0]),
+                        argc, argv, ei);
 }

@@ -622,20 +622,17 @@ out:
     return ret;
 }
 
+const struct subcommand import_subs[] = {
+    { "contacts", import_contacts, "import contacts from a CSV file" },
+    { NULL, NULL, NULL },
+};
+
 int cmd_import(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
-    if (argc >= 2 && strcmp(argv[1], "contacts") == 0) {
-        optind = 0;
-        return import_contacts(app, argc - 1, argv + 1, ei);
-    }
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-                      strcmp(argv[1], "-h") == 0)) {
-        app_usage(import_usage);
-        return 0;
-    }
-    if (argc < 2)
-        return err_set(ei, ERR_USAGE, "import: what to import? usage: "
-                       "mailrota import contacts FILE.csv");
-    return err_set(ei, ERR_USAGE, "import: unknown kind '%s' (only "
-                   "'contacts'; mailboxes: 'mailbox import')", argv[1]);
+    if (argc >= 2 && strncmp(argv[1], "mailbox", 7) == 0)
+        return err_set(ei, ERR_USAGE, "import: mailboxes are imported with "
+                       "'mailrota mailbox import FILE.csv'");
+    return app_dispatch(app, "import", import_usage, import_subs,
+                        sizeof(import_subs) / sizeof(import_subs[0]), argc,
+                        argv, ei);
 }

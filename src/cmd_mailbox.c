@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "caps.h"
 #include "clock.h"
 #include "contact.h"
 #include "csv.h"
@@ -25,7 +26,7 @@
 
 #define NAME_MAX_LEN 200
 /* The same bound as rules.daily_cap in the config. */
-#define DAILY_CAP_MAX 10000
+#define DAILY_CAP_MAX CONFIG_DAILY_CAP_MAX
 /* "mailbox add" or "mailbox set", for messages. */
 #define MBX_CMD(sub) (strcmp((sub), "add") == 0 ? "mailbox add" : "mailbox set")
 
@@ -259,9 +260,21 @@ static int mailbox_exists(struct db *db, const char *email, long long *id,
 }
 
 /*
+ * When an update clears a mailbox's last_error: it fixes what the error
+ * was about (new credentials, another auth) or puts the mailbox back to
+ * cold-ready from another status.  The parameters are apply_change's; on
+ * the right of SET, columns hold the row's values before the update.
+ */
+#define FIX_CLEARS_ERROR                                                    \
+    "((?3 = 'cold-ready' AND status != 'cold-ready')"                     \
+    " OR (?12 AND (?7 IS NOT NULL OR ?8 IS NOT password_env"               \
+    "     OR ?9 IS NOT password_cmd))"                                     \
+    " OR (?5 IS NOT NULL AND ?5 != auth))"
+
+/*
  * Applies ch to mailbox id (0: insert a new one with email).  `secret` is
  * new ciphertext for PW_STDIN.  Setting one password source clears the
- * others.
+ * others; a fix clears last_error (FIX_CLEARS_ERROR).
  */
 static int apply_change(struct db *db, long long id, const char *email,
                         const struct mbx_change *ch, const char *secret,
@@ -276,6 +289,10 @@ static int apply_change(struct db *db, long long id, const char *email,
         " ?10)";
     const char *sql_update =
         "UPDATE mailboxes SET display_name = COALESCE(?2, display_name),"
+        " last_error = CASE WHEN " FIX_CLEARS_ERROR " THEN NULL"
+        "   ELSE last_error END,"
+        " last_error_at = CASE WHEN " FIX_CLEARS_ERROR " THEN NULL"
+        "   ELSE last_error_at END,"
         " status = COALESCE(?3, status),"
         " daily_cap = CASE WHEN ?11 THEN ?4 ELSE daily_cap END,"
         " auth = COALESCE(?5, auth), fallback = COALESCE(?6, fallback),"
@@ -710,32 +727,30 @@ static int mailbox_list(struct app *app, int argc, char **argv,
         goto out;
     if (db_prepare(db,
                    "SELECT m.email, m.display_name, m.status,"
-                   " (SELECT COUNT(*) FROM sends s WHERE s.mailbox_id = m.id"
-                   "   AND s.day = ?1 AND s.status IN " SENDS_COUNTED "),"
-                   " COALESCE(m.daily_cap, ?2), m.auth,"
+                   " NULL, NULL, m.auth,"   /* sent today, cap: below */
                    " CASE WHEN m.password_env IS NOT NULL"
                    "   THEN 'env:' || m.password_env"
                    "   WHEN m.password_cmd IS NOT NULL THEN 'command'"
                    "   WHEN m.secret IS NOT NULL THEN 'stored' END,"
-                   " m.last_error, m.fallback"
+                   " m.last_error, m.fallback," OUTBOX_CAP_COLUMNS
                    " FROM mailboxes m ORDER BY m.id",
                    &st, ei) < 0)
         goto out;
     sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, app->cfg.rules.daily_cap);
     table_init(&t, 8, hdr);
     sb_init(&js, 0);
     sb_addch(&js, '[');
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *cell[8];
         char sent[24], cap[24];
+        struct caps_mailbox cm;
 
         for (int i = 0; i < 8; i++)
             cell[i] = (const char *)sqlite3_column_text(st, i);
-        snprintf(sent, sizeof(sent), "%lld",
-                 (long long)sqlite3_column_int64(st, 3));
-        snprintf(cap, sizeof(cap), "%lld",
-                 (long long)sqlite3_column_int64(st, 4));
+        outbox_cap_read(st, 9, &cm);
+        snprintf(sent, sizeof(sent), "%d", cm.counted);
+        snprintf(cap, sizeof(cap), "%d",
+                 caps_effective(&cm, app->cfg.rules.daily_cap));
         if (json) {
             sb_adds(&js, first ? "\n  {\"email\": " : ",\n  {\"email\": ");
             sb_add_json_str(&js, cell[0]);
@@ -792,16 +807,18 @@ static int mailbox_set(struct app *app, int argc, char **argv,
     return add_or_set(app, argc, argv, false, ei);
 }
 
+const struct subcommand mailbox_subs[] = {
+    { "add", mailbox_add, "add a sender mailbox to the roster" },
+    { "import", mailbox_import, "add or update senders from a CSV file" },
+    { "list", mailbox_list, "the roster: today's sent count, cap, status" },
+    { "set", mailbox_set, "change a sender" },
+    { "test", cmd_mailbox_test, "connect, start TLS, authenticate; diagnose" },
+    { NULL, NULL, NULL },
+};
+
 int cmd_mailbox(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
-    static const struct subcommand subs[] = {
-        { "add", mailbox_add },
-        { "import", mailbox_import },
-        { "list", mailbox_list },
-        { "set", mailbox_set },
-        { "test", cmd_mailbox_test },
-    };
-
-    return app_dispatch(app, "mailbox", mailbox_usage, subs,
-                        sizeof(subs) / sizeof(subs[0]), argc, argv, ei);
+    return app_dispatch(app, "mailbox", mailbox_usage, mailbox_subs,
+                        sizeof(mailbox_subs) / sizeof(mailbox_subs[0]), argc,
+                        argv, ei);
 }

@@ -19,6 +19,7 @@
 
 #include "app.h"
 #include "bounce.h"
+#include "caps.h"
 #include "clock.h"
 #include "compose.h"
 #include "crashpoint.h"
@@ -30,6 +31,7 @@
 #include "outbox.h"
 #include "runlock.h"
 #include "runplan.h"
+#include "runreport.h"
 #include "secret.h"
 #include "smtp.h"
 #include "stop.h"
@@ -50,17 +52,26 @@ static const char run_usage[] =
     "-v adds a line per send.  A second run while one holds the lock exits\n"
     "75 without sending.\n"
     "\n"
+    "An unhealthy night is never silent, even with -q: stderr names each\n"
+    "auth-failed, blocked or bounce-paused mailbox (set by this run, or\n"
+    "still so while contacts wait) with its last error and the fix, says\n"
+    "when contacts wait because no mailbox can send (full caps are not a\n"
+    "reason), and counts failed messages by reason, with where to see\n"
+    "them.\n"
+    "\n"
     "Options:\n"
     "  -n, --dry-run  plan and compose every message, send and write nothing\n"
     "      --max N    send at most N messages\n"
     "  -h, --help     this help\n"
     "\n"
-    "Exit status: 0 (bounces are outcomes), 69 when every mailbox failed to\n"
-    "connect, start TLS or authenticate, 74 when the database refused a\n"
-    "write (nothing more is sent), 75 when another run holds the lock,\n"
-    "when nothing was sent while some messages were deferred or unknown,\n"
-    "and after SIGTERM or SIGINT (the messages in flight finish and are\n"
-    "recorded, no new one starts; a second signal stops at once).\n";
+    "Exit status: 0 (bounces are outcomes), 69 when contacts wait, nothing\n"
+    "was sent and every mailbox failed to connect, start TLS or\n"
+    "authenticate, tonight or on an earlier night (auth-failed, blocked),\n"
+    "74 when the database refused a write (nothing more is sent), 75 when\n"
+    "another run holds the lock, when nothing was sent while some messages\n"
+    "were deferred or unknown, and after SIGTERM or SIGINT (the messages in\n"
+    "flight finish and are recorded, no new one starts; a second signal\n"
+    "stops at once).\n";
 
 struct job {
     size_t cand;           /* index into rp->cand */
@@ -267,10 +278,12 @@ static int load_templates(struct run *r, struct errinfo *ei)
 
 /* ---- the dispatcher (all under r->mu) ---------------------------------- */
 
+/* What is left under the mailbox's effective cap (runplan, caps.h) once
+ * its sends of the day and the work it holds count against it. */
 static int room(const struct run *r, const struct worker *w)
 {
     const struct sched_mailbox *m = &r->rp->smb[w->mb];
-    return m->cap - m->used_today - w->load;
+    return caps_remaining(m->cap, m->used_today + w->load);
 }
 
 static void enqueue(struct worker *w, size_t job)
@@ -467,6 +480,11 @@ static void compose_in_for(const struct run *r, const struct job *j,
     ci->from_email = rp->mb[mb].email;
     ci->uuid = j->id;
     ci->date = clock_now();
+    /* The zone was read for the plan's day (clock_local_day), so this
+     * cannot fail now; +0000 would still be a true Date. */
+    if (clock_utc_offset(ci->date, r->cfg->timezone, &ci->utc_offset,
+                         NULL) < 0)
+        ci->utc_offset = 0;
     ci->unsubscribe = &r->cfg->unsubscribe;
 }
 
@@ -542,7 +560,7 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
     f->os.transport = w->graph ? "graph" : "smtp";
     f->os.message_id = f->mid;
     f->os.day = rp->day;
-    f->os.cap = rp->smb[w->mb].cap;
+    f->os.default_cap = r->cfg->rules.daily_cap;
 
     compose_in_for(r, job, w->mb, &ci);
     clock_now_iso(now);
@@ -1067,8 +1085,10 @@ static void make_jobs(struct run *r)
     }
 }
 
-/* --dry-run: compose every planned message, send and write nothing. */
-static int dry_run(struct run *r, struct db *db, struct counts *k)
+/* --dry-run: compose every planned message, send and write nothing;
+ * what would fail goes to *fails. */
+static int dry_run(struct run *r, struct db *db, struct counts *k,
+                   struct runreport_failures *fails)
 {
     struct runplan *rp = r->rp;
 
@@ -1086,6 +1106,9 @@ static int dry_run(struct run *r, struct db *db, struct counts *k)
         if (compose_message(db, &ci, &co, &ei) < 0) {
             log_warnx("%s (%s): would fail: %s", c->email,
                       rp->camp[c->campaign].name, ei.msg);
+            runreport_failures_add(fails, 1, rp->camp[c->campaign].name,
+                                   rp->camp[c->campaign].template_path,
+                                   ei.msg);
             k->failed++;
             continue;
         }
@@ -1134,6 +1157,73 @@ static int send_all(struct run *r)
     return 0;
 }
 
+/* ---- what the night says (runreport.c) ---------------------------------- */
+
+/* Contacts that wait for a mailbox: no room for them in the plan (unless
+ * --max filled it), or planned and not sent (a dry run sends none). */
+static long waiting_contacts(const struct run *r, size_t max, bool dry)
+{
+    const struct sched_plan *p = &r->rp->plan;
+    long n = 0;
+
+    if (!(max > 0 && p->n_items >= max))
+        for (size_t i = 0; i < p->n_skips; i++)
+            if (p->skips[i].reason == SCHED_NO_CAPACITY)
+                n++;
+    for (size_t i = 0; !dry && i < r->n_jobs; i++)
+        if (!r->jobs[i].done || r->jobs[i].outcome == OUTCOME_DEFERRED)
+            n++;
+    return n;
+}
+
+/*
+ * Says on stderr, even with -q, what an unhealthy night must say, and
+ * whether it exits 69 (its message in *e69).
+ */
+static bool night_report(struct run *r, struct db *db,
+                         const struct counts *k, size_t max, bool dry,
+                         struct errinfo *e69)
+{
+    size_t n = r->rp->n_mb ? r->rp->n_mb : 1;
+    struct runreport_in in;
+    struct errinfo ei = { ERR_OK, "" };
+    bool *failed = NULL, *authed = NULL, unavailable = false;
+
+    memset(&in, 0, sizeof(in));
+    in.rp = r->rp;
+    in.waiting = waiting_contacts(r, max, dry);
+    in.sent = k->sent;
+    if (!dry && r->w) {
+        failed = xcalloc(n, sizeof(bool));
+        authed = xcalloc(n, sizeof(bool));
+        for (size_t i = 0; i < r->rp->n_mb; i++) {
+            failed[i] = r->w[i].started && r->w[i].failed_early;
+            authed[i] = r->w[i].started && r->w[i].authed;
+        }
+        in.failed_run = failed;
+        in.authed_run = authed;
+    }
+    if (runreport_health(db, &in, &unavailable, e69, &ei) < 0)
+        log_error("%s", ei.msg);
+    free(failed);
+    free(authed);
+    return unavailable;
+}
+
+/* This run's failed sends, grouped by reason, and where to see them. */
+static void report_failures(struct run *r, struct db *db)
+{
+    struct runreport_failures f;
+    struct errinfo ei = { ERR_OK, "" };
+
+    memset(&f, 0, sizeof(f));
+    if (runreport_failures_load(db, r->run_id, &f, &ei) < 0)
+        log_error("%s", ei.msg);
+    else
+        runreport_failures_print(&f, r->cfg->database);
+    runreport_failures_release(&f);
+}
+
 int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
     static const struct option opts[] = {
@@ -1148,10 +1238,11 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     struct db *db = NULL;
     char now[ISO_TIME_LEN];
     long long max = 0;
-    bool dry = false, tpl_error = false, any_authed = false, any_early = false;
-    bool any_tried;
+    bool dry = false, tpl_error = false, any_tried;
     int c, recovered = 0, ret = -1, exit_code = 0;
     struct errinfo tei = { ERR_OK, "" }, fei = { ERR_OK, "" };
+    struct errinfo e69 = { ERR_OK, "" };
+    struct runreport_failures dry_fails;
 
     while ((c = app_getopt(argc, argv, "run", ":nh", opts, run_usage,
                            ei)) != -1) {
@@ -1170,6 +1261,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
                        argv[optind]);
     memset(&rp, 0, sizeof(rp));
     memset(&r, 0, sizeof(r));
+    memset(&dry_fails, 0, sizeof(dry_fails));
     pthread_mutex_init(&r.mu, NULL);
     pthread_mutex_init(&r.dbmu, NULL);
     pthread_cond_init(&r.cv, NULL);
@@ -1216,7 +1308,9 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
             }
     }
     if (dry) {
-        dry_run(&r, db, &k);
+        dry_run(&r, db, &k, &dry_fails);
+        night_report(&r, db, &k, (size_t)max, true, &e69);
+        runreport_failures_print(&dry_fails, NULL);
         if (!app->quiet)
             printf("planned %ld, sent 0, deferred 0, bounced 0, failed %ld, "
                    "unknown 0\n", k.planned, k.failed);
@@ -1258,17 +1352,10 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
         case OUTCOME_UNKNOWN: k.unknown++; break;
         }
     }
-    for (size_t i = 0; i < rp.n_mb; i++)
-        if (r.w[i].started) {
-            any_authed = any_authed || r.w[i].authed;
-            any_early = any_early || r.w[i].failed_early;
-        }
-    /* 69: mailboxes tried (or had no password) and none got past AUTH. */
-    if (r.n_jobs > 0 && k.sent == 0 && !any_authed && any_early) {
+    /* 69: contacts wait and every mailbox failed, tonight or before. */
+    if (night_report(&r, db, &k, (size_t)max, false, &e69)) {
         exit_code = err_exit_code(ERR_UNAVAILABLE);
-        err_set(ei, ERR_UNAVAILABLE, "nothing sent: no mailbox could "
-                "connect, start TLS or authenticate (see 'mailrota "
-                "mailbox list' for each one's last error)");
+        *ei = e69;
     } else if (any_tried && k.sent == 0 && (k.deferred + k.unknown) > 0) {
         exit_code = err_exit_code(ERR_TEMPFAIL);
         err_set(ei, ERR_TEMPFAIL, "nothing sent: %ld deferred, %ld unknown",
@@ -1286,6 +1373,8 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
         log_error("%s", fei.msg);
     }
     crash_point("run.finished");
+    if (k.failed > 0)
+        report_failures(&r, db);
     if (!app->quiet)
         printf("planned %ld, sent %ld, deferred %ld, bounced %ld, failed %ld,"
                " unknown %ld\n", k.planned, k.sent, k.deferred, k.bounced,
@@ -1306,6 +1395,7 @@ out:
         free(r.tpl);
     }
     free(r.jobs);
+    runreport_failures_release(&dry_fails);
     oauth_cache_free(r.oauth);
     db_close(r.oauth_db);
     secure_wipe(r.key, sizeof(r.key));

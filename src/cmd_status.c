@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "caps.h"
 #include "clock.h"
 #include "outbox.h"
 #include "table.h"
@@ -17,8 +18,11 @@ static const char status_usage[] =
     "Per mailbox for one day of the configured time zone (default today):\n"
     "messages sent, bounced and deferred, what counts against the cap\n"
     "(sent, bounced, sending, unknown), the cap and what remains, and the\n"
-    "mailbox's status; then totals.  Caps and remaining count only\n"
-    "cold-ready mailboxes not full for the day: the others cannot send.\n"
+    "mailbox's status; then totals.  The cap is the effective cap: the\n"
+    "mailbox's own or rules.daily_cap, lowered to what it had sent on a\n"
+    "day the server said its quota was full.  Remaining, and the totals of\n"
+    "cap and remaining, count only cold-ready mailboxes: the others cannot\n"
+    "send.\n"
     "\n"
     "Options:\n"
     "      --date D   the day to show (YYYY-MM-DD)\n"
@@ -83,41 +87,39 @@ int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei)
     else if (clock_local_day(clock_now(), app->cfg.timezone, day, ei) < 0)
         goto out;
     if (db_prepare(db,
-                   "SELECT m.email, m.status, COALESCE(m.daily_cap, ?2),"
-                   " m.full_day IS ?1,"
+                   "SELECT m.email, m.status," OUTBOX_CAP_COLUMNS ","
                    " SUM(s.status = 'sent'), SUM(s.status = 'bounced'),"
-                   " SUM(s.status = 'deferred'),"
-                   " SUM(s.status IN " SENDS_COUNTED ")"
+                   " SUM(s.status = 'deferred')"
                    " FROM mailboxes m LEFT JOIN sends s"
                    "   ON s.mailbox_id = m.id AND s.day = ?1"
                    " GROUP BY m.id ORDER BY m.id",
                    &st, ei) < 0)
         goto out;
     sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, app->cfg.rules.daily_cap);
     table_init(&t, 8, hdr);
     sb_init(&js, 0);
     sb_addf(&js, "{\"date\": \"%s\", \"mailboxes\": [", day);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *email = (const char *)sqlite3_column_text(st, 0);
         const char *status = (const char *)sqlite3_column_text(st, 1);
-        bool can_send = strcmp(status, "cold-ready") == 0 &&
-                        !sqlite3_column_int(st, 3);
+        bool can_send = strcmp(status, "cold-ready") == 0;
+        struct caps_mailbox cm;
         struct row r;
         char num[6][24];
         const char *cell[8];
 
-        r.cap = can_send ? sqlite3_column_int(st, 2) : 0;
-        r.sent = sqlite3_column_int(st, 4);
-        r.bounced = sqlite3_column_int(st, 5);
-        r.deferred = sqlite3_column_int(st, 6);
-        r.counted = sqlite3_column_int(st, 7);
-        r.remaining = r.cap > r.counted ? r.cap - r.counted : 0;
+        outbox_cap_read(st, 2, &cm);
+        r.cap = caps_effective(&cm, app->cfg.rules.daily_cap);
+        r.counted = cm.counted;
+        r.sent = sqlite3_column_int(st, 5);
+        r.bounced = sqlite3_column_int(st, 6);
+        r.deferred = sqlite3_column_int(st, 7);
+        r.remaining = can_send ? caps_remaining(r.cap, r.counted) : 0;
         tot.sent += r.sent;
         tot.bounced += r.bounced;
         tot.deferred += r.deferred;
         tot.counted += r.counted;
-        tot.cap += r.cap;
+        tot.cap += can_send ? r.cap : 0;
         tot.remaining += r.remaining;
         if (json) {
             sb_adds(&js, first ? "\n  {\"mailbox\": " : ",\n  {\"mailbox\": ");
@@ -134,7 +136,7 @@ int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei)
         snprintf(num[1], 24, "%ld", r.bounced);
         snprintf(num[2], 24, "%ld", r.deferred);
         snprintf(num[3], 24, "%ld", r.counted);
-        snprintf(num[4], 24, "%ld", (long)sqlite3_column_int(st, 2));
+        snprintf(num[4], 24, "%ld", r.cap);
         snprintf(num[5], 24, "%ld", r.remaining);
         cell[0] = email;
         cell[1] = status;

@@ -5,7 +5,8 @@
 
 #include "app.h"
 #include "clock.h"
-#include "contact.h"
+#include "log.h"
+#include "suppress.h"
 #include "table.h"
 #include "util.h"
 
@@ -17,31 +18,120 @@ static const char suppress_usage[] =
     "   or: mailrota suppress remove EMAIL|@DOMAIN\n"
     "\n"
     "Addresses and domains mailrota never writes to.  '@acme.com' covers\n"
-    "acme.com and its subdomains.  Matching ignores case.\n";
+    "acme.com and its subdomains; 'acme.com' and '*@acme.com' are read as\n"
+    "'@acme.com'.  Matching ignores case.\n";
 
-/* "x@y.com" or "@y.com", normalised; NULL (with ei) when neither. */
-static char *normalize_value(const char *arg, struct errinfo *ei)
+/* The argument as a value (suppress.h), or NULL with ei (exit 65). */
+static char *arg_value(const char *cmd, const char *arg, struct errinfo *ei)
 {
-    const char *reason = NULL;
-    char *v;
+    const char *reason = "";
+    bool respelled = false;
+    char *v = suppress_value(arg, &respelled, &reason);
+    char *shown = sanitize(xstrdup(arg));
 
-    if (arg[0] == '@') {
-        char *d = contact_domain_normalize(arg + 1);
-        if (!d || !strchr(d, '.')) {
-            free(d);
-            err_set(ei, ERR_USAGE, "suppress: '%s' is not a domain like "
-                    "@acme.com", arg);
-            return NULL;
-        }
-        v = xasprintf("@%s", d);
-        free(d);
-        return v;
-    }
-    v = contact_email_normalize(arg, &reason);
-    if (!v)
-        err_set(ei, ERR_USAGE, "suppress: '%s' is not an address or "
-                "@domain: %s", arg, reason);
+    if (v && respelled)
+        log_warnx("%s: '%s' is read as '%s': the domain and its "
+                  "subdomains", cmd, shown, v);
+    else if (!v)
+        err_set(ei, ERR_DATA, "%s: '%s' is neither an address "
+                "(name@acme.com) nor a domain (@acme.com): %s", cmd, shown,
+                reason);
+    free(shown);
     return v;
+}
+
+/*
+ * Deletes every row that means v in another spelling ("*@acme.com" stored
+ * by an older mailrota for "@acme.com"), and with `exact` the row v itself.
+ * *n counts the rows deleted; *reason (when not NULL and still NULL) takes
+ * the first reason found on them.  Run inside a transaction.
+ */
+static int delete_spellings(struct db *db, const char *v, bool exact,
+                            int *n, char **reason, struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    long long *ids = NULL;
+    size_t n_ids = 0, cap = 0;
+    int rc, ret = -1;
+
+    *n = 0;
+    if (db_prepare(db, "SELECT rowid, value, reason FROM suppressions",
+                   &st, ei) < 0)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *raw = (const char *)sqlite3_column_text(st, 1);
+        char *w = raw ? suppress_value(raw, NULL, NULL) : NULL;
+        bool same = w && str_ieq(w, v) && (exact || !str_ieq(raw, v));
+
+        free(w);
+        if (!same)
+            continue;
+        if (reason && !*reason)
+            *reason = db_column_strdup(st, 2);
+        if (n_ids == cap) {
+            cap = cap ? cap * 2 : 4;
+            ids = xrealloc(ids, cap * sizeof(*ids));
+        }
+        ids[n_ids++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != SQLITE_DONE) {
+        db_fail(db, ei, "cannot read suppressions");
+        goto out;
+    }
+    if (db_prepare(db, "DELETE FROM suppressions WHERE rowid = ?1", &st,
+                   ei) < 0)
+        goto out;
+    for (size_t i = 0; i < n_ids; i++) {
+        sqlite3_bind_int64(st, 1, ids[i]);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_fail(db, ei, "cannot remove suppression");
+            goto out;
+        }
+        sqlite3_reset(st);
+    }
+    *n = (int)n_ids;
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    free(ids);
+    return ret;
+}
+
+/* Stores v with reason (NULL: keep the stored one), replacing its other
+ * spellings; one transaction. */
+static int store_value(struct db *db, const char *v, const char *reason,
+                       struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    char *old_reason = NULL, now[ISO_TIME_LEN];
+    int n, ret = -1;
+
+    if (db_begin(db, true, ei) < 0)
+        return -1;
+    if (delete_spellings(db, v, false, &n, &old_reason, ei) < 0)
+        goto out;
+    clock_now_iso(now);
+    if (db_prepare(db, "INSERT INTO suppressions(value, reason, created_at)"
+                       " VALUES (?1, ?2, ?3) ON CONFLICT(value) DO UPDATE"
+                       " SET reason = COALESCE(excluded.reason, reason)",
+                   &st, ei) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+    db_bind_text_or_null(st, 2, reason ? reason : old_reason);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        db_fail(db, ei, "cannot add suppression");
+        goto out;
+    }
+    ret = db_commit(db, ei);
+out:
+    if (ret < 0)
+        db_rollback(db);
+    sqlite3_finalize(st);
+    free(old_reason);
+    return ret;
 }
 
 static int suppress_add(struct app *app, int argc, char **argv,
@@ -54,8 +144,7 @@ static int suppress_add(struct app *app, int argc, char **argv,
     };
     const char *reason = NULL;
     struct db *db = NULL;
-    sqlite3_stmt *st = NULL;
-    char *v = NULL, now[ISO_TIME_LEN];
+    char *v = NULL;
     int c, ret = -1;
 
     while ((c = app_getopt(argc, argv, "suppress add", ":r:h", opts,
@@ -72,29 +161,16 @@ static int suppress_add(struct app *app, int argc, char **argv,
     if (reason && strpbrk(reason, "\r\n"))
         return err_set(ei, ERR_USAGE, "suppress add: --reason must be one "
                        "line");
-    v = normalize_value(argv[optind], ei);
+    v = arg_value("suppress add", argv[optind], ei);
     if (!v)
         return -1;
-    if (app_open_db(app, 0, &db, ei) < 0)
+    if (app_open_db(app, 0, &db, ei) < 0 ||
+        store_value(db, v, reason, ei) < 0)
         goto out;
-    clock_now_iso(now);
-    if (db_prepare(db, "INSERT INTO suppressions(value, reason, created_at)"
-                       " VALUES (?1, ?2, ?3) ON CONFLICT(value) DO UPDATE"
-                       " SET reason = COALESCE(excluded.reason, reason)",
-                   &st, ei) < 0)
-        goto out;
-    sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
-    db_bind_text_or_null(st, 2, reason);
-    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_fail(db, ei, "cannot add suppression");
-        goto out;
-    }
     if (!app->quiet)
         printf("suppressed %s\n", v);
     ret = 0;
 out:
-    sqlite3_finalize(st);
     db_close(db);
     free(v);
     return ret;
@@ -108,9 +184,8 @@ static int suppress_remove(struct app *app, int argc, char **argv,
         { NULL, 0, NULL, 0 },
     };
     struct db *db = NULL;
-    sqlite3_stmt *st = NULL;
     char *v = NULL;
-    int c, ret = -1;
+    int c, n = 0, ret = -1;
 
     while ((c = app_getopt(argc, argv, "suppress remove", ":h", opts,
                            suppress_usage, ei)) != -1)
@@ -118,20 +193,17 @@ static int suppress_remove(struct app *app, int argc, char **argv,
     if (optind + 1 != argc)
         return err_set(ei, ERR_USAGE, "suppress remove: give one EMAIL or "
                        "@DOMAIN");
-    v = normalize_value(argv[optind], ei);
+    v = arg_value("suppress remove", argv[optind], ei);
     if (!v)
         return -1;
-    if (app_open_db(app, 0, &db, ei) < 0)
+    if (app_open_db(app, 0, &db, ei) < 0 || db_begin(db, true, ei) < 0)
         goto out;
-    if (db_prepare(db, "DELETE FROM suppressions WHERE value = ?1", &st,
-                   ei) < 0)
-        goto out;
-    sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_fail(db, ei, "cannot remove suppression");
+    if (delete_spellings(db, v, true, &n, NULL, ei) < 0 ||
+        db_commit(db, ei) < 0) {
+        db_rollback(db);
         goto out;
     }
-    if (sqlite3_changes(db->h) == 0) {
+    if (n == 0) {
         err_set(ei, ERR_DATA, "'%s' is not suppressed (see 'suppress list')",
                 v);
         goto out;
@@ -140,7 +212,6 @@ static int suppress_remove(struct app *app, int argc, char **argv,
         printf("removed %s\n", v);
     ret = 0;
 out:
-    sqlite3_finalize(st);
     db_close(db);
     free(v);
     return ret;
@@ -173,9 +244,15 @@ static int suppress_list(struct app *app, int argc, char **argv,
     table_init(&t, 3, hdr);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *cell[3];
-        for (int i = 0; i < 3; i++)
+        const char *raw = (const char *)sqlite3_column_text(st, 0);
+        /* As the planner reads it: an old "*@acme.com" is "@acme.com". */
+        char *v = raw ? suppress_value(raw, NULL, NULL) : NULL;
+
+        cell[0] = v ? v : raw;
+        for (int i = 1; i < 3; i++)
             cell[i] = (const char *)sqlite3_column_text(st, i);
         table_add(&t, cell);
+        free(v);
     }
     if (rc == SQLITE_DONE) {
         table_print(&t, stdout);
@@ -190,14 +267,16 @@ out:
     return ret;
 }
 
+const struct subcommand suppress_subs[] = {
+    { "add", suppress_add, "never write to an address or @domain" },
+    { "list", suppress_list, "the suppressed addresses and domains" },
+    { "remove", suppress_remove, "take an address or @domain off the list" },
+    { NULL, NULL, NULL },
+};
+
 int cmd_suppress(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
-    static const struct subcommand subs[] = {
-        { "add", suppress_add },
-        { "list", suppress_list },
-        { "remove", suppress_remove },
-    };
-
-    return app_dispatch(app, "suppress", suppress_usage, subs,
-                        sizeof(subs) / sizeof(subs[0]), argc, argv, ei);
+    return app_dispatch(app, "suppress", suppress_usage, suppress_subs,
+                        sizeof(suppress_subs) / sizeof(suppress_subs[0]),
+                        argc, argv, ei);
 }

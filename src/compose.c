@@ -129,6 +129,7 @@ int compose_message(struct db *db, const struct compose_in *in,
     m.body = body;
     m.uuid = in->uuid;
     m.date = in->date;
+    m.utc_offset = in->utc_offset;
     m.unsubscribe_mailto = in->unsubscribe->mailto;
     m.unsubscribe_url = in->unsubscribe->url;
     if (message_build(&m, &out->text, &out->len, ei) < 0)

@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "secret.h"
+#include "tz.h"
 #include "util.h"
 
 #include "banned.h"
@@ -102,7 +103,8 @@ static const struct key_def keys[] = {
     {"graph.base_url", K_URL, OFF(graph.base_url), 0, 0, 0},
     {"graph.scope", K_TEXT, OFF(graph.scope), 0, 0, 0},
     {"rules", K_SECTION, 0, 0, 0, 0},
-    {"rules.daily_cap", K_INT, OFF(rules.daily_cap), 0, 10000, 0},
+    {"rules.daily_cap", K_INT, OFF(rules.daily_cap), 0, CONFIG_DAILY_CAP_MAX,
+     0},
     {"rules.cooldown_days", K_INT, OFF(rules.cooldown_days), 0, 3650, 0},
     {"rules.max_contacts_per_company", K_INT,
      OFF(rules.max_contacts_per_company), 1, 1000, 0},
@@ -570,18 +572,10 @@ static bool is_mail_address(const char *s)
 }
 
 /*
- * An IANA name such as America/Chicago that exists as a TZif file under
- * $TZDIR or /usr/share/zoneinfo.  The character set and the ".." and
- * leading '/' rules keep the name from reaching outside those directories.
+ * An IANA name such as America/Chicago (tz_name_ok(), which keeps it from
+ * reaching outside the zone directories) that exists as a TZif file under
+ * $TZDIR or /usr/share/zoneinfo.
  */
-static bool tz_name_ok(const char *name)
-{
-    size_t len = strlen(name);
-
-    return len > 0 && len <= 200 && all_chars(name, "_+-/") &&
-           name[0] != '/' && name[len - 1] != '/' && !strstr(name, "..");
-}
-
 static bool tz_file_ok(const char *dir, const char *name)
 {
     char *path = path_join(dir, name);

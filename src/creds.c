@@ -10,6 +10,24 @@
 
 #include "banned.h"
 
+int creds_protect_env(struct db *db, const struct config *cfg,
+                      struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    secret_env_protect(cfg->oauth.client_secret_env);
+    if (db_prepare(db, "SELECT DISTINCT password_env FROM mailboxes"
+                       " WHERE password_env IS NOT NULL", &st, ei) < 0)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        secret_env_protect((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot read the roster");
+    return 0;
+}
+
 char *creds_password(const struct rp_mailbox *m, const unsigned char *key,
                      int cmd_timeout, struct errinfo *ei)
 {

@@ -69,6 +69,14 @@ void log_warnx(const char *fmt, ...)
     va_end(ap);
 }
 
+void log_alert(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(LOG_LEVEL_ERROR, "warning: ", 0, fmt, ap);
+    va_end(ap);
+}
+
 void log_info(const char *fmt, ...)
 {
     va_list ap;

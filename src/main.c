@@ -19,17 +19,24 @@
 static int cmd_help(struct app *app, int argc, char **argv,
                     struct errinfo *ei);
 
+/*
+ * The command table: main dispatches on it and --help lists it, with each
+ * group's subcommands from the group's own table.  SPEC's command table is
+ * the contract (tests/integration/t_commands.sh).
+ */
 static const struct command commands[] = {
-    { "init", cmd_init, "create the database and key file (idempotent)" },
-    { "migrate", cmd_migrate, "apply pending database migrations" },
-    { "import", cmd_import, "import contacts from CSV: import contacts FILE" },
-    { "mailbox", cmd_mailbox, "the sender roster: add, import, list, set" },
-    { "campaign", cmd_campaign, "campaigns: add, list, pause, resume" },
-    { "plan", cmd_plan, "what run would send now (sends nothing)" },
-    { "run", cmd_run, "the nightly job: plan, send, record" },
-    { "status", cmd_status, "per mailbox for a day: sent, cap, remaining" },
-    { "suppress", cmd_suppress, "addresses and @domains never to write to" },
-    { "help", cmd_help, "show help for a command" },
+    { "init", cmd_init, "create the database and key file (idempotent)",
+      NULL },
+    { "migrate", cmd_migrate, "apply pending database migrations", NULL },
+    { "import", cmd_import, NULL, import_subs },
+    { "mailbox", cmd_mailbox, NULL, mailbox_subs },
+    { "campaign", cmd_campaign, NULL, campaign_subs },
+    { "plan", cmd_plan, "what run would send now (sends nothing)", NULL },
+    { "run", cmd_run, "the nightly job: plan, send, record", NULL },
+    { "status", cmd_status, "per mailbox for a day: sent, cap, remaining",
+      NULL },
+    { "suppress", cmd_suppress, NULL, suppress_subs },
+    { "help", cmd_help, "show help for a command", NULL },
 };
 
 static const char main_usage[] =
@@ -48,6 +55,9 @@ static const char main_usage[] =
     "  -q, --quiet        print nothing on success\n"
     "  -h, --help         this help; 'mailrota COMMAND --help' for a command\n"
     "  -V, --version      print the version\n"
+    "\n"
+    "-c, --db, -v and -q may also come after the command, as in\n"
+    "'mailrota run -q', except one the command has itself ('plan -v').\n"
     "\n"
     "Commands:\n";
 
@@ -68,8 +78,19 @@ static const char main_usage_tail[] =
 static void print_usage(FILE *out)
 {
     fputs(main_usage, out);
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        const struct command *c = &commands[i];
+        char name[64];
+
+        if (!c->subs) {
+            fprintf(out, "  %-17s %s\n", c->name, c->summary);
+            continue;
+        }
+        for (const struct subcommand *s = c->subs; s->name; s++) {
+            snprintf(name, sizeof(name), "%s %s", c->name, s->name);
+            fprintf(out, "  %-17s %s\n", name, s->summary ? s->summary : "");
+        }
+    }
     fputs(main_usage_tail, out);
 }
 
@@ -86,7 +107,8 @@ static int cmd_help(struct app *app, int argc, char **argv,
 {
     const struct command *c;
     char help_opt[] = "--help";
-    char *args[] = { NULL, help_opt, NULL };
+    char *args[] = { NULL, help_opt, NULL, NULL };
+    int n = 2;
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {
@@ -97,17 +119,19 @@ static int cmd_help(struct app *app, int argc, char **argv,
     if (!c || c->fn == cmd_help)
         return err_set(ei, ERR_USAGE, "help: unknown command '%s'", argv[1]);
     args[0] = argv[1];
+    if (c->subs && argc >= 3) {     /* help mailbox test */
+        args[1] = argv[2];
+        args[2] = help_opt;
+        n = 3;
+    }
     optind = 0;
-    return c->fn(app, 2, args, ei);
+    return c->fn(app, n, args, ei);
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "db", required_argument, NULL, 'D' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "quiet", no_argument, NULL, 'q' },
+        APP_GLOBAL_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -118,21 +142,23 @@ int main(int argc, char **argv)
     int c, rc;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': app.config_opt = optarg; break;
-        case 'D': app.db_opt = optarg; break;
-        case 'v': app.log_level++; break;
-        case 'q': app.quiet = true; app.log_level = LOG_LEVEL_ERROR; break;
-        case 'h': print_usage(stdout); return EX_OK;
-        case 'V': printf("mailrota %s\n", MAILROTA_VERSION); return EX_OK;
-        default:
+    log_set_level(app.log_level);
+    while ((c = getopt_long(argc, argv, "+" APP_GLOBAL_SHORTOPTS "hV", opts,
+                            NULL)) != -1) {
+        if (c == 'h') {
+            print_usage(stdout);
+            return EX_OK;
+        }
+        if (c == 'V') {
+            printf("mailrota %s\n", MAILROTA_VERSION);
+            return EX_OK;
+        }
+        if (app_global_option(&app, c, optarg) < 0) {
             log_error("unknown option or missing value: '%s' (see "
                       "'mailrota --help')", argv[optind - 1]);
             return EX_USAGE;
         }
     }
-    log_set_level(app.log_level);
     if (optind >= argc) {
         print_usage(stderr);
         return EX_USAGE;
@@ -155,6 +181,7 @@ int main(int argc, char **argv)
     argc -= optind;
     argv += optind;
     optind = 0; /* restart getopt for the command's own options */
+    app_accept_globals(&app); /* and the global ones after the command */
     rc = cmd->fn(&app, argc, argv, &ei);
     if (rc < 0) {
         if (ei.msg[0])

@@ -443,9 +443,14 @@ static void put_subject(struct out *o, const char *subject)
     hdr_end(&h);
 }
 
-/* "Sun, 22 Nov 2026 02:00:05 +0000" (RFC 5322 3.3), from time_iso. */
-static void put_date(struct out *o, int64_t t)
+/* "Fri, 04 Dec 2026 02:00:05 -0600" (RFC 5322 3.3): the local time at
+ * `off` seconds east of UTC, in whole minutes (an LMT offset such as
+ * -5:50:36 has seconds the zone field cannot show). */
+static void put_date(struct out *o, int64_t utc, int32_t off)
 {
+    int32_t minutes = off / 60, a = minutes < 0 ? -minutes : minutes;
+    int64_t t = utc + (int64_t)minutes * 60;
+    char zone[6];
     static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed",
                                         "Thu", "Fri", "Sat"};
     static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
@@ -470,7 +475,15 @@ static void put_date(struct out *o, int64_t t)
     put(o, iso, 4);
     put_ch(o, ' ');
     put(o, iso + 11, 8);
-    put_str(o, " +0000\r\n");
+    /* "+0000" for UTC: RFC 5322 gives "-0000" another meaning. */
+    zone[0] = ' ';
+    zone[1] = minutes < 0 ? '-' : '+';
+    zone[2] = (char)('0' + a / 600);        /* hours < 26 */
+    zone[3] = (char)('0' + a / 60 % 10);
+    zone[4] = (char)('0' + a % 60 / 10);
+    zone[5] = (char)('0' + a % 10);
+    put(o, zone, 6);
+    put(o, "\r\n", 2);
 }
 
 static void put_unsubscribe(struct out *o, const char *mailto,
@@ -644,7 +657,10 @@ static int check_input(const struct message_in *in, struct errinfo *ei)
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
         if (texts[i] && !utf8_valid(texts[i], strlen(texts[i])))
             return err_set(ei, ERR_DATA, "%s is not valid UTF-8", what[i]);
-    if (in->date < lo || in->date > hi)
+    if (in->utc_offset < -89999 || in->utc_offset > 93599)
+        return err_set(ei, ERR_DATA, "UTC offset out of range");
+    if (in->date < lo || in->date > hi || in->date + in->utc_offset < lo ||
+        in->date + in->utc_offset > hi)
         return err_set(ei, ERR_DATA, "date out of range");
     return 0;
 }
@@ -669,7 +685,7 @@ int message_build(const struct message_in *in, char **out, size_t *len,
     put_mailbox(&o, "From", from_name, in->from_email);
     put_mailbox(&o, "To", to_name, in->to_email);
     put_subject(&o, subject);
-    put_date(&o, in->date);
+    put_date(&o, in->date, in->utc_offset);
     put_str(&o, "Message-ID: ");
     put_str(&o, mid);
     put_str(&o, "\r\nMIME-Version: 1.0\r\n"

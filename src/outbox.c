@@ -55,12 +55,21 @@ static int step(struct db *db, sqlite3_stmt *st, const char *what,
     return 0;
 }
 
+void outbox_cap_read(sqlite3_stmt *st, int col, struct caps_mailbox *m)
+{
+    m->own_cap = sqlite3_column_type(st, col) == SQLITE_NULL
+                     ? CAPS_NONE : sqlite3_column_int(st, col);
+    m->quota_full = sqlite3_column_int(st, col + 1) != 0;
+    m->counted = sqlite3_column_int(st, col + 2);
+}
+
 int outbox_claim(struct db *db, const struct outbox_send *s,
                  const char *now_iso, enum outbox_claim *result,
                  struct errinfo *ei)
 {
     sqlite3_stmt *st = NULL;
-    long long used = 0;
+    struct caps_mailbox cm;
+    int used = 0, cap = 0;   /* no row: no room */
     int rc, have = 0;
     char *status = NULL;
 
@@ -86,17 +95,19 @@ int outbox_claim(struct db *db, const struct outbox_send *s,
         *result = OUTBOX_TAKEN;
         goto done;
     }
-    if (db_prepare(db, "SELECT COUNT(*) FROM sends WHERE mailbox_id = ?1"
-                       " AND day = ?2 AND status IN " SENDS_COUNTED, &st,
-                   ei) < 0)
+    if (db_prepare(db, "SELECT" OUTBOX_CAP_COLUMNS " FROM mailboxes m"
+                       " WHERE m.id = ?2", &st, ei) < 0)
         goto fail;
-    sqlite3_bind_int64(st, 1, s->mailbox_id);
-    sqlite3_bind_text(st, 2, s->day, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        used = sqlite3_column_int64(st, 0);
+    sqlite3_bind_text(st, 1, s->day, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, s->mailbox_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        outbox_cap_read(st, 0, &cm);
+        cap = caps_effective(&cm, s->default_cap);
+        used = cm.counted;
+    }
     sqlite3_finalize(st);
     st = NULL;
-    if (used >= s->cap) {
+    if (used >= cap) {
         *result = OUTBOX_CAP_FULL;
         goto done;
     }

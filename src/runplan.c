@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "clock.h"
 #include "log.h"
 #include "outbox.h"
+#include "suppress.h"
 #include "util.h"
 
 #include "banned.h"
@@ -30,21 +32,19 @@ static int load_mailboxes(struct db *db, const struct config *cfg,
 
     if (db_prepare(db,
                    "SELECT m.id, m.email, m.display_name, m.status,"
-                   " COALESCE(m.daily_cap, ?1), m.auth, m.fallback,"
-                   " m.secret, m.password_env, m.password_cmd,"
-                   " m.full_day IS ?2,"
-                   " (SELECT COUNT(*) FROM sends s WHERE s.mailbox_id = m.id"
-                   "   AND s.day = ?2 AND s.status IN " SENDS_COUNTED "),"
+                   " m.auth, m.fallback, m.secret, m.password_env,"
+                   " m.password_cmd,"
                    " (SELECT MAX(COALESCE(s.sent_at, s.last_attempt_at))"
-                   "   FROM sends s WHERE s.mailbox_id = m.id)"
+                   "   FROM sends s WHERE s.mailbox_id = m.id),"
+                   OUTBOX_CAP_COLUMNS
                    " FROM mailboxes m ORDER BY m.id",
                    &st, ei) < 0)
         return -1;
-    sqlite3_bind_int(st, 1, cfg->rules.daily_cap);
-    sqlite3_bind_text(st, 2, rp->day, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, rp->day, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct rp_mailbox *m;
         struct sched_mailbox *s;
+        struct caps_mailbox cm;
 
         if (rp->n_mb == cap) {
             cap = cap ? cap * 2 : 16;
@@ -59,16 +59,17 @@ static int load_mailboxes(struct db *db, const struct config *cfg,
         m->email = db_column_strdup(st, 1);
         m->display_name = db_column_strdup(st, 2);
         m->status = db_column_strdup(st, 3);
-        s->cap = sqlite3_column_int(st, 4);
-        m->auth = db_column_strdup(st, 5);
-        m->fallback = db_column_strdup(st, 6);
-        m->secret = db_column_strdup(st, 7);
-        m->password_env = db_column_strdup(st, 8);
-        m->password_cmd = db_column_strdup(st, 9);
-        s->used_today = sqlite3_column_int(st, 11);
-        s->last_used = col_time(st, 12);
-        s->available = strcmp(m->status, "cold-ready") == 0 &&
-                       !sqlite3_column_int(st, 10);
+        m->auth = db_column_strdup(st, 4);
+        m->fallback = db_column_strdup(st, 5);
+        m->secret = db_column_strdup(st, 6);
+        m->password_env = db_column_strdup(st, 7);
+        m->password_cmd = db_column_strdup(st, 8);
+        s->last_used = col_time(st, 9);
+        outbox_cap_read(st, 10, &cm);
+        s->cap = caps_effective(&cm, cfg->rules.daily_cap);
+        s->used_today = cm.counted;
+        /* A quota-full day has lowered the cap: only status stops it. */
+        s->available = strcmp(m->status, "cold-ready") == 0;
         rp->n_mb++;
     }
     sqlite3_finalize(st);
@@ -226,6 +227,7 @@ static int load_suppressions(struct db *db, struct runplan *rp,
 {
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
+    char *raw, *v;
     int rc;
 
     if (db_prepare(db, "SELECT value FROM suppressions", &st, ei) < 0)
@@ -235,7 +237,13 @@ static int load_suppressions(struct db *db, struct runplan *rp,
             cap = cap ? cap * 2 : 16;
             rp->supp = xrealloc(rp->supp, cap * sizeof(*rp->supp));
         }
-        rp->supp[rp->n_supp++] = db_column_strdup(st, 0);
+        /* Read as `suppress add` would store it today: an older
+         * mailrota kept "*@acme.com" as an address that matched nobody. */
+        raw = db_column_strdup(st, 0);
+        v = raw ? suppress_value(raw, NULL, NULL) : NULL;
+        rp->supp[rp->n_supp++] = v ? v : raw;
+        if (v)
+            free(raw);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)

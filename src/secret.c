@@ -23,8 +23,6 @@
 
 #include "banned.h"
 
-extern char **environ;
-
 #define NONCE_LEN 12
 #define TAG_LEN 16
 #define TEXT_PREFIX "v1:"
@@ -677,6 +675,18 @@ static int cloexec_pipe(int pfd[2])
     return 0;
 }
 
+/* posix_spawn() with environ less the protected secret variables
+ * (secret_env.c). */
+static int spawn_scrubbed(pid_t *pid, const posix_spawn_file_actions_t *fa,
+                          const posix_spawnattr_t *attr, char *const argv[])
+{
+    char **env = secret_env_scrubbed();
+    int rc = posix_spawn(pid, "/bin/sh", fa, attr, argv, env);
+
+    free(env);
+    return rc;
+}
+
 int secret_from_cmd(const char *cmd, int timeout_seconds, char **out,
                     struct errinfo *ei)
 {
@@ -726,7 +736,7 @@ int secret_from_cmd(const char *cmd, int timeout_seconds, char **out,
         argv[1] = dash_c;
         argv[2] = cmd_copy;
         argv[3] = NULL;
-        rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+        rc = spawn_scrubbed(&pid, &fa, &attr, argv);
     }
     if (rc != 0) {
         pid = -1;

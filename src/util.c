@@ -420,6 +420,15 @@ int64_t time_from_civil(int y, int mo, int d, int h, int mi, int s)
     return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
 }
 
+void time_civil(int64_t t, int *y, int *mo, int *d)
+{
+    int64_t days = t / 86400;
+
+    if (t % 86400 < 0)
+        days--;
+    civil_from_days(days, y, mo, d);
+}
+
 void time_iso(int64_t t, char out[ISO_TIME_LEN])
 {
     int64_t days = t / 86400, rem = t % 86400;

@@ -127,11 +127,13 @@ setup_roster_and_contacts() {
     "$MR" -q import contacts c.csv --campaign C || exit 1
 }
 
-# A schema-1 database, as an older mailrota left it: the last migration
-# undone.
+# A schema-1 database, as an older mailrota left it: every later migration
+# undone (0003 only redefines a view, which 0003 itself drops again).
 downgrade() {
-    sqlite3 mailrota.db "drop table oauth_tokens; delete from schema_migrations where version = 2; pragma user_version = 1" || exit 1
+    sqlite3 mailrota.db "drop table oauth_tokens; delete from schema_migrations where version >= 2; pragma user_version = 1" || exit 1
 }
+# The newest schema version this mailrota knows.
+LATEST=$(ls "$ROOT"/migrations/*.sql | wc -l | tr -d ' ')
 
 export MR_PW_WRONG=not-the-password
 export MAILROTA_NOW=2026-11-20T15:00:00Z
@@ -159,12 +161,12 @@ while read -r point variant tokens <&3; do
     case $variant in
         init)
             run "$MR" -q init
-            check "$what: init again completes the schema" "0 2" "$rc $(q 'select max(version) from schema_migrations')"
+            check "$what: init again completes the schema" "0 $LATEST" "$rc $(q 'select max(version) from schema_migrations')"
             setup_roster_and_contacts "$tag" "$variant" ;;
         upgrade)
             check "$what: the schema-1 database still holds its contacts" $CONTACTS "$(q 'select count(*) from contacts')"
             run "$MR" -q migrate
-            check "$what: migrate again applies it" "0 2 2" "$rc $(q 'select max(version) from schema_migrations') $(q 'pragma user_version')" ;;
+            check "$what: migrate again applies it" "0 $LATEST $LATEST" "$rc $(q 'select max(version) from schema_migrations') $(q 'pragma user_version')" ;;
         import)
             check "$what: a killed import leaves nothing half-written" 0 "$(q 'select count(*) from contacts')"
             "$MR" -q import contacts c.csv --campaign C || exit 1 ;;

@@ -72,6 +72,37 @@ check "readable key file refused with 78" 78 "$rc"
 check_contains "refusal says chmod 600" "chmod 600" "$err"
 chmod 600 mailrota.key
 
+# A fix clears the mailbox's last error: new credentials, another auth, or
+# cold-ready again.  Other changes keep it.
+le() { q "select status || '|' || coalesce(last_error, '-') || '|' || coalesce(last_error_at, '-') from mailboxes where email like 'brian%'"; }
+fail_brian() {
+    q "update mailboxes set status = 'auth-failed', last_error = 'auth: 535 5.7.139 Authentication unsuccessful', last_error_at = '2026-11-20T02:00:00Z' where email like 'brian%'"
+}
+old_err="auth: 535 5.7.139 Authentication unsuccessful|2026-11-20T02:00:00Z"
+fail_brian
+"$MR" -q mailbox set brian@exzelon.example --name "Brian B" --daily-cap 20
+check "a new name or cap keeps last_error" "auth-failed|$old_err" "$(le)"
+"$MR" -q mailbox set brian@exzelon.example --password-env BRIAN_PW
+check "the same password source again keeps it" "auth-failed|$old_err" "$(le)"
+"$MR" -q mailbox set brian@exzelon.example --status paused
+check "another status than cold-ready keeps it" "paused|$old_err" "$(le)"
+fail_brian
+"$MR" -q mailbox set brian@exzelon.example --password-env BRIAN_PW_NEW
+check "a new password variable clears it (the status waits for mailbox test)" "auth-failed|-|-" "$(le)"
+fail_brian
+"$MR" -q mailbox set brian@exzelon.example --password-stdin < pw.txt
+check "a newly stored password clears it" "auth-failed|-|-" "$(le)"
+fail_brian
+"$MR" -q mailbox set brian@exzelon.example --password-cmd 'pass show brian'
+check "a password command clears it" "auth-failed|-|-" "$(le)"
+fail_brian
+"$MR" -q mailbox set brian@exzelon.example --auth login
+check "another auth clears it" "auth-failed|-|-" "$(le)"
+fail_brian
+"$MR" -q mailbox set brian@exzelon.example --status cold-ready
+check "cold-ready again clears it" "cold-ready|-|-" "$(le)"
+"$MR" -q mailbox set brian@exzelon.example --name "Brian from Exzelon" --auth plain --password-env BRIAN_PW
+
 # mailbox import: the example roster.
 run "$MR" mailbox import "$ROOT/examples/mailboxes.csv"
 check "roster import exits 0" 0 "$rc"

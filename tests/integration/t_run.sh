@@ -59,7 +59,10 @@ hdrs=$(sed '/^\r$/q' "$f" | tr -d '\r' | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n /
 check_contains "From has the display name" 'From: "Sender' "$hdrs"
 check_contains "To has the contact" "To: " "$hdrs"
 check_contains "Subject rendered" "Subject: Hiring support for" "$hdrs"
-check_contains "Date header" "Date: Fri, 20 Nov 2026 15:00" "$hdrs"
+# 15:00Z is 09:00 in America/Chicago (CST, -0600), the configured zone.
+check_contains "Date header" "Date: Fri, 20 Nov 2026 09:00" "$hdrs"
+check "Date header: the zone's offset" 1 \
+    "$(printf '%s\n' "$hdrs" | grep -c '^Date: .* -0600$')"
 check_contains "MIME" "Content-Type: text/plain; charset=UTF-8" "$hdrs"
 check_contains "List-Unsubscribe" "List-Unsubscribe: <https://sender.example/u>, <mailto:unsubscribe@sender.example>" "$hdrs"
 check_contains "One-click" "List-Unsubscribe-Post: List-Unsubscribe=One-Click" "$hdrs"
@@ -125,6 +128,44 @@ run "$MR" status --date 2026-11-21
 check_contains "status --date" "2026-11-21" "$out"
 run "$MR" -q run
 check "-q prints nothing" "" "$out$err"
+
+# One effective cap for every reader (SPEC "Data"): the mailbox's own cap or
+# rules.daily_cap; a config change shows at once, in the view too.
+{
+    echo "email,company"
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "fresh$i@fresh$i.example,Fresh$i"; done
+} > fresh.csv
+"$MR" -q import contacts fresh.csv --campaign C1
+"$MR" -q mailbox set m4@sender.example --daily-cap 4
+set_rule daily_cap 5
+caps() {   # "mailbox:cap ..." from a JSON array or object on stdin
+    /usr/bin/python3 -c 'import json,sys
+d = json.load(sys.stdin)
+rows = d["mailboxes"] if isinstance(d, dict) else d
+print(" ".join("%s:%s" % (r.get("mailbox") or r["email"], r.get("cap", r.get("daily_cap"))) for r in rows))'
+}
+want="m1@sender.example:5 m2@sender.example:5 m3@sender.example:5 m4@sender.example:4 admin@sender.example:5"
+run "$MR" status --json
+check "status --json shows the new cap" "$want" "$(printf '%s' "$out" | caps)"
+check "mailbox_today agrees at once" "$want" \
+    "$(q "select mailbox || ':' || daily_cap from mailbox_today" | tr '\n' ' ' | sed 's/ $//')"
+run "$MR" mailbox list --json
+check "mailbox list --json agrees" "$want" "$(printf '%s' "$out" | caps)"
+run "$MR" status --json
+check "status remaining: cap minus counted, cold-ready only" "2 2 2 1 0 7" \
+    "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(str(m["remaining"]) for m in d["mailboxes"]), d["totals"]["remaining"])')"
+# The view shows the day of the latest run (started latest: day 3 here).
+vday=$(q "select distinct day from mailbox_today")
+run "$MR" status --json --date "$vday"
+check "mailbox_today's remaining agrees with status for its day" \
+    "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join("%s:%d" % (m["cap"], m["remaining"]) for m in d["mailboxes"] if m["status"] == "cold-ready"))')" \
+    "$(q "select daily_cap || ':' || remaining from mailbox_today where status = 'cold-ready'" | tr '\n' ' ' | sed 's/ $//')"
+run "$MR" plan --json
+check "plan fills exactly what remains (3 x 2 + 1)" 7 "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+run "$MR" -q run
+check "run sends exactly that" "0 7" "$rc $(q "select count(*) from sends s join contacts c on c.id = s.contact_id where c.email like 'fresh%' and s.status = 'sent'")"
+check "and no mailbox passed its cap" "m1@sender.example|5 m2@sender.example|5 m3@sender.example|5 m4@sender.example|4" \
+    "$(q "select mailbox || '|' || sent from mailbox_days where day = '2026-11-20' order by mailbox" | tr '\n' ' ' | sed 's/ $//')"
 
 # Nothing was sent twice, ever.
 check "no recipient received two messages from one campaign" "" "$(q "select contact_id from sends group by campaign_id, contact_id having count(*) > 1")"

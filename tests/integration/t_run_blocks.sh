@@ -20,6 +20,15 @@ printf 'email,company\nok1@a.example,A\nok2@b.example,B\nok3@c.example,C\n' > ok
 export MAILROTA_NOW=2026-11-20T18:00:00Z
 run "$MR" plan --json
 check "later the same day it gets nothing" 0 "$(printf '%s' "$out" | grep -c "\"$full\"")"
+# The quota hit lowers its effective cap for that day, for every reader.
+run "$MR" status --json
+check "status: its cap is lowered to what it had sent (0)" "0 0" \
+    "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); m=[x for x in d["mailboxes"] if x["mailbox"] == sys.argv[1]][0]; print(m["cap"], m["remaining"])' "$full")"
+run "$MR" mailbox list --json
+check "mailbox list agrees" 0 \
+    "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print([x for x in json.load(sys.stdin) if x["email"] == sys.argv[1]][0]["daily_cap"])' "$full")"
+check "mailbox_today agrees" "0|0" "$(q "select daily_cap, remaining from mailbox_today where mailbox = '$full'")"
+check "a mailbox without a quota hit keeps its cap" "5|5" "$(q "select daily_cap, remaining from mailbox_today where mailbox = 'admin@sender.example'")"
 export MAILROTA_NOW=2026-11-21T15:00:00Z
 run "$MR" plan --json
 check "the next local day it sends again" yes "$(printf '%s' "$out" | grep -q "\"$full\"" && echo yes)"
@@ -52,6 +61,8 @@ att_before=$(q 'select sum(attempts) from sends')
 export MAILROTA_NOW=2026-11-23T15:00:00Z
 run "$MR" run
 check "an untrusted certificate: nothing sent, exit 69" 69 "$rc"
+check_contains "the exit-69 message names each mailbox and its TLS failure" \
+    "m1@sender.example, m2@sender.example (tls: " "$(printf '%s\n' "$err" | grep 'error: nothing sent')"
 check "this run's tries stopped at stage tls" tls "$(q "select group_concat(distinct stage) from attempts where at >= '2026-11-23'")"
 check "TLS failures use no attempt" "$att_before" "$(q 'select sum(attempts) from sends')"
 check "tried messages wait, deferred" "2" "$(q "select count(*) from sends where last_attempt_at >= '2026-11-23' and status = 'deferred'")"
@@ -64,6 +75,10 @@ smtpd_stop "$T/srv"
 export MAILROTA_NOW=2026-11-24T15:00:00Z
 run "$MR" run
 check "nothing listening: exit 69" 69 "$rc"
+e69=$(printf '%s\n' "$err" | grep 'error: nothing sent')
+check_contains "the exit-69 message names each mailbox and its cause" \
+    "m1@sender.example, m2@sender.example (connect: " "$e69"
+check_contains "... and says how to check them" "mailrota mailbox test --all" "$e69"
 check "this run's tries stopped at stage connect" connect "$(q "select group_concat(distinct stage) from attempts where at >= '2026-11-24'")"
 check "no message was sent or lost" "0 0" "$(q "select count(*) from sends where status = 'sent' and sent_at >= '2026-11-23'") $(q "select count(*) from sends where status = 'sending'")"
 done_testing

@@ -439,6 +439,78 @@ static void test_dates(void)
     T_INT(DATE1, time_from_civil(2026, 11, 22, 2, 0, 5));
 }
 
+/* The Date header in the sender's zone: its local time and its offset. */
+static void test_date_offsets(void)
+{
+    static const struct {
+        const char *iso;
+        int32_t off;
+        const char *want;
+    } cases[] = {
+        /* America/Chicago: CST in winter, CDT in summer */
+        {"2026-12-04T08:00:05Z", -21600, "Fri, 04 Dec 2026 02:00:05 -0600"},
+        {"2026-07-10T14:00:05Z", -18000, "Fri, 10 Jul 2026 09:00:05 -0500"},
+        /* the local day and weekday, not UTC's */
+        {"2026-12-04T03:00:05Z", -21600, "Thu, 03 Dec 2026 21:00:05 -0600"},
+        {"2026-01-01T05:59:59Z", -21600, "Wed, 31 Dec 2025 23:59:59 -0600"},
+        {"2026-12-04T20:00:00Z", 19800, "Sat, 05 Dec 2026 01:30:00 +0530"},
+        {"2026-12-04T20:00:00Z", 20700, "Sat, 05 Dec 2026 01:45:00 +0545"},
+        {"2026-12-31T20:00:00Z", 45900, "Fri, 01 Jan 2027 08:45:00 +1245"},
+        {"2026-01-01T00:00:00Z", -34200, "Wed, 31 Dec 2025 14:30:00 -0930"},
+        {"2024-02-28T23:00:00Z", 7200, "Thu, 29 Feb 2024 01:00:00 +0200"},
+        {"2026-12-04T08:00:05Z", 0, "Fri, 04 Dec 2026 08:00:05 +0000"},
+        /* seconds in an offset (LMT): whole minutes, towards zero */
+        {"2026-11-22T12:00:00Z", -21036, "Sun, 22 Nov 2026 06:10:00 -0550"},
+        {"2026-11-22T12:00:00Z", -59, "Sun, 22 Nov 2026 12:00:00 +0000"},
+        {"2026-11-22T12:00:00Z", 93599, "Mon, 23 Nov 2026 13:59:00 +2559"},
+        {"2026-11-22T12:00:00Z", -89999, "Sat, 21 Nov 2026 11:01:00 -2459"},
+        {"1900-01-01T01:00:00Z", -3600, "Mon, 01 Jan 1900 00:00:00 -0100"},
+        {"9999-12-31T22:00:00Z", 3600, "Fri, 31 Dec 9999 23:00:00 +0100"},
+    };
+
+    for (size_t i = 0; i < LEN(cases); i++) {
+        struct message_in in = base_in();
+        char *msg;
+
+        T_INT(time_parse_iso(cases[i].iso, &in.date), 0);
+        in.utc_offset = cases[i].off;
+        printf("# %s %+d\n", cases[i].iso, (int)cases[i].off);
+        msg = build(&in);
+        if (msg)
+            check_header(msg, "Date", cases[i].want);
+        free(msg);
+    }
+}
+
+/* Offsets no zone has, and local dates outside RFC 5322's years. */
+static void test_date_offset_refused(void)
+{
+    static const struct {
+        const char *iso;
+        int32_t off;
+    } cases[] = {
+        {"2026-11-22T12:00:00Z", 93600},
+        {"2026-11-22T12:00:00Z", -90000},
+        {"2026-11-22T12:00:00Z", INT32_MIN},
+        {"1900-01-01T00:00:00Z", -60},
+        {"9999-12-31T23:59:59Z", 60},
+    };
+
+    for (size_t i = 0; i < LEN(cases); i++) {
+        struct message_in in = base_in();
+        struct errinfo ei = {ERR_OK, ""};
+        char *out = NULL;
+        size_t len = 0;
+
+        T_INT(time_parse_iso(cases[i].iso, &in.date), 0);
+        in.utc_offset = cases[i].off;
+        printf("# %s %+ld\n", cases[i].iso, (long)cases[i].off);
+        T_INT(message_build(&in, &out, &len, &ei), -1);
+        T_INT(ei.code, ERR_DATA);
+        T_OK(out == NULL);
+    }
+}
+
 /* Builds with the given names and subject and checks each decodes back. */
 static void check_encoded(const char *from_name, const char *to_name,
                           const char *subject, bool want_b)
@@ -1175,6 +1247,8 @@ int main(void)
     T_RUN(test_exact);
     T_RUN(test_message_id);
     T_RUN(test_dates);
+    T_RUN(test_date_offsets);
+    T_RUN(test_date_offset_refused);
     T_RUN(test_rfc2047);
     T_RUN(test_ascii_headers);
     T_RUN(test_injection);

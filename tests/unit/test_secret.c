@@ -771,6 +771,122 @@ static void test_from_cmd(void)
     }
 }
 
+/* Splits s in place at spaces into at most max words; returns how many. */
+static size_t split_words(char *s, char **words, size_t max)
+{
+    size_t n = 0;
+
+    while (*s && n < max) {
+        while (*s == ' ')
+            *s++ = '\0';
+        if (!*s)
+            break;
+        words[n++] = s;
+        while (*s && *s != ' ')
+            s++;
+    }
+    return n;
+}
+
+/* secret_child_env(): which entries a secret command's environment keeps. */
+static void test_child_env(void)
+{
+    static const struct {
+        const char *env;    /* entries separated by ' ' */
+        const char *names;  /* separated by ' ' */
+        const char *want;   /* kept entries, separated by ' ' */
+    } cases[] = {
+        { "", "A", "" },
+        { "PATH=/bin HOME=/root", "", "PATH=/bin HOME=/root" },
+        { "PATH=/bin A=1 HOME=/root", "A", "PATH=/bin HOME=/root" },
+        { "A=1 B=2 C=3", "C A", "B=2" },
+        { "A=1 B=2 C=3", "A B C", "" },
+        /* whole names only, case-sensitive */
+        { "AB=1 A=2 a=3 A_=4", "A", "AB=1 a=3 A_=4" },
+        { "A=1", "AB", "A=1" },
+        { "A==x B=", "A B", "" },
+        /* an entry without '=' is no variable: kept */
+        { "A junk B=1", "A B", "A junk" },
+        { "PW=x PW=y K=1", "PW", "K=1" },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *env_s = xstrdup(cases[i].env);
+        char *names_s = xstrdup(cases[i].names);
+        char *env[8] = { NULL }, *name_w[8] = { NULL };
+        const char *names[8] = { NULL };
+        size_t n_names = 0;
+        char **out;
+        struct strbuf got;
+
+        split_words(env_s, env, 7);
+        n_names = split_words(names_s, name_w, 7);
+        for (size_t k = 0; k < n_names; k++)
+            names[k] = name_w[k];
+        out = secret_child_env(env, names, n_names);
+        sb_init(&got, 0);
+        for (size_t k = 0; out[k]; k++) {
+            if (k)
+                sb_addch(&got, ' ');
+            sb_adds(&got, out[k]);
+        }
+        printf("# case %zu\n", i);
+        T_STR(got.buf, cases[i].want);
+        sb_release(&got);
+        free(out);
+        free(env_s);
+        free(names_s);
+    }
+    {
+        char **out = secret_child_env(NULL, NULL, 0);
+        T_OK(out && out[0] == NULL);
+        free(out);
+    }
+}
+
+/* The variables a command sees: SECRET_ENV_DEFAULT never, the names given
+ * to secret_env_protect() once given, everything else (PATH) always. */
+static void test_from_cmd_env(void)
+{
+    static const char cmd[] =
+        "printf '%s|%s|%s|%s|%s\\n' \"${MR_T_A-unset}\" \"${MR_T_B-unset}\" "
+        "\"${MAILROTA_CLIENT_SECRET-unset}\" \"${MR_T_KEEP-unset}\" "
+        "\"${PATH:+path}\"";
+    static const struct {
+        const char *protect;   /* NULL: nothing more */
+        const char *want;
+    } steps[] = {
+        { NULL, "a|b|unset|keep|path" },
+        { "MR_T_A", "unset|b|unset|keep|path" },
+        { "MR_T_A", "unset|b|unset|keep|path" },     /* twice: no change */
+        { "", "unset|b|unset|keep|path" },           /* ignored */
+        { "MR_T_B=b", "unset|b|unset|keep|path" },   /* not a name */
+        { "MR_T_B", "unset|unset|unset|keep|path" },
+    };
+
+    setenv("MR_T_A", "a", 1);
+    setenv("MR_T_B", "b", 1);
+    setenv("MAILROTA_CLIENT_SECRET", "client", 1);
+    setenv("MR_T_KEEP", "keep", 1);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        struct errinfo ei = { 0 };
+        char *out = NULL;
+
+        if (steps[i].protect)
+            secret_env_protect(steps[i].protect);
+        T_INT(secret_from_cmd(cmd, 0, &out, &ei), 0);
+        T_STR(out, steps[i].want);
+        secret_free(out);
+    }
+    /* mailrota's own environment is untouched. */
+    T_STR(getenv("MR_T_A"), "a");
+    T_STR(getenv("MAILROTA_CLIENT_SECRET"), "client");
+    unsetenv("MR_T_A");
+    unsetenv("MR_T_B");
+    unsetenv("MAILROTA_CLIENT_SECRET");
+    unsetenv("MR_T_KEEP");
+}
+
 /* A command that does not finish is stopped, with everything it started,
  * after the timeout: it never holds a run. */
 static void test_from_cmd_timeout(void)
@@ -1055,6 +1171,8 @@ int main(void)
     T_RUN(test_from_env);
     T_RUN(test_from_cmd);
     T_RUN(test_from_cmd_timeout);
+    T_RUN(test_child_env);
+    T_RUN(test_from_cmd_env);
     T_RUN(test_from_fd);
     T_RUN(test_from_fd_tty);
     T_RUN(test_clean_password);
