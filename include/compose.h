@@ -42,4 +42,11 @@ int compose_message(struct db *db, const struct compose_in *in,
                     struct compose_out *out, struct errinfo *ei);
 void compose_out_release(struct compose_out *out);
 
+/*
+ * The template variables every contact can have (columns and the sender),
+ * besides the keys of its fields_json: sets names[0..max) and returns how
+ * many there are.  Pure.
+ */
+size_t compose_builtin_vars(const char **names, size_t max);
+
 #endif

@@ -1,5 +1,6 @@
 #include "compose.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,31 +12,44 @@
 #define MAX_FIELDS 256
 
 struct fields {
-    const char *from_name, *from_email;
+    char *from_name, *from_email;
     char *email, *first_name, *last_name, *title, *company;
     char *keys[MAX_FIELDS];
     char *vals[MAX_FIELDS];
     size_t n;
 };
 
+/* The variables every contact can have; the one list of them. */
+static const struct {
+    const char *name;
+    size_t off; /* of the char * in struct fields */
+} builtin_vars[] = {
+    { "company", offsetof(struct fields, company) },
+    { "email", offsetof(struct fields, email) },
+    { "first_name", offsetof(struct fields, first_name) },
+    { "last_name", offsetof(struct fields, last_name) },
+    { "sender_email", offsetof(struct fields, from_email) },
+    { "sender_name", offsetof(struct fields, from_name) },
+    { "title", offsetof(struct fields, title) },
+};
+
+size_t compose_builtin_vars(const char **names, size_t max)
+{
+    size_t i, n = sizeof(builtin_vars) / sizeof(builtin_vars[0]);
+
+    for (i = 0; i < n && i < max; i++)
+        names[i] = builtin_vars[i].name;
+    return n;
+}
+
 static const char *lookup(void *ctx, const char *name)
 {
     const struct fields *f = ctx;
 
-    if (strcmp(name, "email") == 0)
-        return f->email;
-    if (strcmp(name, "first_name") == 0)
-        return f->first_name;
-    if (strcmp(name, "last_name") == 0)
-        return f->last_name;
-    if (strcmp(name, "title") == 0)
-        return f->title;
-    if (strcmp(name, "company") == 0)
-        return f->company;
-    if (strcmp(name, "sender_name") == 0)
-        return f->from_name;
-    if (strcmp(name, "sender_email") == 0)
-        return f->from_email;
+    for (size_t i = 0; i < sizeof(builtin_vars) / sizeof(builtin_vars[0]);
+         i++)
+        if (strcmp(name, builtin_vars[i].name) == 0)
+            return *(char *const *)((const char *)f + builtin_vars[i].off);
     for (size_t i = 0; i < f->n; i++)
         if (strcmp(f->keys[i], name) == 0)
             return f->vals[i];
@@ -88,6 +102,8 @@ static int load_fields(struct db *db, long long contact_id, struct fields *f,
 
 static void fields_release(struct fields *f)
 {
+    free(f->from_name);
+    free(f->from_email);
     free(f->email);
     free(f->first_name);
     free(f->last_name);
@@ -108,8 +124,8 @@ int compose_message(struct db *db, const struct compose_in *in,
     int ret = -1;
 
     memset(&f, 0, sizeof(f));
-    f.from_name = in->from_name;
-    f.from_email = in->from_email;
+    f.from_name = in->from_name ? xstrdup(in->from_name) : NULL;
+    f.from_email = in->from_email ? xstrdup(in->from_email) : NULL;
     if (load_fields(db, in->contact_id, &f, ei) < 0)
         goto out;
     if (template_render(in->subject ? in->subject : in->tpl->subject, true,
