@@ -64,7 +64,7 @@ static int load_fields(struct db *db, long long contact_id, struct fields *f,
 
     if (db_prepare(db,
                    "SELECT c.email, c.first_name, c.last_name, c.title,"
-                   " co.name FROM contacts c"
+                   " COALESCE(c.company_name, co.name) FROM contacts c"
                    " LEFT JOIN companies co ON co.id = c.company_id"
                    " WHERE c.id = ?1",
                    &st, ei) < 0)
