@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "message.h"
+#include "unsub.h"
 #include "util.h"
 
 #include "banned.h"
@@ -120,7 +121,7 @@ int compose_message(struct db *db, const struct compose_in *in,
 {
     struct fields f;
     struct message_in m;
-    char *subject = NULL, *body = NULL, *to_name = NULL;
+    char *subject = NULL, *body = NULL, *to_name = NULL, *url = NULL;
     int ret = -1;
 
     memset(&f, 0, sizeof(f));
@@ -131,6 +132,10 @@ int compose_message(struct db *db, const struct compose_in *in,
     if (template_render(in->subject ? in->subject : in->tpl->subject, true,
                         lookup, &f, &subject, ei) < 0 ||
         template_render(in->tpl->body, false, lookup, &f, &body, ei) < 0)
+        goto out;
+    if (in->unsubscribe->url && *in->unsubscribe->url &&
+        unsub_url_render(in->unsubscribe->url, f.email ? f.email : "",
+                         in->key, &url, ei) < 0)
         goto out;
     if (f.first_name && f.last_name)
         to_name = xasprintf("%s %s", f.first_name, f.last_name);
@@ -147,7 +152,7 @@ int compose_message(struct db *db, const struct compose_in *in,
     m.date = in->date;
     m.utc_offset = in->utc_offset;
     m.unsubscribe_mailto = in->unsubscribe->mailto;
-    m.unsubscribe_url = in->unsubscribe->url;
+    m.unsubscribe_url = url;
     if (message_build(&m, &out->text, &out->len, ei) < 0)
         goto out;
     out->to = f.email;
@@ -157,8 +162,27 @@ out:
     free(subject);
     free(body);
     free(to_name);
+    free(url);
     fields_release(&f);
     return ret;
+}
+
+int compose_check_key(const struct config *cfg, bool have_key,
+                      struct errinfo *ei)
+{
+    bool needs_key = false;
+
+    if (!cfg->unsubscribe.url || !*cfg->unsubscribe.url || have_key)
+        return 0;
+    if (unsub_url_check(cfg->unsubscribe.url, &needs_key, ei) < 0)
+        return err_set(ei, ERR_CONFIG, "unsubscribe.url: %s", ei->msg);
+    if (needs_key)
+        return err_set(ei, ERR_CONFIG, "unsubscribe.url uses {{token}}, "
+                       "which needs the key file %s: run 'mailrota init' "
+                       "to create it (or restore it from a backup: tokens "
+                       "made with another key will not verify)",
+                       cfg->key_file ? cfg->key_file : "(key_file:)");
+    return 0;
 }
 
 void compose_out_release(struct compose_out *out)
