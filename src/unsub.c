@@ -99,6 +99,7 @@ static const char *lookup(void *ctx, const char *name)
 static char *percent_encode(const char *s)
 {
     struct strbuf sb;
+    char *out;
 
     sb_init(&sb, 0);
     for (; *s; s++) {
@@ -111,7 +112,9 @@ static char *percent_encode(const char *s)
         else
             sb_addf(&sb, "%%%02X", c);
     }
-    return sb_detach(&sb, NULL);
+    out = sb_detach(&sb, NULL);
+    sb_release(&sb); /* sb_detach() left a fresh buffer */
+    return out;
 }
 
 int unsub_url_render(const char *url, const char *email,
