@@ -58,12 +58,14 @@ static const char *lookup(void *ctx, const char *name)
     return strcmp(v, "\xff") == 0 ? NULL : v;
 }
 
-static void collect(void *ctx, const char *name, bool has_default)
+static void collect(void *ctx, const char *name, bool has_default,
+                    int line)
 {
     struct vals *vs = ctx;
     size_t len = strlen(name);
 
     (void)has_default;
+    FUZZ_ASSERT(line >= 1);
     FUZZ_ASSERT(len >= 1 && len <= TEMPLATE_NAME_MAX);
     for (const char *p = name; *p; p++)
         FUZZ_ASSERT((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
@@ -109,7 +111,7 @@ static void render(const char *tmpl, bool oneline, struct vals *vs)
 
     checked = template_check(tmpl, "fuzz", 1, &ei);
     clear_names(vs);
-    listed = template_each_var(tmpl, collect, vs, &ei);
+    listed = template_each_var(tmpl, 1, collect, vs, &ei);
     FUZZ_ASSERT(checked == listed);
     if (checked < 0)
         FUZZ_ASSERT(vs->nnames == 0); /* no callback on a syntax error */

@@ -7,6 +7,7 @@
 #ifndef MAILROTA_COMPOSE_H
 #define MAILROTA_COMPOSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@ struct compose_in {
     int64_t date;
     int32_t utc_offset;           /* of the configured zone at date */
     const struct config_unsubscribe *unsubscribe;
+    const unsigned char *key;     /* key file's, for {{token}}; or NULL */
 };
 
 struct compose_out {
@@ -41,5 +43,19 @@ struct compose_out {
 int compose_message(struct db *db, const struct compose_in *in,
                     struct compose_out *out, struct errinfo *ei);
 void compose_out_release(struct compose_out *out);
+
+/*
+ * Before composing: an unsubscribe.url using {{token}} needs the key file.
+ * Errors: ERR_CONFIG naming unsubscribe.url and the key file.  Pure.
+ */
+int compose_check_key(const struct config *cfg, bool have_key,
+                      struct errinfo *ei);
+
+/*
+ * The template variables every contact can have (columns and the sender),
+ * besides the keys of its fields_json: sets names[0..max) and returns how
+ * many there are.  Pure.
+ */
+size_t compose_builtin_vars(const char **names, size_t max);
 
 #endif

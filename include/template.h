@@ -126,18 +126,24 @@ int template_check(const char *tmpl, const char *origin, int first_line,
 int template_render(const char *tmpl, bool oneline, template_lookup_fn lookup,
                     void *ctx, char **out, struct errinfo *ei);
 
+/* A variable of a template: its lower-cased name and the line it is on. */
+typedef void (*template_var_fn)(void *ctx, const char *name,
+                                bool has_default, int line);
+
 /*
- * Calls fn(ctx, name, has_default) for every variable of tmpl in order of
- * appearance, once per occurrence, with the lower-cased name (borrowed for
- * the duration of the call).  For validating a campaign's template against
- * the available columns.  tmpl is checked first: on a syntax error fn is
- * never called.
+ * Calls fn(ctx, name, has_default, line) for every variable of tmpl in
+ * order of appearance, once per occurrence, with the lower-cased name
+ * (borrowed for the duration of the call) and its line, counted from
+ * first_line (the line number of tmpl's first character).  For validating
+ * a campaign's template against the available columns.  tmpl is checked
+ * first: on a syntax error fn is never called.
  * Errors: ERR_DATA "line N: ..." for a malformed template.
  * Pure (apart from what fn does).
  */
-int template_each_var(const char *tmpl,
-                      void (*fn)(void *ctx, const char *name,
-                                 bool has_default),
+int template_each_var(const char *tmpl, int first_line, template_var_fn fn,
                       void *ctx, struct errinfo *ei);
+
+/* The line of the body's first character in a parsed template file. */
+#define TEMPLATE_BODY_LINE 3
 
 #endif

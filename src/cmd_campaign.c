@@ -6,8 +6,10 @@
 
 #include "app.h"
 #include "clock.h"
+#include "compose.h"
 #include "table.h"
 #include "template.h"
+#include "tplvars.h"
 #include "util.h"
 
 #include "banned.h"
@@ -41,6 +43,74 @@ static int check_name(const char *name, struct errinfo *ei)
     if (!utf8_valid(name, strlen(name)))
         return err_set(ei, ERR_USAGE, "campaign: name is not UTF-8");
     return 0;
+}
+
+/* The variables a contact can have: built in, or a key of any fields_json. */
+struct avail {
+    const char **names;
+    char **owned;
+    size_t n, nowned;
+};
+
+static void avail_release(struct avail *a)
+{
+    for (size_t i = 0; i < a->nowned; i++)
+        free(a->owned[i]);
+    free(a->owned);
+    free(a->names);
+}
+
+static int avail_load(struct db *db, struct avail *a, struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    size_t nb = compose_builtin_vars(NULL, 0), cap = nb + 16;
+    int rc;
+
+    a->names = xcalloc(cap, sizeof(*a->names));
+    a->owned = xcalloc(cap, sizeof(*a->owned));
+    a->n = compose_builtin_vars(a->names, cap);
+    if (db_prepare(db,
+                   "SELECT DISTINCT lower(j.key) FROM contacts c,"
+                   " json_each(c.fields_json) j"
+                   " WHERE json_valid(c.fields_json)",
+                   &st, ei) < 0)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (a->n == cap) {
+            cap *= 2;
+            a->names = xrealloc(a->names, cap * sizeof(*a->names));
+            a->owned = xrealloc(a->owned, cap * sizeof(*a->owned));
+        }
+        a->owned[a->nowned] = db_column_strdup(st, 0);
+        a->names[a->n++] = a->owned[a->nowned++];
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot read the contacts' columns");
+    return 0;
+}
+
+/* Every variable without a default must be one some contact can have. */
+static int check_vars(struct db *db, const char *tpath,
+                      const struct template *t, const char *subject,
+                      struct errinfo *ei)
+{
+    struct avail a = { NULL, NULL, 0, 0 };
+    int ret = -1;
+
+    if (avail_load(db, &a, ei) < 0)
+        goto out;
+    if (subject ? tplvars_check(subject, "--subject", 1, a.names, a.n,
+                                ei) < 0
+                : tplvars_check(t->subject, tpath, 1, a.names, a.n, ei) < 0)
+        goto out;
+    if (tplvars_check(t->body, tpath, TEMPLATE_BODY_LINE, a.names, a.n,
+                      ei) < 0)
+        goto out;
+    ret = 0;
+out:
+    avail_release(&a);
+    return ret;
 }
 
 static int campaign_add(struct app *app, int argc, char **argv,
@@ -91,7 +161,8 @@ static int campaign_add(struct app *app, int argc, char **argv,
     }
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
-    if (app_load_template(tpath, &t, ei) < 0)
+    if (app_load_template(tpath, &t, ei) < 0 ||
+        check_vars(db, tpath, &t, subject, ei) < 0)
         goto out;
     /* Runs start from cron in another directory: keep an absolute path. */
     abs = realpath(tpath, NULL);

@@ -164,8 +164,9 @@ static int prepare(struct import *im, struct errinfo *ei)
                    &im->find_contact, ei) < 0 ||
         db_prepare(db,
                    "INSERT INTO contacts(email, first_name, last_name, title,"
-                   " company_id, fields_json, status, created_at, updated_at)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7)",
+                   " company_id, fields_json, status, created_at, updated_at,"
+                   " company_name)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8)",
                    &im->insert_contact, ei) < 0 ||
         /* Sets what the row has, never clears: a derived company (from
          * the email domain, ?6 = 0) fills only an empty company_id. */
@@ -176,6 +177,7 @@ static int prepare(struct import *im, struct errinfo *ei)
                    " title = COALESCE(?4, title),"
                    " company_id = CASE WHEN ?5 IS NOT NULL AND"
                    "   (?6 OR company_id IS NULL) THEN ?5 ELSE company_id END,"
+                   " company_name = COALESCE(?9, company_name),"
                    " fields_json = CASE WHEN ?7 IS NULL THEN fields_json"
                    "   ELSE json_patch(COALESCE(fields_json, '{}'), ?7) END,"
                    " updated_at = ?8"
@@ -442,6 +444,9 @@ static int import_row(struct import *im, const struct csv_record *rec,
         sqlite3_bind_int(st, 6, explicit);
         db_bind_text_or_null(st, 7, json);
         sqlite3_bind_text(st, 8, im->now, -1, SQLITE_STATIC);
+        /* the row's own spelling, rendered by {{company}} */
+        if (explicit)
+            db_bind_text_or_null(st, 9, v[CONTACT_FIELD_COMPANY]);
         if (step_done(im, st, ei) < 0)
             goto out;
         im->updated++;
@@ -456,6 +461,8 @@ static int import_row(struct import *im, const struct csv_record *rec,
             sqlite3_bind_int64(st, 5, company_id);
         db_bind_text_or_null(st, 6, json);
         sqlite3_bind_text(st, 7, im->now, -1, SQLITE_STATIC);
+        if (explicit)
+            db_bind_text_or_null(st, 8, v[CONTACT_FIELD_COMPANY]);
         if (step_done(im, st, ei) < 0)
             goto out;
         contact_id = sqlite3_last_insert_rowid(im->db->h);

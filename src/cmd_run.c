@@ -486,6 +486,7 @@ static void compose_in_for(const struct run *r, const struct job *j,
                          NULL) < 0)
         ci->utc_offset = 0;
     ci->unsubscribe = &r->cfg->unsubscribe;
+    ci->key = r->have_key ? r->key : NULL;
 }
 
 /* ---- one message --------------------------------------------------------- */
@@ -1286,7 +1287,8 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
                       "marked 'unknown' (not resent; see send_log)",
                       recovered, recovered == 1 ? "" : "s");
     }
-    if (app_load_key(app, r.key, &r.have_key, ei) < 0)
+    if (app_load_key(app, r.key, &r.have_key, ei) < 0 ||
+        compose_check_key(&app->cfg, r.have_key, ei) < 0)
         goto out;
     if (RAND_bytes((unsigned char *)&r.seed, sizeof(r.seed)) != 1)
         r.seed = (uint64_t)clock_now_ms();

@@ -25,6 +25,7 @@
 
 #include "secret.h"
 #include "tz.h"
+#include "unsub.h"
 #include "util.h"
 
 #include "banned.h"
@@ -744,6 +745,11 @@ static int set_string(struct load_ctx *lc, const struct key_def *k, int line,
         val = path_join(lc->c->dir, s);
     } else {
         val = xstrdup(s);
+    }
+    if (k->off == OFF(unsubscribe.url) &&
+        unsub_url_check(val, NULL, ei) < 0) {
+        free(val);
+        return kerr(lc, line, k->name, ei, "%s", ei->msg);
     }
     if (k->off == OFF(graph.base_url)) {
         /* "{base_url}/users/..." must not become "//users". */

@@ -301,24 +301,22 @@ int template_check(const char *tmpl, const char *origin, int first_line,
     return 0;
 }
 
-int template_each_var(const char *tmpl,
-                      void (*fn)(void *ctx, const char *name,
-                                 bool has_default),
-                      void *ctx, struct errinfo *ei)
+int template_each_var(const char *tmpl, int first_line,
+                      template_var_fn fn, void *ctx, struct errinfo *ei)
 {
     struct scanner sc;
     struct token tok = {.kind = TOK_END};
 
-    if (template_check(tmpl, NULL, 1, ei) < 0)
+    if (template_check(tmpl, NULL, first_line, ei) < 0)
         return -1;
-    scanner_init(&sc, tmpl, NULL, 1);
+    scanner_init(&sc, tmpl, NULL, first_line);
     for (;;) {
         if (scan_next(&sc, &tok, ei) < 0)
             return -1;
         if (tok.kind == TOK_END)
             return 0;
         if (tok.kind == TOK_VAR)
-            fn(ctx, tok.name, tok.has_default);
+            fn(ctx, tok.name, tok.has_default, tok.line);
     }
 }
 
@@ -590,7 +588,7 @@ int template_parse(const char *text, size_t len, const char *origin,
     while (blen && (is_blank_ch(bs[blen - 1]) || bs[blen - 1] == '\n'))
         blen--;
     if (blen == 0) {
-        loc_err(ei, origin, 3, "empty body");
+        loc_err(ei, origin, TEMPLATE_BODY_LINE, "empty body");
         goto out;
     }
     body = xmalloc(blen + 2);
@@ -599,7 +597,7 @@ int template_parse(const char *text, size_t len, const char *origin,
     body[blen + 1] = '\0';
 
     if (template_check(subject, origin, 1, ei) < 0 ||
-        template_check(body, origin, 3, ei) < 0)
+        template_check(body, origin, TEMPLATE_BODY_LINE, ei) < 0)
         goto out;
 
     out->subject = subject;

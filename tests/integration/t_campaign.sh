@@ -48,4 +48,25 @@ printf 'email\na@one.example\nb@two.example\n' > c.csv
 run "$MR" campaign list
 check_contains "list counts enrolments" "Q4 Intro  active  2" "$out"
 
+# A variable no contact can have is a typo caught here, not at every send.
+printf 'Subject: Hello {{first_name|there}}\n\nHi {{first_name|there}},\nabout {{frist_name}}\n' > typo.txt
+run "$MR" campaign add Typo --template typo.txt
+check "unknown variable exits 65" 65 "$rc"
+check_contains "names template, line and variable" "typo.txt:4: unknown variable {{frist_name}}" "$err"
+check_contains "lists the variables available" "available: company, email, first_name, last_name, sender_email, sender_name, title" "$err"
+run "$MR" campaign add Typo --template intro.txt --subject "About {{projekt}}"
+check "unknown variable in --subject exits 65" 65 "$rc"
+check_contains "names --subject and the variable" "--subject:1: unknown variable {{projekt}}" "$err"
+printf 'Subject: {{project}} at {{company|your team}}\n\nHi {{first_name|there}}, {{project}} {{anything|x}}\n' > proj.txt
+run "$MR" campaign add Proj --template proj.txt
+check "a custom column no contact has yet exits 65" 65 "$rc"
+check_contains "names the first use" "proj.txt:1: unknown variable {{project}}" "$err"
+printf 'email,project\nc@three.example,Apollo\n' > p.csv
+"$MR" -q import contacts p.csv
+run "$MR" campaign add Proj --template proj.txt
+check "a fields_json key of some contact is accepted" 0 "$rc"
+run "$MR" campaign add Proj2 --template intro.txt --subject "{{project}} for {{first_name}}"
+check "known variables in --subject are accepted" 0 "$rc"
+check "rejected adds write nothing" 4 "$(q 'select count(*) from campaigns')"
+
 done_testing

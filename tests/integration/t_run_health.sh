@@ -85,6 +85,8 @@ set_rule daily_cap 10
 "$MR" -q mailbox set m1@sender.example --status cold-ready
 printf 'Subject: Hello\n\nHi {{first_name|there}} in {{city}}.\n' > city.txt
 printf 'email,company,city\nf1@f.example,F,Paris\ng1@g.example,G,\nh1@h.example,H,\n' > city.csv
+# campaign add wants {{city}} to be some contact's column: import first.
+"$MR" -q import contacts city.csv
 "$MR" -q campaign add C2 --template "$T/city.txt"
 "$MR" -q import contacts city.csv --campaign C2
 export MAILROTA_NOW=2026-11-25T08:00:00Z

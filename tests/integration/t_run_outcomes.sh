@@ -11,6 +11,9 @@ setup_world 10 3
 export MR_PW_M2=wrong-password
 printf 'Subject: Hello {{first_name|there}}\n\nHi {{first_name|there}}, about {{project}}.\n' > needs.txt
 "$MR" -q campaign add C1 --template "$ROOT/templates/intro.txt"
+# campaign add wants {{project}} to be some contact's column: import first.
+printf 'email,first_name,project\nok5@seven.example,Gus,Apollo\nok6@eight.example,Hal,\n' > p.csv
+"$MR" -q import contacts p.csv
 "$MR" -q campaign add Proj --template needs.txt
 cat > c1.csv <<'CSV'
 email,first_name,company
@@ -22,7 +25,6 @@ deferonce1@five.example,Ed,Five
 ok4@six.example,Flo,Six
 CSV
 "$MR" -q import contacts c1.csv --campaign C1
-printf 'email,first_name,project\nok5@seven.example,Gus,Apollo\nok6@eight.example,Hal,\n' > p.csv
 "$MR" -q import contacts p.csv --campaign Proj
 
 export MAILROTA_NOW=2026-11-20T15:00:00Z

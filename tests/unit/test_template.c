@@ -510,13 +510,14 @@ struct var_seen {
     char buf[256];
 };
 
-static void collect(void *vctx, const char *name, bool has_default)
+static void collect(void *vctx, const char *name, bool has_default,
+                    int line)
 {
     struct var_seen *seen = vctx;
     size_t len = strlen(seen->buf);
 
-    snprintf(seen->buf + len, sizeof(seen->buf) - len, "%s%s:%d",
-             len ? "," : "", name, has_default ? 1 : 0);
+    snprintf(seen->buf + len, sizeof(seen->buf) - len, "%s%s:%d@%d",
+             len ? "," : "", name, has_default ? 1 : 0, line);
 }
 
 static void test_each_var(void)
@@ -526,17 +527,17 @@ static void test_each_var(void)
 
     T_INT(template_each_var("Hi {{First_Name|there}} of {{company}}\n"
                             "{{ TITLE | }} {{company}} { } {x}",
-                            collect, &seen, &ei),
+                            3, collect, &seen, &ei),
           0);
-    T_STR(seen.buf, "first_name:1,company:0,title:1,company:0");
+    T_STR(seen.buf, "first_name:1@3,company:0@3,title:1@4,company:0@4");
 
     seen.buf[0] = '\0';
-    T_INT(template_each_var("no variables", collect, &seen, &ei), 0);
+    T_INT(template_each_var("no variables", 1, collect, &seen, &ei), 0);
     T_STR(seen.buf, "");
 
     /* a syntax error: fn is never called, even for earlier variables */
     seen.buf[0] = '\0';
-    T_INT(template_each_var("{{a}}\n{{b", collect, &seen, &ei), -1);
+    T_INT(template_each_var("{{a}}\n{{b", 1, collect, &seen, &ei), -1);
     T_INT(ei.code, ERR_DATA);
     T_STR(ei.msg, "line 2: unclosed '{{' (no '}}' on the same line)");
     T_STR(seen.buf, "");
@@ -582,13 +583,15 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-static void known_var(void *vctx, const char *name, bool has_default)
+static void known_var(void *vctx, const char *name, bool has_default,
+                      int line)
 {
     int *unknown = vctx;
     static const char *const known[] = {"first_name", "company", "title",
                                         "sender_name"};
 
     (void)has_default;
+    (void)line;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         if (strcmp(name, known[i]) == 0)
             return;
@@ -644,8 +647,8 @@ static void test_committed_templates(void)
             printf("#   error: %s\n", ei.msg);
             continue;
         }
-        T_INT(template_each_var(t.subject, known_var, &unknown, &ei), 0);
-        T_INT(template_each_var(t.body, known_var, &unknown, &ei), 0);
+        T_INT(template_each_var(t.subject, 1, known_var, &unknown, &ei), 0);
+        T_INT(template_each_var(t.body, TEMPLATE_BODY_LINE, known_var, &unknown, &ei), 0);
         T_INT(unknown, 0);
 
         T_INT(template_render(t.subject, true, lookup, &ctx, &subject, &ei),
