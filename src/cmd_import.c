@@ -99,6 +99,75 @@ static void excerpt(const char *s, char out[64])
     sanitize(out);
 }
 
+/* The canonical name of each known field, as in the contacts table. */
+static const char *const field_names[] = {
+    [CONTACT_FIELD_EMAIL] = "email",
+    [CONTACT_FIELD_FIRST_NAME] = "first_name",
+    [CONTACT_FIELD_LAST_NAME] = "last_name",
+    [CONTACT_FIELD_TITLE] = "title",
+    [CONTACT_FIELD_COMPANY] = "company",
+    [CONTACT_FIELD_DOMAIN] = "domain",
+};
+
+/*
+ * Gives column i its fields_json key: the header folded, made unique with
+ * "_2", "_3" ... when an earlier column has it, so no column is dropped.
+ */
+static void set_key(struct import *im, size_t i, char *key)
+{
+    size_t n = 1, len;
+    char *k;
+    bool taken;
+
+    if (!key)
+        return;
+    len = strlen(key) + 24;
+    k = xstrdup(key);
+    do {
+        taken = false;
+        for (size_t j = 0; j < im->ncols && !taken; j++)
+            taken = j != i && im->cols[j].key && strcmp(im->cols[j].key, k) == 0;
+        for (size_t f = 0; f <= CONTACT_FIELD_DOMAIN && !taken; f++)
+            taken = im->col_of[f] >= 0 && (size_t)im->col_of[f] != i &&
+                    field_names[f] && strcmp(field_names[f], k) == 0;
+        if (taken) {
+            free(k);
+            k = xmalloc(len);
+            snprintf(k, len, "%s_%zu", key, ++n);
+        }
+    } while (taken);
+    free(key);
+    im->cols[i].key = k;
+}
+
+/*
+ * A known column fills its field; under another name ("Company Name") it
+ * is also kept under that name, so {{company_name}} works as SPEC says.  A
+ * second column for a field already taken ("Role" beside "Title") is kept
+ * under its own name only, and the import says so once.
+ */
+static void setup_column(struct import *im, size_t i, char *h)
+{
+    enum contact_field f = contact_header_field(h);
+    char *key = contact_field_key(h);
+
+    if (f != CONTACT_FIELD_EXTRA && im->col_of[f] >= 0) {
+        log_warnx("%s:1: column '%s' is another name for %s, already "
+                  "column %ld; kept as {{%s}} only", im->name, sanitize(h),
+                  field_names[f], im->col_of[f] + 1, key ? key : "?");
+        f = CONTACT_FIELD_EXTRA;
+    }
+    im->cols[i].field = f;
+    if (f != CONTACT_FIELD_EXTRA) {
+        im->col_of[f] = (long)i;
+        if (key && strcmp(key, field_names[f]) == 0) {
+            free(key);
+            return;
+        }
+    }
+    set_key(im, i, key);
+}
+
 static int setup_columns(struct import *im, const struct csv_record *hdr,
                          struct errinfo *ei)
 {
@@ -106,47 +175,16 @@ static int setup_columns(struct import *im, const struct csv_record *hdr,
         im->col_of[f] = -1;
     im->ncols = hdr->nfields;
     im->cols = xcalloc(hdr->nfields, sizeof(*im->cols));
-    for (size_t i = 0; i < hdr->nfields; i++) {
-        char *h = xstrdup(hdr->fields[i]);
-        enum contact_field f;
+    /* Known columns first, so an extra column never takes their key. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < hdr->nfields; i++) {
+            char *h = str_trim(xstrdup(hdr->fields[i]));
+            bool known = contact_header_field(h) != CONTACT_FIELD_EXTRA;
 
-        str_trim(h);
-        f = contact_header_field(h);
-        if (f != CONTACT_FIELD_EXTRA) {
-            if (im->col_of[f] >= 0) {
-                log_warnx("%s:1: column '%s' repeats column %ld; ignored",
-                          im->name, sanitize(h), im->col_of[f] + 1);
-                im->cols[i].field = CONTACT_FIELD_EXTRA;
-            } else {
-                im->col_of[f] = (long)i;
-                im->cols[i].field = f;
-                /* SPEC's example folds "Job Title" to {{job_title}}: a
-                 * title column under another name fills `title` and is
-                 * also kept under its own name. */
-                if (f == CONTACT_FIELD_TITLE) {
-                    char *key = contact_field_key(h);
-                    if (key && strcmp(key, "title") != 0)
-                        im->cols[i].key = key;
-                    else
-                        free(key);
-                }
-            }
-        } else if (*h) {
-            char *key = contact_field_key(h);
-            bool dup = false;
-
-            for (size_t j = 0; key && j < i; j++)
-                if (im->cols[j].key && strcmp(im->cols[j].key, key) == 0)
-                    dup = true;
-            if (dup) {
-                log_warnx("%s:1: column '%s' repeats an earlier column; "
-                          "ignored", im->name, sanitize(h));
-                free(key);
-            } else {
-                im->cols[i].key = key;
-            }
+            if (*h && known == (pass == 0))
+                setup_column(im, i, h);
+            free(h);
         }
-        free(h);
     }
     if (im->col_of[CONTACT_FIELD_EMAIL] < 0)
         return err_set(ei, ERR_DATA,
@@ -358,13 +396,6 @@ static bool has_line_break(const char *s)
 static int import_row(struct import *im, const struct csv_record *rec,
                       struct errinfo *ei)
 {
-    static const char *const names[] = {
-        [CONTACT_FIELD_FIRST_NAME] = "first_name",
-        [CONTACT_FIELD_LAST_NAME] = "last_name",
-        [CONTACT_FIELD_TITLE] = "title",
-        [CONTACT_FIELD_COMPANY] = "company",
-        [CONTACT_FIELD_DOMAIN] = "domain",
-    };
     char *v[CONTACT_FIELD_DOMAIN + 1] = { NULL };
     char *email = NULL, *domain = NULL;
     const char *reason = NULL, *json;
@@ -400,7 +431,7 @@ static int import_row(struct import *im, const struct csv_record *rec,
     }
     for (int f = CONTACT_FIELD_FIRST_NAME; f <= CONTACT_FIELD_DOMAIN; f++) {
         if (has_line_break(v[f])) {
-            bad_row(im, rec->line, "%s contains a line break", names[f]);
+            bad_row(im, rec->line, "%s contains a line break", field_names[f]);
             ret = 0;
             goto out;
         }

@@ -136,6 +136,20 @@ printf 'email,first_name\nnl@firm-seven.example,"Evil\nBcc: x@y.example"\n' > nl
 run "$MR" import contacts nl.csv
 check "line break in a name is a bad row" "imported 0, updated 0, skipped 1" "$out"
 
+# No column is dropped: Role beside Title is kept under its own name, said
+# once; a known column is also a variable under its own header name.
+printf 'email,Title,Company Name,Role\nr1@roleco.example,CTO,RoleCo,Buyer\nr2@roleco.example,CEO,RoleCo,Signer\n' > role.csv
+run "$MR" import contacts role.csv
+check "Role beside Title imports" "imported 2, updated 0, skipped 0" "$out"
+check "Title fills title" CTO "$(q "select title from contacts where email = 'r1@roleco.example'")"
+check "Role kept in fields_json as role" Buyer "$(q "select json_extract(fields_json, '\$.role') from contacts where email = 'r1@roleco.example'")"
+check "Company Name also as {{company_name}}" RoleCo "$(q "select json_extract(fields_json, '\$.company_name') from contacts where email = 'r2@roleco.example'")"
+check_contains "the import says so" "role.csv:1: column 'Role'" "$err"
+check "and says so once" 1 "$(printf '%s\n' "$err" | grep -c "'Role'")"
+printf 'email,notes,Notes\nn1@noteco.example,a,b\n' > notes.csv
+run "$MR" import contacts notes.csv
+check "a repeated extra column is kept too" b "$(q "select json_extract(fields_json, '\$.notes_2') from contacts where email = 'n1@noteco.example'")"
+
 # -q prints nothing on success.
 run "$MR" -q import contacts dom.csv
 check "-q prints nothing" "" "$out$err"
