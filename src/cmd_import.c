@@ -417,6 +417,11 @@ static int import_row(struct import *im, const struct csv_record *rec,
     }
     for (int f = CONTACT_FIELD_EMAIL; f <= CONTACT_FIELD_DOMAIN; f++)
         v[f] = field_value(im, rec, (enum contact_field)f);
+    /* "N/A", "self-employed" ...: no company, so the domain rule applies */
+    if (contact_company_placeholder(v[CONTACT_FIELD_COMPANY])) {
+        free(v[CONTACT_FIELD_COMPANY]);
+        v[CONTACT_FIELD_COMPANY] = NULL;
+    }
     if (!v[CONTACT_FIELD_EMAIL]) {
         bad_row(im, rec->line, "missing email");
         ret = 0;

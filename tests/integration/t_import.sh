@@ -150,6 +150,15 @@ printf 'email,notes,Notes\nn1@noteco.example,a,b\n' > notes.csv
 run "$MR" import contacts notes.csv
 check "a repeated extra column is kept too" b "$(q "select json_extract(fields_json, '\$.notes_2') from contacts where email = 'n1@noteco.example'")"
 
+# Placeholder company values are no company: the domain rule applies.
+printf 'email,company\np1@placeco.example,N/A\np2@gmail.com, Self-Employed \np3@placeco.example,-\np4@placeco.example,STEALTH\n' > place.csv
+run "$MR" import contacts place.csv
+check "placeholder rows import" "imported 4, updated 0, skipped 0" "$out"
+check "no placeholder company" 0 "$(q "select count(*) from companies where name_key in ('na','n/a','-','selfemployed','self employed','stealth') or name in ('N/A','-','STEALTH',' Self-Employed ','Self-Employed')")"
+check "N/A: company from the domain" placeco.example "$(q "select co.name from contacts c join companies co on co.id = c.company_id where c.email = 'p1@placeco.example'")"
+check "placeholders share the domain company" 1 "$(q "select count(distinct company_id) from contacts where email like 'p_@placeco.example'")"
+check "self-employed at free mail: none" "" "$(q "select company_id from contacts where email = 'p2@gmail.com'")"
+
 # -q prints nothing on success.
 run "$MR" -q import contacts dom.csv
 check "-q prints nothing" "" "$out$err"
