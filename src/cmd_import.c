@@ -26,14 +26,15 @@
 
 static const char import_usage[] =
     "usage: mailrota import contacts FILE.csv [--campaign NAME] [--strict]\n"
-    "                                [--dry-run]\n"
+    "                                [--dry-run] [--delimiter C]\n"
     "\n"
     "Imports contacts from an RFC 4180 CSV file ('-' reads stdin): UTF-8\n"
     "with or without BOM, CRLF or LF, a header row naming the columns.\n"
     "'email' is required; first_name, last_name, title, company and domain\n"
     "are known (aliases such as 'E-mail', 'First Name', 'Company Name' are\n"
     "recognised); every other column is kept in fields_json and usable in\n"
-    "templates as {{column_name}}.  A contact already in the database, or\n"
+    "templates as {{column_name}}.  A header with no comma but semicolons\n"
+    "or tabs is read with that delimiter.  A contact already in the database, or\n"
     "earlier in the file, is updated (values are set, never cleared).\n"
     "Bad rows are reported as FILE:LINE: reason and skipped.\n"
     "\n"
@@ -42,6 +43,8 @@ static const char import_usage[] =
     "      --strict         any bad row fails the import (exit 65), nothing\n"
     "                       is written\n"
     "  -n, --dry-run        check and count, write nothing\n"
+    "      --delimiter C    fields are separated by C (one character, or\n"
+    "                       'tab'), not detected from the header\n"
     "  -h, --help           this help\n"
     "\n"
     "Ends with: imported N, updated N, skipped N\n";
@@ -60,6 +63,7 @@ struct import {
     size_t ncols;
     long col_of[CONTACT_FIELD_DOMAIN + 1]; /* column index or -1 */
     long long campaign_id;                 /* 0: none */
+    char delim;                            /* '\0': detect */
     char now[21];
     long imported, updated, skipped, rows;
     bool progress;
@@ -528,6 +532,21 @@ static int find_campaign(struct db *db, const char *name, long long *id,
     return 0;
 }
 
+/*
+ * A line of only whitespace is a blank line, ignored like an empty one:
+ * one blank field, or with a whitespace delimiter only blank fields.  A
+ * line of commas is a row (with no email).
+ */
+static bool blank_line(char delim, const struct csv_record *rec)
+{
+    if (rec->error || (rec->nfields != 1 && delim != '\t' && delim != ' '))
+        return false;
+    for (size_t i = 0; i < rec->nfields; i++)
+        if (!str_blank(rec->fields[i]))
+            return false;
+    return true;
+}
+
 static int run_import(struct import *im, bool strict, bool dry_run,
                       struct errinfo *ei)
 {
@@ -536,6 +555,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
     int rc, ret = -1;
 
     r = csv_new(app_csv_read_fd, &im->fd, CSV_MAX_FIELD, CSV_MAX_FIELDS);
+    csv_set_delimiter(r, im->delim);
     rc = csv_next(r, &rec, ei);
     if (rc < 0) {
         err_prefix(ei, "%s", im->name);
@@ -546,11 +566,21 @@ static int run_import(struct import *im, bool strict, bool dry_run,
                 "as 'email,first_name,last_name,company'", im->name);
         goto out;
     }
+    if (rec.error && csv_utf16(r)) {
+        err_set(ei, ERR_DATA, "%s: UTF-16 text: convert it to UTF-8 with "
+                "'iconv -f UTF-16 -t UTF-8 %s > %s.utf8' and import that",
+                im->name, im->name, im->name);
+        goto out;
+    }
     if (rec.error) {
         err_set(ei, ERR_DATA, "%s:%ld: header row: %s", im->name, rec.line,
                 rec.error);
         goto out;
     }
+    if (!im->delim && csv_delimiter(r) != ',')
+        log_warnx("%s:%ld: no comma in the header: reading fields separated "
+                  "by %s (--delimiter forces one)", im->name, rec.line,
+                  csv_delimiter(r) == '\t' ? "tabs" : "';'");
     if (setup_columns(im, &rec, ei) < 0)
         goto out;
     /* One transaction over a large file evicts and re-reads index pages
@@ -559,6 +589,8 @@ static int run_import(struct import *im, bool strict, bool dry_run,
         prepare(im, ei) < 0 || db_begin(im->db, true, ei) < 0)
         goto out;
     while ((rc = csv_next(r, &rec, ei)) == 1) {
+        if (blank_line(csv_delimiter(r), &rec))
+            continue;
         if (import_row(im, &rec, ei) < 0)
             goto out;
         crash_point("import.row");
@@ -591,6 +623,21 @@ out:
     return ret;
 }
 
+/* --delimiter C: one character but '"', CR and LF, or "tab" / "\\t". */
+static int parse_delimiter(const char *arg, char *delim, struct errinfo *ei)
+{
+    if (str_ieq(arg, "tab") || strcmp(arg, "\\t") == 0) {
+        *delim = '\t';
+        return 0;
+    }
+    if (strlen(arg) != 1 || strchr("\"\r\n", arg[0]))
+        return err_set(ei, ERR_USAGE, "import contacts: --delimiter takes "
+                       "one character other than '\"' (or 'tab'), not '%s'",
+                       arg);
+    *delim = arg[0];
+    return 0;
+}
+
 static int import_contacts(struct app *app, int argc, char **argv,
                            struct errinfo *ei)
 {
@@ -598,6 +645,7 @@ static int import_contacts(struct app *app, int argc, char **argv,
         { "campaign", required_argument, NULL, 'C' },
         { "strict", no_argument, NULL, 'S' },
         { "dry-run", no_argument, NULL, 'n' },
+        { "delimiter", required_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -613,6 +661,10 @@ static int import_contacts(struct app *app, int argc, char **argv,
         case 'C': campaign = optarg; break;
         case 'S': strict = true; break;
         case 'n': dry_run = true; break;
+        case 'D':
+            if (parse_delimiter(optarg, &im.delim, ei) < 0)
+                return -1;
+            break;
         default: return -1;
         }
     }
