@@ -15,6 +15,7 @@
 #include "contact.h"
 #include "crashpoint.h"
 #include "csv.h"
+#include "import_cols.h"
 #include "log.h"
 #include "util.h"
 
@@ -49,19 +50,12 @@ static const char import_usage[] =
     "\n"
     "Ends with: imported N, updated N, skipped N\n";
 
-struct column {
-    enum contact_field field;
-    char *key;     /* fields_json key of an extra column, else NULL */
-};
-
 struct import {
     struct app *app;
     struct db *db;
     const char *name;  /* file name for messages */
     int fd;
-    struct column *cols;
-    size_t ncols;
-    long col_of[CONTACT_FIELD_DOMAIN + 1]; /* column index or -1 */
+    struct import_cols c;
     long long campaign_id;                 /* 0: none */
     char delim;                            /* '\0': detect */
     char now[21];
@@ -101,101 +95,6 @@ static void excerpt(const char *s, char out[64])
         snprintf(out, 64, "%s", s);
     }
     sanitize(out);
-}
-
-/* The canonical name of each known field, as in the contacts table. */
-static const char *const field_names[] = {
-    [CONTACT_FIELD_EMAIL] = "email",
-    [CONTACT_FIELD_FIRST_NAME] = "first_name",
-    [CONTACT_FIELD_LAST_NAME] = "last_name",
-    [CONTACT_FIELD_TITLE] = "title",
-    [CONTACT_FIELD_COMPANY] = "company",
-    [CONTACT_FIELD_DOMAIN] = "domain",
-};
-
-/*
- * Gives column i its fields_json key: the header folded, made unique with
- * "_2", "_3" ... when an earlier column has it, so no column is dropped.
- */
-static void set_key(struct import *im, size_t i, char *key)
-{
-    size_t n = 1, len;
-    char *k;
-    bool taken;
-
-    if (!key)
-        return;
-    len = strlen(key) + 24;
-    k = xstrdup(key);
-    do {
-        taken = false;
-        for (size_t j = 0; j < im->ncols && !taken; j++)
-            taken = j != i && im->cols[j].key && strcmp(im->cols[j].key, k) == 0;
-        for (size_t f = 0; f <= CONTACT_FIELD_DOMAIN && !taken; f++)
-            taken = im->col_of[f] >= 0 && (size_t)im->col_of[f] != i &&
-                    field_names[f] && strcmp(field_names[f], k) == 0;
-        if (taken) {
-            free(k);
-            k = xmalloc(len);
-            snprintf(k, len, "%s_%zu", key, ++n);
-        }
-    } while (taken);
-    free(key);
-    im->cols[i].key = k;
-}
-
-/*
- * A known column fills its field; under another name ("Company Name") it
- * is also kept under that name, so {{company_name}} works as SPEC says.  A
- * second column for a field already taken ("Role" beside "Title") is kept
- * under its own name only, and the import says so once.
- */
-static void setup_column(struct import *im, size_t i, char *h)
-{
-    enum contact_field f = contact_header_field(h);
-    char *key = contact_field_key(h);
-
-    if (f != CONTACT_FIELD_EXTRA && im->col_of[f] >= 0) {
-        log_warnx("%s:1: column '%s' is another name for %s, already "
-                  "column %ld; kept as {{%s}} only", im->name, sanitize(h),
-                  field_names[f], im->col_of[f] + 1, key ? key : "?");
-        f = CONTACT_FIELD_EXTRA;
-    }
-    im->cols[i].field = f;
-    if (f != CONTACT_FIELD_EXTRA) {
-        im->col_of[f] = (long)i;
-        if (key && strcmp(key, field_names[f]) == 0) {
-            free(key);
-            return;
-        }
-    }
-    set_key(im, i, key);
-}
-
-static int setup_columns(struct import *im, const struct csv_record *hdr,
-                         struct errinfo *ei)
-{
-    for (size_t f = 0; f <= CONTACT_FIELD_DOMAIN; f++)
-        im->col_of[f] = -1;
-    im->ncols = hdr->nfields;
-    im->cols = xcalloc(hdr->nfields, sizeof(*im->cols));
-    /* Known columns first, so an extra column never takes their key. */
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < hdr->nfields; i++) {
-            char *h = str_trim(xstrdup(hdr->fields[i]));
-            bool known = contact_header_field(h) != CONTACT_FIELD_EXTRA;
-
-            if (*h && known == (pass == 0))
-                setup_column(im, i, h);
-            free(h);
-        }
-    }
-    if (im->col_of[CONTACT_FIELD_EMAIL] < 0)
-        return err_set(ei, ERR_DATA,
-                       "%s:1: no email column: the header row must name one "
-                       "('email', 'E-mail' or 'Email Address')",
-                       im->name);
-    return 0;
 }
 
 static int prepare(struct import *im, struct errinfo *ei)
@@ -354,7 +253,7 @@ fail:
 static char *field_value(struct import *im, const struct csv_record *rec,
                          enum contact_field f)
 {
-    long col = im->col_of[f];
+    long col = im->c.col_of[f];
     char *v;
 
     if (col < 0 || (size_t)col >= rec->nfields)
@@ -375,14 +274,14 @@ static const char *extras_json(struct import *im,
 
     sb_reset(&im->json);
     sb_addch(&im->json, '{');
-    for (size_t i = 0; i < im->ncols && i < rec->nfields; i++) {
+    for (size_t i = 0; i < im->c.ncols && i < rec->nfields; i++) {
         const char *v = rec->fields[i];
 
-        if (!im->cols[i].key || str_blank(v))
+        if (!im->c.cols[i].key || str_blank(v))
             continue;
         if (any)
             sb_addch(&im->json, ',');
-        sb_add_json_str(&im->json, im->cols[i].key);
+        sb_add_json_str(&im->json, im->c.cols[i].key);
         sb_addch(&im->json, ':');
         sb_add_json_str(&im->json, v);
         any = true;
@@ -412,10 +311,10 @@ static int import_row(struct import *im, const struct csv_record *rec,
         bad_row(im, rec->line, "%s", rec->error);
         return 0;
     }
-    for (size_t i = im->ncols; i < rec->nfields; i++) {
+    for (size_t i = im->c.ncols; i < rec->nfields; i++) {
         if (!str_blank(rec->fields[i])) {
             bad_row(im, rec->line, "%zu fields, but the header has %zu",
-                    rec->nfields, im->ncols);
+                    rec->nfields, im->c.ncols);
             return 0;
         }
     }
@@ -440,7 +339,7 @@ static int import_row(struct import *im, const struct csv_record *rec,
     }
     for (int f = CONTACT_FIELD_FIRST_NAME; f <= CONTACT_FIELD_DOMAIN; f++) {
         if (has_line_break(v[f])) {
-            bad_row(im, rec->line, "%s contains a line break", field_names[f]);
+            bad_row(im, rec->line, "%s contains a line break", import_field_name((enum contact_field)f));
             ret = 0;
             goto out;
         }
@@ -532,21 +431,6 @@ static int find_campaign(struct db *db, const char *name, long long *id,
     return 0;
 }
 
-/*
- * A line of only whitespace is a blank line, ignored like an empty one:
- * one blank field, or with a whitespace delimiter only blank fields.  A
- * line of commas is a row (with no email).
- */
-static bool blank_line(char delim, const struct csv_record *rec)
-{
-    if (rec->error || (rec->nfields != 1 && delim != '\t' && delim != ' '))
-        return false;
-    for (size_t i = 0; i < rec->nfields; i++)
-        if (!str_blank(rec->fields[i]))
-            return false;
-    return true;
-}
-
 static int run_import(struct import *im, bool strict, bool dry_run,
                       struct errinfo *ei)
 {
@@ -581,7 +465,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
         log_warnx("%s:%ld: no comma in the header: reading fields separated "
                   "by %s (--delimiter forces one)", im->name, rec.line,
                   csv_delimiter(r) == '\t' ? "tabs" : "';'");
-    if (setup_columns(im, &rec, ei) < 0)
+    if (import_cols_setup(&im->c, im->name, &rec, ei) < 0)
         goto out;
     /* One transaction over a large file evicts and re-reads index pages
      * with SQLite's 2 MB default cache; 32 MiB keeps them (bench/). */
@@ -589,7 +473,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
         prepare(im, ei) < 0 || db_begin(im->db, true, ei) < 0)
         goto out;
     while ((rc = csv_next(r, &rec, ei)) == 1) {
-        if (blank_line(csv_delimiter(r), &rec))
+        if (import_blank_line(csv_delimiter(r), &rec))
             continue;
         if (import_row(im, &rec, ei) < 0)
             goto out;
@@ -623,21 +507,6 @@ out:
     return ret;
 }
 
-/* --delimiter C: one character but '"', CR and LF, or "tab" / "\\t". */
-static int parse_delimiter(const char *arg, char *delim, struct errinfo *ei)
-{
-    if (str_ieq(arg, "tab") || strcmp(arg, "\\t") == 0) {
-        *delim = '\t';
-        return 0;
-    }
-    if (strlen(arg) != 1 || strchr("\"\r\n", arg[0]))
-        return err_set(ei, ERR_USAGE, "import contacts: --delimiter takes "
-                       "one character other than '\"' (or 'tab'), not '%s'",
-                       arg);
-    *delim = arg[0];
-    return 0;
-}
-
 static int import_contacts(struct app *app, int argc, char **argv,
                            struct errinfo *ei)
 {
@@ -662,7 +531,7 @@ static int import_contacts(struct app *app, int argc, char **argv,
         case 'S': strict = true; break;
         case 'n': dry_run = true; break;
         case 'D':
-            if (parse_delimiter(optarg, &im.delim, ei) < 0)
+            if (import_parse_delimiter(optarg, &im.delim, ei) < 0)
                 return -1;
             break;
         default: return -1;
@@ -701,9 +570,7 @@ static int import_contacts(struct app *app, int argc, char **argv,
         printf("imported %ld, updated %ld, skipped %ld\n", im.imported,
                im.updated, im.skipped);
 out:
-    for (size_t i = 0; i < im.ncols; i++)
-        free(im.cols[i].key);
-    free(im.cols);
+    import_cols_free(&im.c);
     if (im.fd > STDIN_FILENO)
         close(im.fd);
     db_close(im.db);
