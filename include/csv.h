@@ -37,11 +37,11 @@
  *   "UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8"
  *                                           (every record of a file that
  *                                           starts with FF FE or FE FF)
- *   "UTF-16 text (a NUL every other byte): convert it to UTF-8 with
- *    iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8"   (one line; every record
- *                                           of a file whose first bytes,
- *                                           at least 4, alternate NUL and
- *                                           non-NUL)
+ *   "UTF-16 text (a NUL every other byte): save the file as UTF-8"
+ *                                           (every record of a file whose
+ *                                           first bytes, at least 4,
+ *                                           alternate NUL and non-NUL;
+ *                                           csv_utf16() tells)
  * Field numbers are 1-based.
  */
 #ifndef MAILROTA_CSV_H

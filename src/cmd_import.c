@@ -451,9 +451,11 @@ static int run_import(struct import *im, bool strict, bool dry_run,
         goto out;
     }
     if (rec.error && csv_utf16(r)) {
-        err_set(ei, ERR_DATA, "%s: UTF-16 text: convert it to UTF-8 with "
-                "'iconv -f UTF-16 -t UTF-8 %s > %s.utf8' and import that",
-                im->name, im->name, im->name);
+        const char *f = im->fd == STDIN_FILENO ? "FILE" : im->name;
+
+        err_set(ei, ERR_DATA, "%s:%ld: header row: %s ('iconv -f UTF-16 "
+                "-t UTF-8 %s > %s.utf8' converts it)", im->name, rec.line,
+                rec.error, f, f);
         goto out;
     }
     if (rec.error) {

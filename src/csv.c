@@ -248,8 +248,8 @@ static void begin_record(struct csv_reader *r)
         rec_fail(r, "UTF-16 text (a UTF-16 byte order mark): save the file "
                  "as UTF-8");
     else if (r->utf16)
-        rec_fail(r, "UTF-16 text (a NUL every other byte): convert it to "
-                 "UTF-8 with iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8");
+        rec_fail(r, "UTF-16 text (a NUL every other byte): save the file as "
+                 "UTF-8");
 }
 
 static void ensure_data(struct csv_reader *r, size_t extra)

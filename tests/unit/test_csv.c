@@ -98,8 +98,7 @@ static char *dump(const char *data, size_t len, size_t step,
 
 #define S(lit) lit, sizeof(lit) - 1
 
-#define NOBOM "UTF-16 text (a NUL every other byte): convert it to UTF-8 " \
-    "with iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8"
+#define NOBOM "UTF-16 text (a NUL every other byte): save the file as UTF-8"
 
 static const struct csv_case {
     const char *name;
