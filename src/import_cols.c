@@ -68,10 +68,14 @@ static void setup_column(struct import_cols *im, const char *name,
     char *key = contact_field_key(h);
 
     if (f != CONTACT_FIELD_EXTRA && im->col_of[f] >= 0) {
+        long first = im->col_of[f] + 1;
+
+        im->cols[i].field = CONTACT_FIELD_EXTRA;
+        set_key(im, i, key);
         log_warnx("%s:1: column '%s' is another name for %s, already "
                   "column %ld; kept as {{%s}} only", name, sanitize(h),
-                  field_names[f], im->col_of[f] + 1, key ? key : "?");
-        f = CONTACT_FIELD_EXTRA;
+                  field_names[f], first, im->cols[i].key);
+        return;
     }
     im->cols[i].field = f;
     if (f != CONTACT_FIELD_EXTRA) {

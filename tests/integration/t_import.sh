@@ -146,6 +146,10 @@ check "Role kept in fields_json as role" Buyer "$(q "select json_extract(fields_
 check "Company Name also as {{company_name}}" RoleCo "$(q "select json_extract(fields_json, '\$.company_name') from contacts where email = 'r2@roleco.example'")"
 check_contains "the import says so" "role.csv:1: column 'Role'" "$err"
 check "and says so once" 1 "$(printf '%s\n' "$err" | grep -c "'Role'")"
+printf 'email,Title,Role,Role\nr3@roleco.example,CTO,Buyer,Signer\n' > role2.csv
+run "$MR" import contacts role2.csv
+check "a second Role is kept as role_2" Signer "$(q "select json_extract(fields_json, '\$.role_2') from contacts where email = 'r3@roleco.example'")"
+check_contains "and the warning names that key" "kept as {{role_2}} only" "$err"
 printf 'email,notes,Notes\nn1@noteco.example,a,b\n' > notes.csv
 run "$MR" import contacts notes.csv
 check "a repeated extra column is kept too" b "$(q "select json_extract(fields_json, '\$.notes_2') from contacts where email = 'n1@noteco.example'")"
