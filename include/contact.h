@@ -77,6 +77,15 @@ const char *contact_email_domain(const char *email);
 char *contact_company_key(const char *name);
 
 /*
+ * True when a company value is a placeholder that names no company (after
+ * trimming ASCII whitespace, any case): N/A, -, none, self-employed,
+ * freelance, freelancer, independent, retired, student, unemployed,
+ * confidential, stealth.  Such a value is no company value.  NULL and empty
+ * are not placeholders (they are no value already).  Pure.
+ */
+bool contact_company_placeholder(const char *value);
+
+/*
  * True when domain (any case) is a free-mail provider: one of the built-in
  * list (gmail.com, outlook.com, hotmail.*, yahoo.*, icloud.com, proton.me,
  * gmx.*, web.de, qq.com, mail.ru, ... 117 domains) or one of

@@ -13,7 +13,10 @@
  *   - quoted fields with embedded commas, CR, LF and "" (one quote); a CR or
  *     CRLF inside quotes is data and is kept as written;
  *   - a quote inside an unquoted field (ab"c) is kept literally, as most
- *     spreadsheet exports expect.
+ *     spreadsheet exports expect;
+ *   - fields separated by ',' or another delimiter (csv_set_delimiter()).
+ * Before the first record the reader gathers the first line (at most one
+ * chunk) so a BOM, UTF-16 and the delimiter are judged on whole bytes.
  * Completely empty lines are skipped and never reported.  A line holding
  * only spaces or commas is a record like any other.
  *
@@ -34,11 +37,17 @@
  *   "UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8"
  *                                           (every record of a file that
  *                                           starts with FF FE or FE FF)
+ *   "UTF-16 text (a NUL every other byte): save the file as UTF-8"
+ *                                           (every record of a file whose
+ *                                           first bytes, at least 4,
+ *                                           alternate NUL and non-NUL;
+ *                                           csv_utf16() tells)
  * Field numbers are 1-based.
  */
 #ifndef MAILROTA_CSV_H
 #define MAILROTA_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -88,6 +97,23 @@ struct csv_reader *csv_new(csv_read_fn fn, void *ctx, size_t max_field,
  */
 int csv_next(struct csv_reader *r, struct csv_record *rec,
              struct errinfo *ei);
+
+/*
+ * Sets the field delimiter before the first csv_next(): any byte but '"',
+ * CR, LF and NUL; ',' by default.  '\0' detects it from the first line
+ * (the header): ',' when it holds one outside quotes, else ';' when it holds
+ * one, else a tab when it holds one, else ','.  Pure.
+ */
+void csv_set_delimiter(struct csv_reader *r, char delim);
+
+/* The delimiter in use; after detection, the one detected.  Pure. */
+char csv_delimiter(const struct csv_reader *r);
+
+/*
+ * True when the input is UTF-16 (a byte order mark, or a NUL every other
+ * byte in the first bytes); every record is then an error.  Pure.
+ */
+bool csv_utf16(const struct csv_reader *r);
 
 /* Physical lines consumed so far (1-based number of the current line). */
 long csv_line(const struct csv_reader *r);

@@ -15,6 +15,7 @@
 #include "contact.h"
 #include "crashpoint.h"
 #include "csv.h"
+#include "import_cols.h"
 #include "log.h"
 #include "util.h"
 
@@ -26,14 +27,15 @@
 
 static const char import_usage[] =
     "usage: mailrota import contacts FILE.csv [--campaign NAME] [--strict]\n"
-    "                                [--dry-run]\n"
+    "                                [--dry-run] [--delimiter C]\n"
     "\n"
     "Imports contacts from an RFC 4180 CSV file ('-' reads stdin): UTF-8\n"
     "with or without BOM, CRLF or LF, a header row naming the columns.\n"
     "'email' is required; first_name, last_name, title, company and domain\n"
     "are known (aliases such as 'E-mail', 'First Name', 'Company Name' are\n"
     "recognised); every other column is kept in fields_json and usable in\n"
-    "templates as {{column_name}}.  A contact already in the database, or\n"
+    "templates as {{column_name}}.  A header with no comma but semicolons\n"
+    "or tabs is read with that delimiter.  A contact already in the database, or\n"
     "earlier in the file, is updated (values are set, never cleared).\n"
     "Bad rows are reported as FILE:LINE: reason and skipped.\n"
     "\n"
@@ -42,24 +44,20 @@ static const char import_usage[] =
     "      --strict         any bad row fails the import (exit 65), nothing\n"
     "                       is written\n"
     "  -n, --dry-run        check and count, write nothing\n"
+    "      --delimiter C    fields are separated by C (one character, or\n"
+    "                       'tab'), not detected from the header\n"
     "  -h, --help           this help\n"
     "\n"
     "Ends with: imported N, updated N, skipped N\n";
-
-struct column {
-    enum contact_field field;
-    char *key;     /* fields_json key of an extra column, else NULL */
-};
 
 struct import {
     struct app *app;
     struct db *db;
     const char *name;  /* file name for messages */
     int fd;
-    struct column *cols;
-    size_t ncols;
-    long col_of[CONTACT_FIELD_DOMAIN + 1]; /* column index or -1 */
+    struct import_cols c;
     long long campaign_id;                 /* 0: none */
+    char delim;                            /* '\0': detect */
     char now[21];
     long imported, updated, skipped, rows;
     bool progress;
@@ -97,63 +95,6 @@ static void excerpt(const char *s, char out[64])
         snprintf(out, 64, "%s", s);
     }
     sanitize(out);
-}
-
-static int setup_columns(struct import *im, const struct csv_record *hdr,
-                         struct errinfo *ei)
-{
-    for (size_t f = 0; f <= CONTACT_FIELD_DOMAIN; f++)
-        im->col_of[f] = -1;
-    im->ncols = hdr->nfields;
-    im->cols = xcalloc(hdr->nfields, sizeof(*im->cols));
-    for (size_t i = 0; i < hdr->nfields; i++) {
-        char *h = xstrdup(hdr->fields[i]);
-        enum contact_field f;
-
-        str_trim(h);
-        f = contact_header_field(h);
-        if (f != CONTACT_FIELD_EXTRA) {
-            if (im->col_of[f] >= 0) {
-                log_warnx("%s:1: column '%s' repeats column %ld; ignored",
-                          im->name, sanitize(h), im->col_of[f] + 1);
-                im->cols[i].field = CONTACT_FIELD_EXTRA;
-            } else {
-                im->col_of[f] = (long)i;
-                im->cols[i].field = f;
-                /* SPEC's example folds "Job Title" to {{job_title}}: a
-                 * title column under another name fills `title` and is
-                 * also kept under its own name. */
-                if (f == CONTACT_FIELD_TITLE) {
-                    char *key = contact_field_key(h);
-                    if (key && strcmp(key, "title") != 0)
-                        im->cols[i].key = key;
-                    else
-                        free(key);
-                }
-            }
-        } else if (*h) {
-            char *key = contact_field_key(h);
-            bool dup = false;
-
-            for (size_t j = 0; key && j < i; j++)
-                if (im->cols[j].key && strcmp(im->cols[j].key, key) == 0)
-                    dup = true;
-            if (dup) {
-                log_warnx("%s:1: column '%s' repeats an earlier column; "
-                          "ignored", im->name, sanitize(h));
-                free(key);
-            } else {
-                im->cols[i].key = key;
-            }
-        }
-        free(h);
-    }
-    if (im->col_of[CONTACT_FIELD_EMAIL] < 0)
-        return err_set(ei, ERR_DATA,
-                       "%s:1: no email column: the header row must name one "
-                       "('email', 'E-mail' or 'Email Address')",
-                       im->name);
-    return 0;
 }
 
 static int prepare(struct import *im, struct errinfo *ei)
@@ -314,7 +255,7 @@ fail:
 static char *field_value(struct import *im, const struct csv_record *rec,
                          enum contact_field f)
 {
-    long col = im->col_of[f];
+    long col = im->c.col_of[f];
     char *v;
 
     if (col < 0 || (size_t)col >= rec->nfields)
@@ -335,14 +276,14 @@ static const char *extras_json(struct import *im,
 
     sb_reset(&im->json);
     sb_addch(&im->json, '{');
-    for (size_t i = 0; i < im->ncols && i < rec->nfields; i++) {
+    for (size_t i = 0; i < im->c.ncols && i < rec->nfields; i++) {
         const char *v = rec->fields[i];
 
-        if (!im->cols[i].key || str_blank(v))
+        if (!im->c.cols[i].key || str_blank(v))
             continue;
         if (any)
             sb_addch(&im->json, ',');
-        sb_add_json_str(&im->json, im->cols[i].key);
+        sb_add_json_str(&im->json, im->c.cols[i].key);
         sb_addch(&im->json, ':');
         sb_add_json_str(&im->json, v);
         any = true;
@@ -360,13 +301,6 @@ static bool has_line_break(const char *s)
 static int import_row(struct import *im, const struct csv_record *rec,
                       struct errinfo *ei)
 {
-    static const char *const names[] = {
-        [CONTACT_FIELD_FIRST_NAME] = "first_name",
-        [CONTACT_FIELD_LAST_NAME] = "last_name",
-        [CONTACT_FIELD_TITLE] = "title",
-        [CONTACT_FIELD_COMPANY] = "company",
-        [CONTACT_FIELD_DOMAIN] = "domain",
-    };
     char *v[CONTACT_FIELD_DOMAIN + 1] = { NULL };
     char *email = NULL, *domain = NULL;
     const char *reason = NULL, *json;
@@ -379,15 +313,20 @@ static int import_row(struct import *im, const struct csv_record *rec,
         bad_row(im, rec->line, "%s", rec->error);
         return 0;
     }
-    for (size_t i = im->ncols; i < rec->nfields; i++) {
+    for (size_t i = im->c.ncols; i < rec->nfields; i++) {
         if (!str_blank(rec->fields[i])) {
             bad_row(im, rec->line, "%zu fields, but the header has %zu",
-                    rec->nfields, im->ncols);
+                    rec->nfields, im->c.ncols);
             return 0;
         }
     }
     for (int f = CONTACT_FIELD_EMAIL; f <= CONTACT_FIELD_DOMAIN; f++)
         v[f] = field_value(im, rec, (enum contact_field)f);
+    /* "N/A", "self-employed" ...: no company, so the domain rule applies */
+    if (contact_company_placeholder(v[CONTACT_FIELD_COMPANY])) {
+        free(v[CONTACT_FIELD_COMPANY]);
+        v[CONTACT_FIELD_COMPANY] = NULL;
+    }
     if (!v[CONTACT_FIELD_EMAIL]) {
         bad_row(im, rec->line, "missing email");
         ret = 0;
@@ -402,7 +341,7 @@ static int import_row(struct import *im, const struct csv_record *rec,
     }
     for (int f = CONTACT_FIELD_FIRST_NAME; f <= CONTACT_FIELD_DOMAIN; f++) {
         if (has_line_break(v[f])) {
-            bad_row(im, rec->line, "%s contains a line break", names[f]);
+            bad_row(im, rec->line, "%s contains a line break", import_field_name((enum contact_field)f));
             ret = 0;
             goto out;
         }
@@ -507,6 +446,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
     int rc, ret = -1;
 
     r = csv_new(app_csv_read_fd, &im->fd, CSV_MAX_FIELD, CSV_MAX_FIELDS);
+    csv_set_delimiter(r, im->delim);
     rc = csv_next(r, &rec, ei);
     if (rc < 0) {
         err_prefix(ei, "%s", im->name);
@@ -517,12 +457,24 @@ static int run_import(struct import *im, bool strict, bool dry_run,
                 "as 'email,first_name,last_name,company'", im->name);
         goto out;
     }
+    if (rec.error && csv_utf16(r)) {
+        const char *f = im->fd == STDIN_FILENO ? "FILE" : im->name;
+
+        err_set(ei, ERR_DATA, "%s:%ld: header row: %s ('iconv -f UTF-16 "
+                "-t UTF-8 %s > %s.utf8' converts it)", im->name, rec.line,
+                rec.error, f, f);
+        goto out;
+    }
     if (rec.error) {
         err_set(ei, ERR_DATA, "%s:%ld: header row: %s", im->name, rec.line,
                 rec.error);
         goto out;
     }
-    if (setup_columns(im, &rec, ei) < 0)
+    if (!im->delim && csv_delimiter(r) != ',')
+        log_warnx("%s:%ld: no comma in the header: reading fields separated "
+                  "by %s (--delimiter forces one)", im->name, rec.line,
+                  csv_delimiter(r) == '\t' ? "tabs" : "';'");
+    if (import_cols_setup(&im->c, im->name, &rec, ei) < 0)
         goto out;
     /* One transaction over a large file evicts and re-reads index pages
      * with SQLite's 2 MB default cache; 32 MiB keeps them (bench/). */
@@ -530,6 +482,8 @@ static int run_import(struct import *im, bool strict, bool dry_run,
         prepare(im, ei) < 0 || db_begin(im->db, true, ei) < 0)
         goto out;
     while ((rc = csv_next(r, &rec, ei)) == 1) {
+        if (import_blank_line(csv_delimiter(r), &rec))
+            continue;
         if (import_row(im, &rec, ei) < 0)
             goto out;
         crash_point("import.row");
@@ -569,6 +523,7 @@ static int import_contacts(struct app *app, int argc, char **argv,
         { "campaign", required_argument, NULL, 'C' },
         { "strict", no_argument, NULL, 'S' },
         { "dry-run", no_argument, NULL, 'n' },
+        { "delimiter", required_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -584,6 +539,10 @@ static int import_contacts(struct app *app, int argc, char **argv,
         case 'C': campaign = optarg; break;
         case 'S': strict = true; break;
         case 'n': dry_run = true; break;
+        case 'D':
+            if (import_parse_delimiter(optarg, &im.delim, ei) < 0)
+                return -1;
+            break;
         default: return -1;
         }
     }
@@ -620,9 +579,7 @@ static int import_contacts(struct app *app, int argc, char **argv,
         printf("imported %ld, updated %ld, skipped %ld\n", im.imported,
                im.updated, im.skipped);
 out:
-    for (size_t i = 0; i < im.ncols; i++)
-        free(im.cols[i].key);
-    free(im.cols);
+    import_cols_free(&im.c);
     if (im.fd > STDIN_FILENO)
         close(im.fd);
     db_close(im.db);

@@ -593,3 +593,36 @@ char *contact_domain_normalize(const char *in)
     free(s);
     return res;
 }
+
+/* Company values that name no company, lower case. */
+static const char *const company_placeholders[] = {
+    "-",          "confidential", "freelance", "freelancer", "independent",
+    "n/a",        "none",         "retired",   "self-employed", "stealth",
+    "student",    "unemployed",
+};
+
+bool contact_company_placeholder(const char *value)
+{
+    const char *e;
+    size_t len;
+
+    if (!value)
+        return false;
+    while (is_space((unsigned char)*value))
+        value++;
+    e = value + strlen(value);
+    while (e > value && is_space((unsigned char)e[-1]))
+        e--;
+    len = (size_t)(e - value);
+    for (size_t i = 0; i < sizeof(company_placeholders) /
+                               sizeof(*company_placeholders); i++) {
+        const char *p = company_placeholders[i];
+        size_t k = 0;
+
+        while (k < len && p[k] == (char)lower((unsigned char)value[k]))
+            k++;
+        if (k == len && p[k] == '\0')
+            return true;
+    }
+    return false;
+}

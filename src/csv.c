@@ -36,7 +36,11 @@ struct csv_reader {
     size_t pos;
     size_t end;
     bool started; /* the BOM check has been done */
-    bool utf16;   /* the input starts with a UTF-16 byte order mark */
+    bool utf16;   /* the input is UTF-16: a byte order mark or NUL bytes */
+    bool utf16_bom; /* ... with a byte order mark */
+    bool detect;  /* the delimiter is to be found in the first line */
+    char delim;
+    unsigned char stop_unquoted[256]; /* bytes that end an unquoted run */
     bool eof;     /* fn returned 0 */
     bool failed;  /* fn returned -1 */
     enum csv_state state;
@@ -55,14 +59,11 @@ struct csv_reader {
     char **fields;
     bool bad;
     bool errfinal; /* errbuf may not be replaced */
-    char errbuf[96];
+    char errbuf[160];
     size_t errlen;
 };
 
-/* Bytes that end a run inside an unquoted / quoted field. */
-static const unsigned char stop_unquoted[256] = {
-    ['\0'] = 1, ['\n'] = 1, ['\r'] = 1, [','] = 1,
-};
+/* Bytes that end a run inside a quoted field. */
 static const unsigned char stop_quoted[256] = {
     ['\0'] = 1, ['\n'] = 1, ['"'] = 1,
 };
@@ -77,6 +78,9 @@ struct csv_reader *csv_new(csv_read_fn fn, void *ctx, size_t max_field,
     r->max_field = max_field ? max_field : 1;
     r->max_fields = max_fields ? max_fields : 1;
     r->buf = xmalloc(CSV_CHUNK);
+    r->stop_unquoted['\0'] = r->stop_unquoted['\n'] = 1;
+    r->stop_unquoted['\r'] = 1;
+    csv_set_delimiter(r, ',');
     r->state = ST_RECORD;
     r->line = 1;
     r->dcap = 4096;
@@ -103,6 +107,78 @@ void csv_free(struct csv_reader *r)
 long csv_line(const struct csv_reader *r)
 {
     return r->line;
+}
+
+static void use_delimiter(struct csv_reader *r, char delim)
+{
+    if (r->delim)
+        r->stop_unquoted[(unsigned char)r->delim] = 0;
+    r->stop_unquoted['\0'] = 1;
+    r->delim = delim;
+    r->stop_unquoted[(unsigned char)delim] = 1;
+}
+
+void csv_set_delimiter(struct csv_reader *r, char delim)
+{
+    r->detect = delim == '\0';
+    if (delim == '"' || delim == '\r' || delim == '\n')
+        delim = ',';
+    use_delimiter(r, delim ? delim : ',');
+}
+
+char csv_delimiter(const struct csv_reader *r)
+{
+    return r->delim;
+}
+
+bool csv_utf16(const struct csv_reader *r)
+{
+    return r->utf16;
+}
+
+/*
+ * The delimiter of the first non-blank line of b[0..n): ',' when it holds
+ * one outside quotes, else ';', else a tab, else ','.  Returns whether that
+ * line is complete in b (a line break outside quotes ends it).
+ */
+static bool sniff(const unsigned char *b, size_t n, char *delim)
+{
+    size_t i = 0, comma = 0, semi = 0, tab = 0;
+    bool quoted = false, done = false;
+
+    if (n >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < n && (b[i] == '\n' || b[i] == '\r'))
+        i++;
+    for (; i < n && !done; i++) {
+        if (b[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && (b[i] == '\n' || b[i] == '\r'))
+            done = true;
+        else if (!quoted)
+            comma += b[i] == ',', semi += b[i] == ';', tab += b[i] == '\t';
+    }
+    *delim = comma ? ',' : semi ? ';' : tab ? '\t' : ',';
+    return done;
+}
+
+/*
+ * UTF-16 without a byte order mark: in its first bytes (at least 4), every
+ * other byte is NUL and the others are not, as ASCII text in UTF-16 is.
+ */
+static bool utf16_nul_pattern(const unsigned char *b, size_t n)
+{
+    size_t zero[2] = { 0, 0 };
+
+    if (n > 16)
+        n = 16;
+    n &= ~(size_t)1;
+    if (n < 4)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        zero[i & 1] += b[i] == 0;
+    return (zero[0] == 0 && zero[1] == n / 2) ||
+           (zero[1] == 0 && zero[0] == n / 2);
 }
 
 /*
@@ -168,9 +244,12 @@ static void begin_record(struct csv_reader *r)
     r->errfinal = false;
     r->errbuf[0] = '\0';
     /* Its NUL bytes would otherwise be all the user hears of it. */
-    if (r->utf16)
+    if (r->utf16_bom)
         rec_fail(r, "UTF-16 text (a UTF-16 byte order mark): save the file "
                  "as UTF-8");
+    else if (r->utf16)
+        rec_fail(r, "UTF-16 text (a NUL every other byte): save the file as "
+                 "UTF-8");
 }
 
 static void ensure_data(struct csv_reader *r, size_t extra)
@@ -284,10 +363,30 @@ static int finish_record(struct csv_reader *r, struct csv_record *rec)
     return 1;
 }
 
+/* The first bytes are in: BOM, UTF-16, delimiter. */
+static void start(struct csv_reader *r)
+{
+    const unsigned char *b = (const unsigned char *)r->buf;
+    char delim;
+
+    r->started = true;
+    if (r->end >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
+        r->pos = 3;
+    else if (utf16_bom(r->buf, r->end))
+        r->utf16 = r->utf16_bom = true;
+    else if (utf16_nul_pattern(b, r->end))
+        r->utf16 = true;
+    if (r->detect && !r->utf16) {
+        sniff(b, r->end, &delim);
+        use_delimiter(r, delim);
+    }
+}
+
 /* Refills the chunk: 1 when bytes are available, 0 at EOF, -1 on error. */
 static int fill(struct csv_reader *r, struct errinfo *ei)
 {
     long got;
+    char delim;
 
     for (;;) {
         if (r->failed)
@@ -295,7 +394,8 @@ static int fill(struct csv_reader *r, struct errinfo *ei)
         if (r->eof)
             return 0;
         r->pos = r->end = 0;
-        /* The first time, gather at least 3 bytes so a split BOM is seen. */
+        /* The first time, gather the first line (or a chunk) so that a
+         * split BOM, UTF-16 and the delimiter are seen whole. */
         do {
             got = r->fn(r->ctx, r->buf + r->end, CSV_CHUNK - r->end);
             if (got < 0 || (size_t)got > CSV_CHUNK - r->end) {
@@ -307,14 +407,11 @@ static int fill(struct csv_reader *r, struct errinfo *ei)
             if (got == 0)
                 r->eof = true;
             r->end += (size_t)got;
-        } while (!r->started && !r->eof && r->end < 3);
-        if (!r->started) {
-            r->started = true;
-            if (r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
-                r->pos = 3;
-            else if (utf16_bom(r->buf, r->end))
-                r->utf16 = true;
-        }
+        } while (!r->started && !r->eof && r->end < CSV_CHUNK &&
+                 (r->end < 4 || !sniff((const unsigned char *)r->buf,
+                                       r->end, &delim)));
+        if (!r->started)
+            start(r);
         if (r->pos < r->end)
             return 1;
     }
@@ -402,7 +499,7 @@ int csv_next(struct csv_reader *r, struct csv_record *rec,
 
         case ST_UNQUOTED:
             s = i;
-            while (i < n && !stop_unquoted[b[i]])
+            while (i < n && !r->stop_unquoted[b[i]])
                 i++;
             append(r, b + s, i - s);
             if (i == n) {
@@ -411,7 +508,7 @@ int csv_next(struct csv_reader *r, struct csv_record *rec,
             }
             c = b[i++];
             r->pos = i;
-            if (c == ',') {
+            if (c == (unsigned char)r->delim) {
                 end_field(r);
                 r->state = ST_FIELD;
             } else if (c == '\n' || c == '\r') {
@@ -457,7 +554,7 @@ int csv_next(struct csv_reader *r, struct csv_record *rec,
                 append(r, b + i, 1);
                 r->pos = i + 1;
                 r->state = ST_QUOTED;
-            } else if (c == ',') {
+            } else if (c == (unsigned char)r->delim) {
                 r->pos = i + 1;
                 end_field(r);
                 r->state = ST_FIELD;

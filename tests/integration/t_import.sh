@@ -136,6 +136,67 @@ printf 'email,first_name\nnl@firm-seven.example,"Evil\nBcc: x@y.example"\n' > nl
 run "$MR" import contacts nl.csv
 check "line break in a name is a bad row" "imported 0, updated 0, skipped 1" "$out"
 
+# No column is dropped: Role beside Title is kept under its own name, said
+# once; a known column is also a variable under its own header name.
+printf 'email,Title,Company Name,Role\nr1@roleco.example,CTO,RoleCo,Buyer\nr2@roleco.example,CEO,RoleCo,Signer\n' > role.csv
+run "$MR" import contacts role.csv
+check "Role beside Title imports" "imported 2, updated 0, skipped 0" "$out"
+check "Title fills title" CTO "$(q "select title from contacts where email = 'r1@roleco.example'")"
+check "Role kept in fields_json as role" Buyer "$(q "select json_extract(fields_json, '\$.role') from contacts where email = 'r1@roleco.example'")"
+check "Company Name also as {{company_name}}" RoleCo "$(q "select json_extract(fields_json, '\$.company_name') from contacts where email = 'r2@roleco.example'")"
+check_contains "the import says so" "role.csv:1: column 'Role'" "$err"
+check "and says so once" 1 "$(printf '%s\n' "$err" | grep -c "'Role'")"
+printf 'email,Title,Role,Role\nr3@roleco.example,CTO,Buyer,Signer\n' > role2.csv
+run "$MR" import contacts role2.csv
+check "a second Role is kept as role_2" Signer "$(q "select json_extract(fields_json, '\$.role_2') from contacts where email = 'r3@roleco.example'")"
+check_contains "and the warning names that key" "kept as {{role_2}} only" "$err"
+printf 'email,notes,Notes\nn1@noteco.example,a,b\n' > notes.csv
+run "$MR" import contacts notes.csv
+check "a repeated extra column is kept too" b "$(q "select json_extract(fields_json, '\$.notes_2') from contacts where email = 'n1@noteco.example'")"
+
+# Placeholder company values are no company: the domain rule applies.
+printf 'email,company\np1@placeco.example,N/A\np2@gmail.com, Self-Employed \np3@placeco.example,-\np4@placeco.example,STEALTH\n' > place.csv
+run "$MR" import contacts place.csv
+check "placeholder rows import" "imported 4, updated 0, skipped 0" "$out"
+check "no placeholder company" 0 "$(q "select count(*) from companies where name_key in ('na','n/a','-','selfemployed','self employed','stealth') or name in ('N/A','-','STEALTH',' Self-Employed ','Self-Employed')")"
+check "N/A: company from the domain" placeco.example "$(q "select co.name from contacts c join companies co on co.id = c.company_id where c.email = 'p1@placeco.example'")"
+check "placeholders share the domain company" 1 "$(q "select count(distinct company_id) from contacts where email like 'p_@placeco.example'")"
+check "self-employed at free mail: none" "" "$(q "select company_id from contacts where email = 'p2@gmail.com'")"
+
+# Delimiters: a header with no comma but semicolons or tabs, said once;
+# --delimiter forces one.
+printf 'E-mail;First Name;Company\ns1@semico.example;Sem;"Semi; Co"\ns2@semico.example;Ole;Semi Co\n' > semi.csv
+run "$MR" import contacts semi.csv
+check "semicolon file imports" "imported 2, updated 0, skipped 0" "$out"
+check "semicolon fields split" Sem "$(q "select first_name from contacts where email = 's1@semico.example'")"
+check_contains "the delimiter is said" "semi.csv:1: no comma in the header" "$err"
+check "and said once" 1 "$(printf '%s\n' "$err" | grep -c 'no comma')"
+printf 'email\tfirst_name\nt1@tabco.example\tTab\n' > tab.tsv
+run "$MR" import contacts tab.tsv
+check "tab file imports" "imported 1, updated 0, skipped 0" "$out"
+check "tab fields split" Tab "$(q "select first_name from contacts where email = 't1@tabco.example'")"
+printf 'email|first_name\nb1@barco.example|Bar\n' > bar.csv
+run "$MR" import contacts --delimiter '|' bar.csv
+check "--delimiter | imports" "imported 1, updated 0, skipped 0" "$out"
+check "--delimiter splits" Bar "$(q "select first_name from contacts where email = 'b1@barco.example'")"
+printf 'email;first_name\nc1@commaco.example;x\n' > forced.csv
+run "$MR" import contacts --delimiter , forced.csv
+check "--delimiter , does not detect" 65 "$rc"
+run "$MR" import contacts --delimiter '""' forced.csv
+check "--delimiter takes one character" 64 "$rc"
+
+# UTF-16 without BOM: named, with the command that converts it.
+printf 'e\000m\000a\000i\000l\000\n\000' > u16.csv
+run "$MR" import contacts u16.csv
+check "UTF-16 without BOM exits 65" 65 "$rc"
+check_contains "UTF-16 named with iconv" "iconv -f UTF-16 -t UTF-8 u16.csv > u16.csv.utf8" "$err"
+
+# Blank and whitespace-only lines anywhere are ignored, not bad rows.
+printf 'email,first_name\n\n  \nw1@blankco.example,W\n\t\n \r\nw2@blankco.example,V\n\n   \n' > blank.csv
+run "$MR" import contacts blank.csv
+check "blank lines are not bad rows" "imported 2, updated 0, skipped 0" "$out"
+check "blank lines say nothing" "" "$err"
+
 # -q prints nothing on success.
 run "$MR" -q import contacts dom.csv
 check "-q prints nothing" "" "$out$err"

@@ -293,6 +293,28 @@ static void test_freemail(void)
     T_OK(!contact_is_freemail(rep(0, 'a', 300, ".com"), extra, 2));
 }
 
+static void test_company_placeholder(void)
+{
+    static const char *const yes[] = {
+        "N/A",        "n/a",       "-",          "none",     "NONE",
+        "self-employed", "Self-Employed", "freelance", "freelancer",
+        "Freelancer", "independent", "retired", "student",   "unemployed",
+        "confidential", "Stealth", "  n/a  ",  "\tnone\n",  " - ",
+        "STUDENT",
+    };
+    static const char *const no[] = {
+        "Acme",        "n/a inc",   "--",        "none of them", "nonesuch",
+        "self employed ltd", "Stealth Startup Inc", "studentenwerk", "",
+        "   ",         "na",        "Retired Pros LLC", "independent.io",
+    };
+
+    for (size_t i = 0; i < LEN(yes); i++)
+        T_OK(contact_company_placeholder(yes[i]));
+    for (size_t i = 0; i < LEN(no); i++)
+        T_OK(!contact_company_placeholder(no[i]));
+    T_OK(!contact_company_placeholder(NULL));
+}
+
 static void test_header_field(void)
 {
     static const struct {
@@ -497,6 +519,7 @@ int main(void)
     T_RUN(test_email_domain);
     T_RUN(test_company_key);
     T_RUN(test_freemail);
+    T_RUN(test_company_placeholder);
     T_RUN(test_header_field);
     T_RUN(test_field_key);
     T_RUN(test_domain_normalize);

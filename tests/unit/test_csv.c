@@ -43,8 +43,8 @@ static long mem_read(void *ctx, char *buf, size_t n)
  * Renders every record as "LINE:[f1][f2]\n" or "LINE:!error\n"; a read
  * error appends "IOERR\n".
  */
-static char *dump(const char *data, size_t len, size_t step,
-                  size_t max_field, size_t max_fields)
+static char *dump_d(const char *data, size_t len, size_t step,
+                    size_t max_field, size_t max_fields, int delim)
 {
     struct mem_src m = { data, len, 0, step, -1 };
     struct csv_reader *r;
@@ -57,6 +57,8 @@ static char *dump(const char *data, size_t len, size_t step,
     sb_init(&sb, 0);
     r = csv_new(mem_read, &m, max_field ? max_field : 65536,
                 max_fields ? max_fields : 1024);
+    if (delim)
+        csv_set_delimiter(r, delim < 0 ? '\0' : (char)delim);
     while ((rc = csv_next(r, &rec, &ei)) == 1) {
         sb_addf(&sb, "%ld:", rec.line);
         if (rec.error) {
@@ -74,6 +76,11 @@ static char *dump(const char *data, size_t len, size_t step,
     }
     if (rc < 0)
         sb_adds(&sb, "IOERR\n");
+    if (delim && csv_delimiter(r) != ',')
+        sb_addf(&sb, "delimiter %s\n",
+                csv_delimiter(r) == '\t' ? "TAB" : (char[]){ csv_delimiter(r), 0 });
+    if (csv_utf16(r))
+        sb_adds(&sb, "utf16\n");
     /* EOF is sticky */
     if (rc == 0 && csv_next(r, &rec, &ei) != 0)
         sb_adds(&sb, "NOT-STICKY\n");
@@ -83,7 +90,15 @@ static char *dump(const char *data, size_t len, size_t step,
     return out;
 }
 
+static char *dump(const char *data, size_t len, size_t step,
+                  size_t max_field, size_t max_fields)
+{
+    return dump_d(data, len, step, max_field, max_fields, 0);
+}
+
 #define S(lit) lit, sizeof(lit) - 1
+
+#define NOBOM "UTF-16 text (a NUL every other byte): save the file as UTF-8"
 
 static const struct csv_case {
     const char *name;
@@ -188,12 +203,18 @@ static const struct csv_case {
     { "UTF-16LE with BOM", S("\xFF\xFE" "e\0m\0\n\0x\0@\0\n\0"), 0, 0,
       "1:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n"
       "2:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n"
-      "3:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n" },
+      "3:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n"
+      "utf16\n" },
     { "UTF-16BE with BOM", S("\xFE\xFF\0e\0m"), 0, 0,
-      "1:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n" },
+      "1:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\nutf16\n" },
     { "UTF-16 BOM only", S("\xFF\xFE"), 0, 0,
-      "1:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\n" },
-    { "UTF-16 without BOM: NUL bytes", S("e\0m\0\nok\n"), 0, 0,
+      "1:!UTF-16 text (a UTF-16 byte order mark): save the file as UTF-8\nutf16\n" },
+    { "UTF-16LE without BOM", S("e\0m\0\n\0x\0"), 0, 0,
+      "1:!" NOBOM "\n2:!" NOBOM "\nutf16\n" },
+    { "UTF-16BE without BOM", S("\0e\0m"), 0, 0, "1:!" NOBOM "\nutf16\n" },
+    { "a NUL later is only a NUL", S("email\ne\0m\0\nok\n"), 0, 0,
+      "1:[email]\n2:!NUL byte in field 1\n3:[ok]\n" },
+    { "one NUL is not UTF-16", S("e\0\nok\n"), 0, 0,
       "1:!NUL byte in field 1\n2:[ok]\n" },
     { "FF FE later is bad UTF-8", S("a\n\xFF\xFE\nok\n"), 0, 0,
       "1:[a]\n2:!invalid UTF-8 in field 1\n3:[ok]\n" },
@@ -224,6 +245,51 @@ static void test_table(void)
         for (size_t s = 0; s < sizeof(steps) / sizeof(*steps); s++) {
             char *got = dump(c->in, c->len, steps[s], c->max_field,
                              c->max_fields);
+
+            T_STR(got, c->want);
+            free(got);
+        }
+    }
+}
+
+/* Delimiters: -1 detects from the header line, else the one forced. */
+static const struct delim_case {
+    const char *name;
+    const char *in;
+    size_t len;
+    int delim;
+    const char *want;
+} delim_cases[] = {
+    { "comma header", S("a,b\n1;2,3\n"), -1, "1:[a][b]\n2:[1;2][3]\n" },
+    { "semicolon header", S("email;name\nx@y.example;\"A;B\"\n"), -1,
+      "1:[email][name]\n2:[x@y.example][A;B]\ndelimiter ;\n" },
+    { "semicolon, BOM, CRLF", S("\xEF\xBB\xBF" "a;b\r\n1;2,5\r\n"), -1,
+      "1:[a][b]\n2:[1][2,5]\ndelimiter ;\n" },
+    { "tab header", S("a\tb\n1\t2\n"), -1, "1:[a][b]\n2:[1][2]\ndelimiter TAB\n" },
+    { "comma wins over semicolon", S("a;x,b\n1,2\n"), -1,
+      "1:[a;x][b]\n2:[1][2]\n" },
+    { "quoted comma does not count", S("\"a,b\";c\n1;2\n"), -1,
+      "1:[a,b][c]\n2:[1][2]\ndelimiter ;\n" },
+    { "one column stays comma", S("email\nx,y\n"), -1,
+      "1:[email]\n2:[x][y]\n" },
+    { "blank lines before the header", S("\n\na;b\n1;2\n"), -1,
+      "3:[a][b]\n4:[1][2]\ndelimiter ;\n" },
+    { "forced semicolon", S("a,b;c\n"), ';', "1:[a,b][c]\ndelimiter ;\n" },
+    { "forced comma", S("a;b\n"), ',', "1:[a;b]\n" },
+    { "forced pipe, quoted", S("a|\"b|c\"\n"), '|',
+      "1:[a][b|c]\ndelimiter |\n" },
+};
+
+static void test_delimiters(void)
+{
+    static const size_t steps[] = { 0, 1, 7, 2, 3 };
+
+    for (size_t i = 0; i < sizeof(delim_cases) / sizeof(*delim_cases); i++) {
+        const struct delim_case *c = &delim_cases[i];
+
+        t_current = c->name;
+        for (size_t s = 0; s < sizeof(steps) / sizeof(*steps); s++) {
+            char *got = dump_d(c->in, c->len, steps[s], 0, 0, c->delim);
 
             T_STR(got, c->want);
             free(got);
@@ -396,6 +462,7 @@ static void test_record_api(void)
 int main(void)
 {
     T_RUN(test_table);
+    T_RUN(test_delimiters);
     T_RUN(test_many_fields);
     T_RUN(test_big_field);
     T_RUN(test_chunk_edges);
