@@ -397,6 +397,30 @@ check "$R never resent (already_sent)" 3 \
 "$MR" -q campaign pause uagain
 done_scenario u
 
+# ---- a reply text of over a megabyte ---------------------------------------------
+# A 550 5.1.1 whose text is 1.1 MB, at DATA and at RCPT, to one mailbox:
+# bounced with its code (the text kept short and marked), and a line that
+# long breaks RFC 5321's limit, so each such connection is closed and the
+# next message goes through a new one.
+R="[550 5.1.1 with a 1 MB text]"
+for i in 2 3 4 5; do "$MR" -q mailbox set "m$i@sender.example" --status paused; done
+F='{"recipients": {
+  "big-1@big-1.example": {"data": "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "pad": 1100000},
+  "big-2@big-2.example": {"rcpt": "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "pad": 1100000}}}'
+scenario big "$F" 3
+check "$R exit 0: two bounces and one sent" "0 planned 3, sent 1, deferred 0, bounced 2, failed 0, unknown 0" "$rc $out"
+check "$R at DATA: bounced with its code" "bounced|1|550|5.1.1" "$(send_of big-1@big-1.example)"
+check "$R at RCPT: bounced with its code" "bounced|1|550|5.1.1" "$(send_of big-2@big-2.example)"
+check "$R both contacts bounced" "bounced bounced" \
+    "$(contact_status big-1@big-1.example) $(contact_status big-2@big-2.example)"
+check "$R the text is kept short, its start and a mark" "yes yes" \
+    "$(q "select length(smtp_text) <= 512, smtp_text like '5.1.1 RESOLVER.ADR.RecipNotFound; not found%[truncated]' from sends s join contacts c on c.id = s.contact_id where c.email = 'big-1@big-1.example'" | sed 's/1/yes/g; s/0/no/g; s/|/ /')"
+check "$R the third message is sent" "sent|1|250|2.0.0" "$(send_of big-3@big-3.example)"
+peers=$(grep -e 'rcpt=big-1@' -e 'RCPT TO:<big-2@' -e 'rcpt=big-3@' "$T/srv/smtpd.log" |
+    awk '{print $2}' | sort -u | wc -l | tr -d ' ')
+check "$R after each over-long reply, a new connection: three for three" 3 "$peers"
+done_scenario big
+
 # ---- faults: stalls never hang a run ------------------------------------------
 R="[stall at MAIL]"
 scenario smail '{"mailboxes": {"m4@sender.example": {"stall": "mail"}}}' 10
