@@ -31,6 +31,8 @@ struct smtp_reply {
     char enhanced[SMTP_ENHANCED_MAX];  /* "5.1.1", or "" */
     char text[SMTP_TEXT_MAX];          /* reply text, control chars removed */
     bool conn_lost;   /* connection lost or timed out before a reply */
+    bool auth_missing;/* the server offered no AUTH the mailbox can use:
+                         nothing was sent (never unauthenticated) */
     bool oauth;       /* authenticated with a token (XOAUTH2/Graph) */
     bool graph;       /* the try went to Microsoft Graph (HTTPS) */
     int retry_after;  /* seconds the server asked to wait (Retry-After) */

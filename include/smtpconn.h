@@ -42,7 +42,9 @@ void sconn_release(struct sconn *c);
 
 /*
  * Opens the connection with c->password or c->bearer: TCP, TLS, EHLO,
- * AUTH.  -1 with *r filled when that fails.
+ * AUTH.  -1 with *r filled when that fails, and when the mailbox has
+ * credentials but AUTH never went out (r->auth_missing: libcurl skips
+ * AUTH without a word when EHLO offers none).
  */
 int sconn_open(struct sconn *c, struct smtp_reply *r);
 

@@ -261,6 +261,12 @@ static void classify_before_mail(const struct smtp_reply *r, bool lost,
     const struct esc_rule *rule;
 
     set(v, OUTCOME_DEFERRED, false, true, MAILBOX_REST);
+    /* No AUTH offered that the mailbox can use: an AUTH failure (SPEC),
+     * though no server said no. */
+    if (r->stage == STAGE_AUTH && r->auth_missing && !r->conn_lost) {
+        v->mailbox = MAILBOX_AUTH_FAILED;
+        return;
+    }
     if (lost)
         return;
     if (r->stage == STAGE_AUTH)

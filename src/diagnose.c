@@ -175,6 +175,14 @@ static const struct row rows[] = {
       "check the password for {email} (mailbox set {email} "
       "--password-stdin); with MFA on the account, use an app password "
       "(its spaces are removed)" },
+    { ST(STAGE_AUTH), 0, EITHER, NO, EITHER, { "offered no AUTH" },
+      "auth_not_offered",
+      "the server offered no AUTH the mailbox can use, so nothing was "
+      "sent (mailrota never sends unauthenticated)",
+      "point smtp.host and smtp.port at the submission service "
+      "(smtp.office365.com, 587, STARTTLS), not at a relay or a port that "
+      "takes mail without AUTH; then check with 'mailrota mailbox test "
+      "{email}'" },
     { ST(STAGE_AUTH), 0, EITHER, NO, EITHER, { "no AUTH mechanism" },
       "auth_mechanism_missing",
       "the server offers no AUTH mechanism this mailbox can use",

@@ -6,6 +6,10 @@
  * RCPT TO, DATA, the dot-stuffed body, and RSET before the next message
  * when one was refused.  So:
  *
+ *   - a connection on which AUTH never went out is refused before MAIL
+ *     FROM when the mailbox has credentials (libcurl skips AUTH without a
+ *     word when EHLO offers none, and the mail would go out
+ *     unauthenticated);
  *   - a reply of any length gives its code (libcurl 7.88 gives up on a
  *     reply over 300 KB and reports no code at all);
  *   - a connection that broke the protocol (a reply line over 4 KiB,

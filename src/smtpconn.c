@@ -181,6 +181,7 @@ static void fill_connect_reply(struct sconn *c, CURLcode rc,
     if (rc == CURLE_LOGIN_DENIED && code < 300) {
         /* libcurl found no mechanism to use: no AUTH went out. */
         r->code = 0;
+        r->auth_missing = true;
         snprintf(r->text, sizeof(r->text), "the server offers no AUTH "
                  "mechanism mailrota can use (offered: %s)",
                  c->mechs[0] ? c->mechs : "none");
@@ -243,6 +244,18 @@ int sconn_open(struct sconn *c, struct smtp_reply *r)
     if (rc != CURLE_OK) {
         fill_connect_reply(c, rc, r);
         sconn_drop(c);
+        return -1;
+    }
+    if ((c->password || c->bearer) && !c->auth_sent) {
+        /* Never unauthenticated: SPEC makes this an AUTH failure. */
+        c->stage = STAGE_AUTH;
+        sconn_reply_base(c, r);
+        r->auth_missing = true;
+        snprintf(r->text, sizeof(r->text), "the server offered no AUTH%s: "
+                 "mailrota does not send without authenticating",
+                 c->o->security == SMTP_SECURITY_STARTTLS ? " after STARTTLS"
+                                                         : "");
+        sconn_quit(c);
         return -1;
     }
     return 0;

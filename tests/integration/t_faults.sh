@@ -496,6 +496,27 @@ check_contains "[wrong certificate name] the reason names the certificate" "cert
     "$(q "select smtp_text from attempts where at like '$DAY%' limit 1")"
 other_server "[no STARTTLS offered]" nostarttls "$T/plain" --tls none
 
+# ---- a server that offers no AUTH: never sent unauthenticated ------------------
+# After STARTTLS the server lists no AUTH and would take the mail anyway
+# (an open relay, or a port without SASL).  SPEC: an authentication
+# failure; nothing is sent.
+R="[no AUTH after STARTTLS]"
+stored0=$(smtpd_count "$T/srv")
+scenario noauth '{"connection": {"auth": "none"}}' 5
+check "$R nothing could authenticate: exit 69" 69 "$rc"
+check "$R summary: all deferred" "planned 5, sent 0, deferred 5, bounced 0, failed 0, unknown 0" "$out"
+check "$R nothing was delivered" "$stored0" "$(smtpd_count "$T/srv")"
+check "$R no MAIL FROM reached the server" 0 \
+    "$(grep -c 'MAIL FROM:<[^>]*> auth=None' "$T/srv/smtpd.log")"
+check "$R every try ended at auth, no attempt used" "auth 0" \
+    "$(q "select group_concat(distinct a.stage) from attempts a where a.at like '$DAY%'") $(q "select sum(s.attempts) from sends s join campaigns c on c.id = s.campaign_id where c.name = 'noauth'")"
+check "$R every mailbox that tried is auth-failed" "$(q "select count(distinct a.mailbox_id) from attempts a where a.at like '$DAY%'")" \
+    "$(q "select count(*) from mailboxes where status = 'auth-failed'")"
+check_contains "$R last_error says the server offered no AUTH" "offered no AUTH" \
+    "$(q "select last_error from mailboxes where status = 'auth-failed' limit 1")"
+check_contains "$R stderr says so" "offered no AUTH" "$err"
+done_scenario noauth
+
 # ---- never twice ----------------------------------------------------------------
 R="[never twice]"
 dups=$(for j in "$T"/srv/mail/*.json; do /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rcpt_tos"][0].lower())' "$j"; done | sort | uniq -d)

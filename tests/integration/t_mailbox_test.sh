@@ -389,6 +389,23 @@ check "--all --json: warnings for plain mailboxes only" "plain:10 other:0" \
     "$(jall '"plain:%d other:%d" % (sum(1 for o in a if o["auth"] == "plain" and "MC786329" in (o["warning"] or "")), sum(1 for o in a if o["auth"] != "plain" and o["warning"] is not None))')"
 check_not_contains "--all --json: no summary line on stdout" "tested:" "$out"
 
+# --- a server that offers no AUTH --------------------------------------------------------------
+# It would take mail unauthenticated; the test must fail, not say "ok".
+smtpd_faults "$T/srv" '{"connection": {"auth": "none"}}'
+mt --json "m1@$D"
+check "no AUTH offered: exit 69" 69 "$rc"
+check "no AUTH offered: failed at auth after password, connect, tls" \
+    "false auth password connect tls" "$(jf ok) $(jf failed_step) $(jf steps)"
+check "no AUTH offered: diagnosis auth_not_offered" auth_not_offered "$(jf diagnosis)"
+check_contains "no AUTH offered: the reply says so" "offered no AUTH after STARTTLS" "$(jf reply.text)"
+check_contains "no AUTH offered: the fix names the server" "smtp.port" "$(jf fix)"
+mt --json "m8@$D"
+check "no AUTH offered to xoauth2: exit 69, auth_not_offered" "69 false auth_not_offered" \
+    "$rc $(jf ok) $(jf diagnosis)"
+mt "m1@$D"
+check_contains "human no AUTH" "  auth       FAILED: the server offered no AUTH after STARTTLS" "$out"
+smtpd_faults "$T/srv" ''
+
 # --- nothing sent, nothing secret --------------------------------------------------------------
 check "smtpd stored no message" 0 "$(smtpd_count "$T/srv")"
 check "Graph stored no message" 0 "$(m365d_graph_count "$M365_DIR")"

@@ -44,12 +44,13 @@
 #define MOVE (1 << 3)  /* verdict: move */
 #define CB (1 << 4)    /* verdict: contact_bounced */
 #define GRAPH (1 << 5) /* verdict: fallback_graph */
+#define NOAUTH (1 << 6) /* auth_missing: no usable AUTH was offered */
 
 struct classify_case {
     enum bounce_stage stage;
     int code;
     const char *text; /* the reply as the server sent it */
-    int in;           /* LOST, OAUTH */
+    int in;           /* LOST, OAUTH, NOAUTH */
     enum bounce_outcome outcome;
     int want;         /* USES, MOVE, CB, GRAPH */
     enum bounce_mailbox_action mailbox;
@@ -241,6 +242,15 @@ static const struct classify_case classify_cases[] = {
      "identifier 'x' was not found in the directory 'y'.", 0, DEFER, MOVE,
      AUTHF},
     {TOKEN, 0, "", LOST, DEFER, MOVE, AUTHF},
+
+    /* no AUTH the mailbox can use offered: never sent unauthenticated,
+     * an authentication failure */
+    {AUTH, 0, "the server offered no AUTH after STARTTLS: mailrota does not "
+     "send without authenticating", NOAUTH, DEFER, MOVE, AUTHF},
+    {AUTH, 0, "the server offers no AUTH mechanism mailrota can use "
+     "(offered: PLAIN LOGIN)", NOAUTH | OAUTH, DEFER, MOVE, AUTHF},
+    /* (lost during AUTH is not that) */
+    {AUTH, 0, "Recv failure", LOST, DEFER, MOVE, REST},
 };
 
 static void check_verdict(const struct classify_case *c,
@@ -269,6 +279,7 @@ static void test_classify(void)
         snprintf(r.text, sizeof(r.text), "%s", c->text);
         r.conn_lost = c->in & LOST;
         r.oauth = c->in & OAUTH;
+        r.auth_missing = c->in & NOAUTH;
 
         /* as the transport fills it: enhanced code parsed from the text */
         if (c->stage != STAGE_HTTP && c->stage != STAGE_TOKEN &&

@@ -169,6 +169,10 @@ static const struct dcase cases[] = {
      "SubmissionQuotaExceededException", 0, "quota_exceeded", NULL},
     {STAGE_MAIL, 550, "5.7.60", "5.7.60 SMTP; Client does not have "
      "permissions to send as this sender", 0, "sender_refused", NULL},
+    /* no AUTH offered: never sent unauthenticated */
+    {STAGE_AUTH, 0, "", "the server offered no AUTH after STARTTLS: "
+     "mailrota does not send without authenticating", 0, "auth_not_offered",
+     "smtp.port"},
     /* Graph out of reach is not an SMTP port problem */
     {STAGE_CONNECT, 0, "", "Failed to connect to 127.0.0.1 port 9 after 0 "
      "ms: Couldn't connect to server", LOST | OAUTH | GRAPH,
