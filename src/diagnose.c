@@ -25,7 +25,8 @@ enum tri { EITHER = 0, YES, NO };
 
 struct row {
     unsigned stages;
-    int code;            /* 0: any; a single digit: that class (5 = 5xx) */
+    int code;            /* 0: any; a single digit: that class (5 = 5xx);
+                            SENDER_LIMIT: a sender-side limit's reply */
     enum tri oauth;
     enum tri lost;
     enum tri graph;      /* the try went to Graph rather than SMTP */
@@ -34,6 +35,9 @@ struct row {
     const char *what;
     const char *fix;     /* "{email}" becomes the mailbox */
 };
+
+/* The code column's value for what bounce_sender_limit() says is one. */
+#define SENDER_LIMIT (-1)
 
 static const char fix_new_secret[] =
     "create a new client secret (Entra admin centre > App registrations > "
@@ -224,6 +228,12 @@ static const struct row rows[] = {
       "the mailbox reached Exchange Online's daily recipient limit",
       "nothing to do: it sends again the next day; lower its daily cap "
       "if this repeats" },
+    { SMTP_STAGES, SENDER_LIMIT, EITHER, NO, EITHER, { NULL },
+      "quota_exceeded",
+      "the mailbox reached its daily sending limit (a sender-side limit, "
+      "not the recipient's fault)",
+      "nothing to do: its messages wait and it sends again the next day; "
+      "lower its daily cap if this repeats" },
     { ST(STAGE_MAIL), 5, EITHER, NO, EITHER, { NULL },
       "sender_refused",
       "the server refused {email} as the sender",
@@ -297,6 +307,13 @@ static bool matches(const struct row *w, const struct smtp_reply *r)
         return false;
     if ((w->graph == YES && !r->graph) || (w->graph == NO && r->graph))
         return false;
+    if (w->code == SENDER_LIMIT) {
+        char esc[SMTP_ENHANCED_MAX];
+
+        bounce_effective_esc(r, esc);
+        if (!bounce_sender_limit(esc, r->code))
+            return false;
+    }
     if (!w->any[0])
         return true;
     for (size_t i = 0; i < 3 && w->any[i]; i++)

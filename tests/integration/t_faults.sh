@@ -367,6 +367,34 @@ MAILROTA_NOW=${DAY}T22:00:00Z run "$MR" plan --max 50 --json
 check "$R a later run the same day plans nothing for m3" 0 "$(printf '%s' "$out" | grep -c m3@sender.example)"
 done_scenario full520
 
+# ---- the other sender-side limits: 5.1.90 and 5.4.5, like 554 5.2.0 --------
+# Exchange's daily recipient limit (550 5.1.90, at RCPT) and daily sending
+# limit (550 5.4.5, at DATA) are the sender's quota, not the recipient's
+# fault: not bounces (5.1.90 is not a 5.1.x bounce).
+R="[550 5.1.90 / 5.4.5 sender-side limits]"
+F='{"mailboxes": {
+  "m3@sender.example": {"rcpt": "550 5.1.90 Your message can'"'"'t be sent because you'"'"'ve reached your daily limit for message recipients."},
+  "m4@sender.example": {"data": "550 5.4.5 Daily user sending quota exceeded."}}}'
+scenario lim "$F" 10
+check "$R exit 0, the others send all ten" "0 planned 10, sent 10, deferred 0, bounced 0, failed 0, unknown 0" "$rc $out"
+for e in 3:rcpt:5.1.90 4:data:5.4.5; do
+    i=${e%%:*} rest=${e#*:}
+    stage=${rest%%:*} esc=${rest#*:}
+    c=$(q "select c.email from attempts a join sends s on s.id = a.send_id join contacts c on c.id = s.contact_id join mailboxes m on m.id = a.mailbox_id where m.email = 'm$i@sender.example' and a.at like '$DAY%'")
+    check "$R $esc: m$i made one try" 1 "$(printf '%s\n' "$c" | grep -c .)"
+    check_moved "$R $esc" "$c" "m$i" "$stage" 550 "$esc"
+    check "$R $esc: deferred then sent (an attempt used), not bounced" "sent|2|250|2.0.0" "$(send_of "$c")"
+    check "$R $esc: the contact stays active" active "$(contact_status "$c")"
+    check "$R $esc: m$i full for the local day, still cold-ready" "$DAY cold-ready" \
+        "$(q "select full_day || ' ' || status from mailboxes where email = 'm$i@sender.example'")"
+    check_contains "$R $esc: last_error says it is the daily limit" "daily sending limit" \
+        "$(q "select last_error from mailboxes where email = 'm$i@sender.example'")"
+done
+MAILROTA_NOW=${DAY}T22:00:00Z run "$MR" plan --max 50 --json
+check "$R a later run the same day plans nothing for m3 or m4" 0 \
+    "$(printf '%s' "$out" | grep -c -e m3@sender.example -e m4@sender.example)"
+done_scenario lim
+
 # ---- row: connection lost before the reply to DATA -> unknown ---------------
 R="[lost before the DATA reply]"
 F='{"recipients": {

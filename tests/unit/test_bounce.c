@@ -190,6 +190,26 @@ static const struct classify_case classify_cases[] = {
      USES | MOVE, QUOTA},
     {DATA, 554, "554 Sending quota exceeded for this account", 0, DEFER,
      USES | MOVE, QUOTA},
+    /* the other sender-side limits, Exchange's daily recipient limit
+     * (5.1.90: not a 5.1.x bounce) and daily sending limit (5.4.5) */
+    {RCPT, 550, "550 5.1.90 Your message can't be sent because you've "
+     "reached your daily limit for message recipients.", 0, DEFER,
+     USES | MOVE, QUOTA},
+    {DATA, 550, "550 5.1.90 Your message can't be sent because you've "
+     "reached your daily limit for message recipients.", 0, DEFER,
+     USES | MOVE, QUOTA},
+    {MAIL, 550, "550 5.1.90 daily limit for message recipients", 0, DEFER,
+     USES | MOVE, QUOTA},
+    {DATA, 550, "550 5.4.5 Daily user sending quota exceeded.", 0, DEFER,
+     USES | MOVE, QUOTA},
+    {RCPT, 550, "550-5.4.5 Daily user sending limit exceeded. For more "
+     "information on Gmail sending limits 550 5.4.5 https://support.google."
+     "com/a/answer/166852", 0, DEFER, USES | MOVE, QUOTA},
+    /* ... but only these codes */
+    {RCPT, 550, "550 5.1.9 x", 0, BOUNCE, USES | CB, MB_OK},
+    {RCPT, 550, "550 5.1.900 x", 0, BOUNCE, USES | CB, MB_OK},
+    {DATA, 550, "550 5.4.50 x", 0, BOUNCE, USES, MB_OK},
+    {RCPT, 450, "450 4.4.5 x", 0, DEFER, USES, MB_OK},
 
     /* a refused sender at MAIL FROM: failed, the contact is not touched */
     {MAIL, 550, "550 5.7.1 Client does not have permissions to send as this "
@@ -347,6 +367,30 @@ static void test_spec_rows(void)
     T_INT(v.outcome, OUTCOME_UNKNOWN);
 }
 
+/* The one list of sender-side limits, as replies and NDRs give them. */
+static void test_sender_limit(void)
+{
+    static const struct {
+        const char *esc;
+        int code;
+        bool want;
+    } cases[] = {
+        {"5.1.90", 550, true}, {"5.1.90", 0, true},
+        {"5.2.0", 554, true}, {"5.2.0", 0, true}, {"5.2.0", 550, false},
+        {"5.4.5", 550, true}, {"5.4.5", 0, true}, {"5.4.5", 554, true},
+        {"5.1.9", 550, false}, {"5.1.900", 0, false}, {"5.1.1", 550, false},
+        {"5.4.50", 0, false}, {"4.4.5", 450, false}, {"5.2.2", 0, false},
+        {"", 0, false}, {NULL, 0, false},
+    };
+
+    for (size_t i = 0; i < LEN(cases); i++) {
+        printf("# %s %d\n", cases[i].esc ? cases[i].esc : "(null)",
+               cases[i].code);
+        T_INT(bounce_sender_limit(cases[i].esc, cases[i].code),
+              cases[i].want);
+    }
+}
+
 struct enhanced_case {
     const char *text;
     const char *want; /* NULL: none */
@@ -427,6 +471,7 @@ int main(void)
 {
     T_RUN(test_classify);
     T_RUN(test_spec_rows);
+    T_RUN(test_sender_limit);
     T_RUN(test_parse_enhanced);
     T_RUN(test_strings);
     return t_done();

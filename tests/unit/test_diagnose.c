@@ -169,6 +169,14 @@ static const struct dcase cases[] = {
      "SubmissionQuotaExceededException", 0, "quota_exceeded", NULL},
     {STAGE_MAIL, 550, "5.7.60", "5.7.60 SMTP; Client does not have "
      "permissions to send as this sender", 0, "sender_refused", NULL},
+    /* the other sender-side limits */
+    {STAGE_RCPT, 550, "5.1.90", "5.1.90 Your message can't be sent because "
+     "you've reached your daily limit for message recipients.", 0,
+     "quota_exceeded", "next day"},
+    {STAGE_DATA, 550, "5.4.5", "5.4.5 Daily user sending quota exceeded.", 0,
+     "quota_exceeded", NULL},
+    {STAGE_DATA, 554, "5.2.0", "5.2.0 quota", 0, "quota_exceeded", NULL},
+    {STAGE_DATA, 550, "5.2.0", "5.2.0 mailbox unavailable", 0, NULL, NULL},
     /* no AUTH offered: never sent unauthenticated */
     {STAGE_AUTH, 0, "", "the server offered no AUTH after STARTTLS: "
      "mailrota does not send without authenticating", 0, "auth_not_offered",
