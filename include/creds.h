@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "diagnose.h"
 #include "err.h"
 #include "runplan.h"
 #include "secret.h"
@@ -35,5 +36,12 @@ bool creds_uses_oauth(const struct rp_mailbox *m);
 void creds_smtp_opts(const struct config *cfg, const struct rp_mailbox *m,
                      const char *password, const char *bearer,
                      struct smtp_opts *o);
+
+/*
+ * What a diagnosis of m's replies needs to name its fix: the address, where
+ * its password comes from, and cfg's SMTP server.  Borrows from both.
+ */
+void creds_diagnose_who(const struct config *cfg, const struct rp_mailbox *m,
+                        struct diagnose_who *who);
 
 #endif

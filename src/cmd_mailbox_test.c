@@ -238,9 +238,11 @@ static void test_one(struct tester *t, const struct rp_mailbox *m,
                      struct result *res)
 {
     struct errinfo ei = { ERR_OK, "" };
+    struct diagnose_who who;
 
     memset(res, 0, sizeof(*res));
     res->m = m;
+    creds_diagnose_who(&t->app->cfg, m, &who);
     if (strcmp(m->auth, "plain") == 0 || strcmp(m->auth, "login") == 0)
         snprintf(res->warning, sizeof(res->warning), basic_warning,
                  m->email);
@@ -266,7 +268,7 @@ static void test_one(struct tester *t, const struct rp_mailbox *m,
                     local_failure(g, "token", STAGE_TOKEN, ei.msg);
                 }
                 if (!g->ok)
-                    g->has_d = diagnose(&g->rep, m->email, &g->d);
+                    g->has_d = diagnose_for(&g->rep, &who, &g->d);
                 res->fallback = g;
                 res->graph_fallback = g->ok;
                 res->smtp_refused = true;
@@ -275,7 +277,7 @@ static void test_one(struct tester *t, const struct rp_mailbox *m,
         }
     }
     if (!res->ok || res->smtp_refused)
-        res->has_d = diagnose(&res->rep, m->email, &res->d);
+        res->has_d = diagnose_for(&res->rep, &who, &res->d);
 }
 
 /* ---- output -------------------------------------------------------------- */

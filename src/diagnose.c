@@ -6,6 +6,10 @@
  * OAuth, whether the connection was lost, and up to three texts of which
  * one must appear (case-insensitively) in the reply text or the enhanced
  * code.  Rows run from the specific to the general: the first match wins.
+ *
+ * A row's texts name the mailbox and its server through marks filled in
+ * by fill(): {email}, {host}, {port}, {server} (host:port), and {setpw},
+ * how to give this mailbox a new password from where it keeps it.
  */
 #include "diagnose.h"
 
@@ -32,8 +36,8 @@ struct row {
     enum tri graph;      /* the try went to Graph rather than SMTP */
     const char *any[3];  /* one must appear; none listed: no text needed */
     const char *id;
-    const char *what;
-    const char *fix;     /* "{email}" becomes the mailbox */
+    const char *what;    /* marks as for fix */
+    const char *fix;     /* "{email}" becomes the mailbox; see fill() */
 };
 
 /* The code column's value for what bounce_sender_limit() says is one. */
@@ -149,8 +153,8 @@ static const struct row rows[] = {
     { ST(STAGE_AUTH), 0, EITHER, NO, EITHER, { "did not meet the criteria" },
       "conditional_access",
       "MFA or a Conditional Access policy refused the sign-in",
-      "use an app password for {email} (mailbox set {email} "
-      "--password-stdin), or move the mailbox to xoauth2 or graph" },
+      "use an app password for {email} ({setpw}), or move the mailbox to "
+      "xoauth2 or graph" },
     { ST(STAGE_AUTH), 0, EITHER, NO, EITHER,
       { "5.7.30", "Basic authentication is not supported" },
       "basic_auth_retired",
@@ -176,13 +180,12 @@ static const struct row rows[] = {
     { ST(STAGE_AUTH), 535, NO, NO, EITHER, { NULL },
       "password_wrong",
       "the server refused the password",
-      "check the password for {email} (mailbox set {email} "
-      "--password-stdin); with MFA on the account, use an app password "
-      "(its spaces are removed)" },
+      "check the password for {email}: {setpw}; with MFA on the account, "
+      "use an app password (its spaces are removed)" },
     { ST(STAGE_AUTH), 0, EITHER, NO, EITHER, { "offered no AUTH" },
       "auth_not_offered",
-      "the server offered no AUTH the mailbox can use, so nothing was "
-      "sent (mailrota never sends unauthenticated)",
+      "the server at {server} offered no AUTH the mailbox can use, so "
+      "nothing was sent (mailrota never sends unauthenticated)",
       "point smtp.host and smtp.port at the submission service "
       "(smtp.office365.com, 587, STARTTLS), not at a relay or a port that "
       "takes mail without AUTH; then check with 'mailrota mailbox test "
@@ -259,14 +262,15 @@ static const struct row rows[] = {
       "or proxy, and check graph.base_url" },
     { ST(STAGE_CONNECT), 421, EITHER, NO, EITHER, { NULL },
       "server_busy",
-      "the server refused the connection for now (421)",
+      "the server at {server} refused the connection for now (421)",
       "try again later" },
     { ST(STAGE_CONNECT), 0, EITHER, YES, EITHER, { NULL },
       "connect_failed",
-      "cannot connect to the server (refused or timed out)",
-      "port 587 is blocked by a firewall or proxy (many networks and "
+      "cannot connect to {server} (refused or timed out)",
+      "port {port} is blocked by a firewall or proxy (many networks and "
       "clouds block outbound SMTP), or smtp.host/smtp.port are wrong: try "
-      "'nc -vz HOST 587' from this machine" },
+      "'nc -vz {host} {port}' from this machine, then 'mailrota mailbox "
+      "test --all'" },
 
     /* ---- Microsoft Graph ---------------------------------------------- */
     { ST(STAGE_HTTP), 401, EITHER, NO, EITHER, { NULL },
@@ -323,35 +327,86 @@ static bool matches(const struct row *w, const struct smtp_reply *r)
     return false;
 }
 
-/* Copies s to out[size), each "{email}" replaced by email. */
-static void fill(char *out, size_t size, const char *s, const char *email)
+/* How this mailbox gets a new password, from where it keeps it. */
+static void add_setpw(struct strbuf *sb, const struct diagnose_who *w)
 {
-    static const char mark[] = "{email}";
+    switch (w->pw) {
+    case DIAGNOSE_PW_ENV:
+        sb_addf(sb, "put the new password in the environment variable %s "
+                "where mailrota runs (the crontab line, or the service's "
+                "Environment=)", w->pw_env ? w->pw_env : "VAR");
+        break;
+    case DIAGNOSE_PW_CMD:
+        sb_addf(sb, "update the password where its password command reads "
+                "it (the command's first line of output is the password; "
+                "run it by hand to check)");
+        break;
+    case DIAGNOSE_PW_STORED:
+        sb_addf(sb, "store the new one with 'mailrota mailbox set %s "
+                "--password-stdin'", w->email);
+        break;
+    default:
+        sb_addf(sb, "give the new one with 'mailrota mailbox set %s "
+                "--password-stdin' (or --password-env VAR, --password-cmd "
+                "CMD)", w->email);
+        break;
+    }
+}
+
+/* Copies s to out[size) with its marks filled in (see the top). */
+static void fill(char *out, size_t size, const char *s,
+                 const struct diagnose_who *w)
+{
+    const char *host = w->host ? w->host : "smtp.host";
+    bool v6 = strchr(host, ':') != NULL;
     struct strbuf sb;
     const char *p;
 
     sb_init(&sb, size - 1);
-    while ((p = strstr(s, mark)) != NULL) {
+    while ((p = strchr(s, '{')) != NULL) {
         sb_add(&sb, s, (size_t)(p - s));
-        sb_adds(&sb, email);
-        s = p + sizeof(mark) - 1;
+        if (str_starts_with(p, "{email}")) {
+            sb_adds(&sb, w->email);
+        } else if (str_starts_with(p, "{host}")) {
+            sb_adds(&sb, host);
+        } else if (str_starts_with(p, "{port}")) {
+            sb_addf(&sb, "%d", w->port > 0 ? w->port : 587);
+        } else if (str_starts_with(p, "{server}")) {
+            sb_addf(&sb, "%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "",
+                    w->port > 0 ? w->port : 587);
+        } else if (str_starts_with(p, "{setpw}")) {
+            add_setpw(&sb, w);
+        } else {
+            sb_addch(&sb, '{');
+            s = p + 1;
+            continue;
+        }
+        s = strchr(p, '}') + 1;
     }
     sb_adds(&sb, s);
     snprintf(out, size, "%s", sb.buf);
     sb_release(&sb);
 }
 
-bool diagnose(const struct smtp_reply *r, const char *email,
-              struct diagnosis *d)
+bool diagnose_for(const struct smtp_reply *r, const struct diagnose_who *who,
+                  struct diagnosis *d)
 {
     memset(d, 0, sizeof(*d));
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         if (!matches(&rows[i], r))
             continue;
         d->id = rows[i].id;
-        fill(d->what, sizeof(d->what), rows[i].what, email);
-        fill(d->fix, sizeof(d->fix), rows[i].fix, email);
+        fill(d->what, sizeof(d->what), rows[i].what, who);
+        fill(d->fix, sizeof(d->fix), rows[i].fix, who);
         return true;
     }
     return false;
+}
+
+bool diagnose(const struct smtp_reply *r, const char *email,
+              struct diagnosis *d)
+{
+    struct diagnose_who who = { email, DIAGNOSE_PW_UNKNOWN, NULL, NULL, 0 };
+
+    return diagnose_for(r, &who, d);
 }

@@ -284,6 +284,13 @@ for e in 1:5.7.8 2:5.7.139 3:5.7.3 4:5.7.30; do
     check_moved "$R 535 $esc" "$c" "m$i" auth 535 "$esc"
     check "$R 535 $esc: no attempt used" "sent|1|250|2.0.0" "$(send_of "$c")"
 done
+# m1's password comes from MR_PW_M1: the fix says to change that, not to
+# store one with --password-stdin.
+le=$(q "select last_error from mailboxes where email = 'm1@sender.example'")
+check_contains "$R wrong password: the fix names m1's variable" \
+    "environment variable MR_PW_M1" "$le"
+check_not_contains "$R wrong password: not another password source" \
+    "--password-stdin" "$le"
 done_scenario a535
 
 # ---- row: 432 / 4.3.2 or 421 at MAIL/RCPT/DATA -> attempt used, moved, rests -
@@ -544,6 +551,28 @@ check_contains "$R last_error says the server offered no AUTH" "offered no AUTH"
     "$(q "select last_error from mailboxes where status = 'auth-failed' limit 1")"
 check_contains "$R stderr says so" "offered no AUTH" "$err"
 done_scenario noauth
+
+# ---- nothing listening: the server and the port are named ----------------------
+R="[connection refused]"
+mkdir -p "$T/gone"
+trap 'smtpd_stop "$T/srv"; smtpd_stop "$T/wrong"; smtpd_stop "$T/plain"; smtpd_stop "$T/gone"; cleanup' EXIT
+smtpd_start "$T/gone" || { not_ok "$R a server starts"; }
+GONE=$SMTPD_PORT
+smtpd_stop "$T/gone"
+sed -i "s/^  port: .*/  port: $GONE/" config.yaml
+scenario refused '' 3
+check "$R nothing could connect: exit 69" 69 "$rc"
+check "$R tries ended at connect, no attempt used" "connect 0" \
+    "$(q "select group_concat(distinct a.stage) from attempts a where a.at like '$DAY%'") $(q "select sum(s.attempts) from sends s join campaigns c on c.id = s.campaign_id where c.name = 'refused'")"
+check "$R mailboxes stay cold-ready" 5 "$(q "select count(*) from mailboxes where status = 'cold-ready'")"
+le=$(q "select last_error from mailboxes where email = (select m.email from attempts a join mailboxes m on m.id = a.mailbox_id where a.at like '$DAY%' limit 1)")
+check_contains "$R last_error names the server and port" "127.0.0.1:$GONE" "$le"
+check_contains "$R last_error says what to run" "mailrota mailbox test --all" "$le"
+check_not_contains "$R last_error does not guess another port" "port 587" "$le"
+check_contains "$R stderr names the server and port" "127.0.0.1:$GONE" "$err"
+check_contains "$R stderr says what to run" "mailrota mailbox test --all" "$err"
+sed -i "s/^  port: .*/  port: $PORT/" config.yaml
+done_scenario refused
 
 # ---- never twice ----------------------------------------------------------------
 R="[never twice]"

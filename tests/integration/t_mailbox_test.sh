@@ -151,6 +151,21 @@ auth_case "m5@$D" 5.7.139 conditional_access "app password"
 auth_case "m6@$D" 5.7.30 basic_auth_retired "--auth xoauth2"
 auth_case "m7@$D" 5.7.139 password_wrong "app password"
 check_contains "wrong password: the server's words" "credentials were incorrect" "$(jf reply.text)"
+# The fix is for where m7 keeps its password: the environment.
+check_contains "wrong password from --password-env: set that variable" \
+    "environment variable MR_PW_M7" "$(jf fix)"
+check_not_contains "  and not --password-stdin" "--password-stdin" "$(jf fix)"
+"$MR" -q mailbox set "m7@$D" --password-cmd "echo $WRONG_PW" || exit 1
+mt --json "m7@$D"
+check "wrong password from --password-cmd: password_wrong" password_wrong "$(jf diagnosis)"
+check_contains "  the fix is the command's output" "password command" "$(jf fix)"
+check_not_contains "  and not --password-stdin" "--password-stdin" "$(jf fix)"
+printf '%s\n' "$WRONG_PW" | "$MR" -q mailbox set "m7@$D" --password-stdin || exit 1
+mt --json "m7@$D"
+check "wrong stored password: password_wrong" password_wrong "$(jf diagnosis)"
+check_contains "  the fix stores a new one" "mailbox set m7@$D --password-stdin" "$(jf fix)"
+check_not_contains "  and not an environment variable" "environment variable" "$(jf fix)"
+"$MR" -q mailbox set "m7@$D" --password-env MR_PW_M7 || exit 1
 
 mt "m2@$D"
 check "human security defaults: exit 69" 69 "$rc"
@@ -310,10 +325,16 @@ mt --json "m1@$D"
 check "connect refused: exit 69" 69 "$rc"
 check "connect refused: connect_failed after password" "connect_failed connect connect password" \
     "$(jf diagnosis) $(jf failed_step) $(jf reply.stage) $(jf steps)"
-check_contains "connect refused: fix names port 587" "port 587" "$(jf fix)"
+check_contains "connect refused: the problem names the server and port" \
+    "cannot connect to 127.0.0.1:9" "$(jf problem)"
+check_contains "connect refused: the fix names the port" "port 9 is blocked" "$(jf fix)"
+check_contains "connect refused: the fix says what to try" "nc -vz 127.0.0.1 9" "$(jf fix)"
+check_contains "connect refused: and to test every mailbox" "mailrota mailbox test --all" "$(jf fix)"
+check_not_contains "connect refused: not another port" "587" "$(jf fix)"
 mt "m1@$D"
 check_contains "human connect refused" "  connect    FAILED: " "$out"
-check_contains "human connect refused: fix" "  fix        port 587" "$out"
+check_contains "human connect refused: diagnosis" "  diagnosis  cannot connect to 127.0.0.1:9" "$out"
+check_contains "human connect refused: fix" "  fix        port 9 is blocked" "$out"
 mt --json "m8@$D"
 check "xoauth2, connect refused after the token" "connect_failed connect token" \
     "$(jf diagnosis) $(jf failed_step) $(jf steps)"
