@@ -234,11 +234,21 @@ void bounce_effective_esc(const struct smtp_reply *r,
         esc[0] = '\0';
 }
 
-/* Token endpoint failures: SPEC makes a token that cannot be had an
- * authentication failure.  Nothing was sent. */
-static void classify_token(struct bounce_verdict *v)
+/*
+ * Token endpoint failures: SPEC makes a token that cannot be had an
+ * authentication failure (the endpoint refused the app: 400, 401, a
+ * missing role).  An endpoint that cannot be reached (refused, DNS,
+ * timeout, TLS) or says it is busy (429, 5xx) refused nothing: a network
+ * failure, so the mailbox rests for the run, as after a failed connect.
+ * Nothing was sent either way.
+ */
+static void classify_token(const struct smtp_reply *r,
+                           struct bounce_verdict *v)
 {
-    set(v, OUTCOME_DEFERRED, false, true, MAILBOX_AUTH_FAILED);
+    if (r->conn_lost || r->code == 429 || r->code / 100 == 5)
+        set(v, OUTCOME_DEFERRED, false, true, MAILBOX_REST);
+    else
+        set(v, OUTCOME_DEFERRED, false, true, MAILBOX_AUTH_FAILED);
 }
 
 static void classify_http(const struct smtp_reply *r, struct bounce_verdict *v)
@@ -383,7 +393,7 @@ void bounce_classify(const struct smtp_reply *r, struct bounce_verdict *v)
 
     memset(v, 0, sizeof(*v));
     if (r->stage == STAGE_TOKEN) {
-        classify_token(v);
+        classify_token(r, v);
         return;
     }
     if (r->stage == STAGE_HTTP) {

@@ -261,7 +261,24 @@ static const struct classify_case classify_cases[] = {
     {TOKEN, 400, "unauthorized_client: AADSTS700016: Application with "
      "identifier 'x' was not found in the directory 'y'.", 0, DEFER, MOVE,
      AUTHF},
-    {TOKEN, 0, "", LOST, DEFER, MOVE, AUTHF},
+    {TOKEN, 400, "invalid_scope: AADSTS1002012: The provided value for "
+     "scope x is not valid.", 0, DEFER, MOVE, AUTHF},
+    {TOKEN, 0, "the token has no role SMTP.SendAsApp", 0, DEFER, MOVE,
+     AUTHF},
+    /* ... an endpoint out of reach or busy is the network: the mailbox
+     * rests for the run, as after a failed connect */
+    {TOKEN, 0, "token endpoint unreachable: Failed to connect to 127.0.0.1 "
+     "port 9 after 0 ms: Couldn't connect to server", LOST, DEFER, MOVE,
+     REST},
+    {TOKEN, 0, "token endpoint unreachable: Could not resolve host: "
+     "login.microsoftonline.com", LOST, DEFER, MOVE, REST},
+    {TOKEN, 0, "token endpoint unreachable: SSL certificate problem: "
+     "unable to get local issuer certificate", LOST, DEFER, MOVE, REST},
+    {TOKEN, 503, "temporarily_unavailable: AADSTS90033: A transient error "
+     "has occurred. Please try again.", 0, DEFER, MOVE, REST},
+    {TOKEN, 500, "server_error: AADSTS50000: There was an error issuing a "
+     "token.", 0, DEFER, MOVE, REST},
+    {TOKEN, 429, "", 0, DEFER, MOVE, REST},
 
     /* no AUTH the mailbox can use offered: never sent unauthenticated,
      * an authentication failure */
