@@ -50,4 +50,11 @@ bool diagnose_for(const struct smtp_reply *r, const struct diagnose_who *who,
 bool diagnose(const struct smtp_reply *r, const char *email,
               struct diagnosis *d);
 
+/*
+ * Whether an SMTP host is Microsoft's (a name under office365.com or
+ * outlook.com, any case, a final dot allowed): only there does the Basic
+ * authentication retirement (MC786329) apply.
+ */
+bool diagnose_microsoft_host(const char *host);
+
 #endif

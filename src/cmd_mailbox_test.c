@@ -39,7 +39,8 @@ static const char test_usage[] =
     "mechanisms offered and authenticates (for auth graph: the token, its\n"
     "Mail.Send permission and TLS to Graph).  Prints the server's reply\n"
     "with a diagnosis and the fix, and warns for mailboxes still on Basic\n"
-    "authentication, which Microsoft turns off by default at the end of\n"
+    "authentication to Microsoft's servers (smtp.host under office365.com\n"
+    "or outlook.com), which Microsoft turns off by default at the end of\n"
     "December 2026 (MC786329).\n"
     "\n"
     "Options:\n"
@@ -243,7 +244,9 @@ static void test_one(struct tester *t, const struct rp_mailbox *m,
     memset(res, 0, sizeof(*res));
     res->m = m;
     creds_diagnose_who(&t->app->cfg, m, &who);
-    if (strcmp(m->auth, "plain") == 0 || strcmp(m->auth, "login") == 0)
+    /* MC786329 is about Microsoft's servers only. */
+    if ((strcmp(m->auth, "plain") == 0 || strcmp(m->auth, "login") == 0) &&
+        diagnose_microsoft_host(t->app->cfg.smtp.host))
         snprintf(res->warning, sizeof(res->warning), basic_warning,
                  m->email);
     if (creds_uses_oauth(m) && oauth_cache_ready(t->oauth, &ei) < 0) {

@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -409,4 +410,22 @@ bool diagnose(const struct smtp_reply *r, const char *email,
     struct diagnose_who who = { email, DIAGNOSE_PW_UNKNOWN, NULL, NULL, 0 };
 
     return diagnose_for(r, &who, d);
+}
+
+bool diagnose_microsoft_host(const char *host)
+{
+    static const char *const domains[] = { ".office365.com", ".outlook.com" };
+    size_t n;
+
+    if (!host)
+        return false;
+    n = strlen(host);
+    if (n && host[n - 1] == '.')
+        n--;
+    for (size_t i = 0; i < sizeof(domains) / sizeof(*domains); i++) {
+        size_t k = strlen(domains[i]);
+        if (n > k && strncasecmp(host + n - k, domains[i], k) == 0)
+            return true;
+    }
+    return false;
 }

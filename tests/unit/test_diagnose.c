@@ -327,6 +327,29 @@ static void test_who(void)
     }
 }
 
+/* MC786329 is Microsoft's: only its SMTP hosts get the warning. */
+static void test_microsoft_host(void)
+{
+    static const struct {
+        const char *host;
+        bool want;
+    } hosts[] = {
+        {"smtp.office365.com", true}, {"SMTP.Office365.COM", true},
+        {"smtp.office365.com.", true}, {"outlook.office365.com", true},
+        {"smtp-mail.outlook.com", true}, {"eur.smtp.outlook.com", true},
+        {"office365.com", false}, {"outlook.com", false},
+        {"127.0.0.1", false}, {"::1", false}, {"localhost", false},
+        {"mail.example.com", false}, {"smtp.office365.com.evil.example", false},
+        {"xoffice365.com", false}, {"smtp.office365.co", false},
+        {"", false}, {NULL, false},
+    };
+
+    for (size_t i = 0; i < LEN(hosts); i++) {
+        printf("# %s\n", hosts[i].host ? hosts[i].host : "(null)");
+        T_INT(diagnose_microsoft_host(hosts[i].host), hosts[i].want);
+    }
+}
+
 /* A long address still leaves a whole, terminated fix. */
 static void test_long_email(void)
 {
@@ -351,5 +374,6 @@ int main(void)
     T_RUN(test_table);
     T_RUN(test_long_email);
     T_RUN(test_who);
+    T_RUN(test_microsoft_host);
     return t_done();
 }
