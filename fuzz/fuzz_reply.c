@@ -1,6 +1,7 @@
 /*
- * fuzz_reply.c - a server's reply read by bounce_parse_enhanced(),
- * bounce_classify() (bounce.h) and diagnose() (diagnose.h).
+ * fuzz_reply.c - a server's reply read by reply_feed() (reply.h),
+ * bounce_parse_enhanced(), bounce_classify() (bounce.h) and diagnose()
+ * (diagnose.h).
  *
  * Input: stage (one byte, taken modulo 9 so one value is not a stage),
  * reply code (two bytes, big-endian, as a signed 16-bit number), flags
@@ -14,10 +15,14 @@
  * moved to be resent; only a bounce marks the contact; `sent` only for
  * 2xx after DATA or over Graph; Graph fallback only at AUTH); classify and
  * diagnose are pure (same answer twice); a diagnosis has an id and
- * bounded, filled-in texts, and none at all when nothing matches.
+ * bounded, filled-in texts, and none at all when nothing matches.  The
+ * text's bytes as they would come from a server, whole and a byte at a
+ * time, give reply_feed() the same reply, a terminated text within bounds
+ * and a 1xx-5xx code when it is done.
  */
 #include "bounce.h"
 #include "diagnose.h"
+#include "reply.h"
 
 #include <stdbool.h>
 
@@ -67,6 +72,26 @@ static void check_parse(const char *text)
         FUZZ_ASSERT(well_formed_esc(esc));
         FUZZ_ASSERT(strstr(text, esc) != NULL);
     }
+}
+
+static void check_reader(const char *bytes, size_t n)
+{
+    struct reply a, b;
+    size_t used_a, used_b = 0;
+
+    reply_init(&a);
+    used_a = reply_feed(&a, bytes, n);
+    reply_init(&b);
+    while (used_b < n && b.state == REPLY_MORE)
+        used_b += reply_feed(&b, bytes + used_b, 1);
+    FUZZ_ASSERT(used_a <= n && used_a == used_b);
+    FUZZ_ASSERT(a.state == b.state && a.code == b.code && a.cut == b.cut);
+    FUZZ_ASSERT(memchr(a.text, '\0', sizeof(a.text)) != NULL);
+    FUZZ_ASSERT(strcmp(a.text, b.text) == 0);
+    if (a.state == REPLY_DONE)
+        FUZZ_ASSERT(a.code >= 100 && a.code <= 599);
+    if (a.state == REPLY_BAD)
+        FUZZ_ASSERT(a.why && a.why[0]);
 }
 
 static void check_verdict(const struct smtp_reply *r,
@@ -156,6 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     email = fuzz_str(&in, NULL);
 
     /* the whole text, however long, and the reply as stored */
+    check_reader(text, tlen);
     check_parse(text);
     check_parse(r.text);
     if (enhanced)

@@ -31,6 +31,8 @@ struct smtp_reply {
     char enhanced[SMTP_ENHANCED_MAX];  /* "5.1.1", or "" */
     char text[SMTP_TEXT_MAX];          /* reply text, control chars removed */
     bool conn_lost;   /* connection lost or timed out before a reply */
+    bool auth_missing;/* the server offered no AUTH the mailbox can use:
+                         nothing was sent (never unauthenticated) */
     bool oauth;       /* authenticated with a token (XOAUTH2/Graph) */
     bool graph;       /* the try went to Microsoft Graph (HTTPS) */
     int retry_after;  /* seconds the server asked to wait (Retry-After) */
@@ -71,6 +73,19 @@ void bounce_classify(const struct smtp_reply *r, struct bounce_verdict *v);
  * it; writes it to out (NUL-terminated) and returns true.
  */
 bool bounce_parse_enhanced(const char *text, char out[SMTP_ENHANCED_MAX]);
+
+/*
+ * Whether an enhanced status code ("5.1.90") with reply code `code` (0:
+ * none, as an NDR's Status) is a sender-side limit: the sending mailbox is
+ * over a daily quota, and the message waits rather than bounces.  The one
+ * list of them, for replies and NDRs alike.
+ */
+bool bounce_sender_limit(const char *esc, int code);
+
+/* The enhanced code a reply is classified by: its own, else the first in
+ * its text, and "" when none agrees with the reply code's class. */
+void bounce_effective_esc(const struct smtp_reply *r,
+                          char esc[SMTP_ENHANCED_MAX]);
 
 const char *bounce_stage_str(enum bounce_stage s);
 const char *bounce_outcome_str(enum bounce_outcome o);

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "diagnose.h"
 #include "err.h"
 #include "runplan.h"
 #include "secret.h"
@@ -45,5 +46,12 @@ bool creds_uses_oauth(const struct rp_mailbox *m);
 void creds_smtp_opts(const struct config *cfg, const struct rp_mailbox *m,
                      const char *password, const char *bearer,
                      struct smtp_opts *o);
+
+/*
+ * What a diagnosis of m's replies needs to name its fix: the address, where
+ * its password comes from, and cfg's SMTP server.  Borrows from both.
+ */
+void creds_diagnose_who(const struct config *cfg, const struct rp_mailbox *m,
+                        struct diagnose_who *who);
 
 #endif

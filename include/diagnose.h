@@ -20,11 +20,41 @@ struct diagnosis {
     char fix[DIAGNOSE_TEXT_MAX];       /* what to do, EMAIL filled in */
 };
 
+/* Where a mailbox's password comes from (mailbox add/set). */
+enum diagnose_pw {
+    DIAGNOSE_PW_UNKNOWN = 0,
+    DIAGNOSE_PW_ENV,           /* --password-env VAR */
+    DIAGNOSE_PW_CMD,           /* --password-cmd CMD */
+    DIAGNOSE_PW_STORED,        /* --password-stdin */
+};
+
+/* The mailbox a reply came to, as far as a fix needs it.  Borrowed. */
+struct diagnose_who {
+    const char *email;
+    enum diagnose_pw pw;
+    const char *pw_env;        /* DIAGNOSE_PW_ENV: the variable's name */
+    const char *host;          /* smtp.host, or NULL */
+    int port;                  /* smtp.port */
+};
+
 /*
- * Fills *d for reply r of mailbox `email`; returns false (d->id NULL,
- * texts empty) when nothing in the table matches, e.g. for a success.
+ * Fills *d for reply r of mailbox `who`; returns false (d->id NULL, texts
+ * empty) when nothing in the table matches, e.g. for a success.  The fix
+ * names the mailbox, its server (host:port) and, for a refused password,
+ * what to do with the mailbox's own password source.
  */
+bool diagnose_for(const struct smtp_reply *r, const struct diagnose_who *who,
+                  struct diagnosis *d);
+
+/* diagnose_for() knowing only the mailbox's address. */
 bool diagnose(const struct smtp_reply *r, const char *email,
               struct diagnosis *d);
+
+/*
+ * Whether an SMTP host is Microsoft's (a name under office365.com or
+ * outlook.com, any case, a final dot allowed): only there does the Basic
+ * authentication retirement (MC786329) apply.
+ */
+bool diagnose_microsoft_host(const char *host);
 
 #endif

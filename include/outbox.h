@@ -13,6 +13,7 @@
 #include "bounce.h"
 #include "caps.h"
 #include "db.h"
+#include "diagnose.h"
 #include "err.h"
 
 /*
@@ -43,6 +44,8 @@ struct outbox_send {
     long long contact_id;
     long long mailbox_id;
     const char *mailbox_email; /* for the fix in last_error (may be NULL) */
+    const struct diagnose_who *who; /* the same, with its password source
+                                       and server (may be NULL) */
     const char *transport;     /* "smtp" or "graph" */
     const char *message_id;
     const char *day;           /* local day of this try */

@@ -1,9 +1,14 @@
 /*
- * smtp.h - one SMTP submission session per mailbox over libcurl: STARTTLS
- * (CURLUSESSL_ALL) or implicit TLS with peer verification, AUTH PLAIN or
- * LOGIN, the connection reused for the mailbox's messages.  A server's
- * reply is data, not an error: smtp_send fills struct smtp_reply with the
- * stage reached, the code, the enhanced code and the text.  Not pure.
+ * smtp.h - one SMTP submission session per mailbox: libcurl connects with
+ * STARTTLS (CURLUSESSL_ALL) or implicit TLS with peer verification and
+ * authenticates (PLAIN, LOGIN or XOAUTH2); the mail transaction is
+ * mailrota's own (smtpconn.h).  The connection is reused for the
+ * mailbox's messages (RSET after a refusal) until it times out, is lost
+ * or breaks the protocol.  A server's reply is data, not an error:
+ * smtp_send fills struct smtp_reply with the stage reached, the code, the
+ * enhanced code and the text (cut to fit, whatever its length).  Mail
+ * never goes out unauthenticated when the mailbox has credentials.  Not
+ * pure.
  */
 #ifndef MAILROTA_SMTP_H
 #define MAILROTA_SMTP_H
@@ -44,8 +49,10 @@ int smtp_session_new(const struct smtp_opts *o, struct smtp_session **out,
 /*
  * Submits one message (CRLF text) from `from` to `to` on the session's
  * connection (opening it, with TLS and AUTH, when needed).  Always fills
- * *reply; returns 0 when the server accepted it (250 after DATA), 1
- * otherwise.  Never logs secrets.
+ * *reply; returns 0 when the server accepted it (2xx after DATA), 1
+ * otherwise.  A server that offers no AUTH the mailbox can use is a
+ * failure at STAGE_AUTH with reply->auth_missing set; nothing is sent.
+ * Never logs secrets.
  */
 int smtp_send(struct smtp_session *s, const char *from, const char *to,
               const char *msg, size_t len, struct smtp_reply *reply);

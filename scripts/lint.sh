@@ -3,7 +3,7 @@
 # network, database, clock, environment or randomness), banned.h in every
 # source file, and cppcheck when installed.
 set -u
-PURE="src/caps.c src/csv.c src/health.c src/contact.c src/suppress.c src/tz.c src/template.c src/scheduler.c src/bounce.c src/message.c src/diagnose.c src/util.c"
+PURE="src/caps.c src/csv.c src/health.c src/contact.c src/suppress.c src/tz.c src/template.c src/scheduler.c src/bounce.c src/message.c src/diagnose.c src/reply.c src/util.c"
 status=0
 for f in $PURE; do
     # (xmalloc's out-of-memory message before abort() is the one exception)

@@ -81,17 +81,52 @@ static const struct esc_rule esc_rules[] = {
     /* Exchange's sender thread limit: this mailbox rests, others go on. */
     {"4.3.2", 0, BEFORE_MAIL | AFTER_MAIL, OUTCOME_DEFERRED, true, false,
      MAILBOX_REST},
-    /* Exchange: 554 5.2.0 STOREDRV.Submission.Exception:
-     * SubmissionQuotaExceededException - the daily sending quota. */
-    {"5.2.0", 554, AFTER_MAIL, OUTCOME_DEFERRED, true, false,
-     MAILBOX_QUOTA_FULL},
-    /* RFC 3463 X.1.X: the addressee.  At MAIL FROM it would be the
+    /* (The sender-side limits, 5.1.90 among them, are looked at before
+     * this table: see sender_limits[].)
+     * RFC 3463 X.1.X: the addressee.  At MAIL FROM it would be the
      * sender's own address (5.1.7, 5.1.8), handled by the 5xx rule. */
     {"5.1.", 0, ST(STAGE_RCPT) | ST(STAGE_DATA), OUTCOME_BOUNCED, false,
      true, MAILBOX_OK},
 };
 
 #define N_ESC_RULES (sizeof(esc_rules) / sizeof(esc_rules[0]))
+
+/*
+ * Sender-side limits: the sending mailbox is over a daily quota, so the
+ * message is not the recipient's fault.  It waits (deferred, moved to a
+ * mailbox with room) and the mailbox is full for the rest of its local
+ * day.  The one list, for replies at MAIL/RCPT/DATA and for NDRs alike;
+ * it is looked at before esc_rules[], so 5.1.90 is not a 5.1.x bounce.
+ * `code`, when not 0, is the reply code it needs as well (an NDR's bare
+ * Status has none).
+ */
+static const struct {
+    const char *esc;
+    int code;
+} sender_limits[] = {
+    /* Exchange: "550 5.1.90 Your message can't be sent because you've
+     * reached your daily limit for message recipients" */
+    {"5.1.90", 0},
+    /* Exchange: 554 5.2.0 STOREDRV.Submission.Exception:
+     * SubmissionQuotaExceededException.  (550 5.2.0 elsewhere is about
+     * the recipient's mailbox: not this.) */
+    {"5.2.0", 554},
+    /* Exchange's daily-limit NDR text at DATA; Google: "550 5.4.5 Daily
+     * user sending limit exceeded" */
+    {"5.4.5", 0},
+};
+
+bool bounce_sender_limit(const char *esc, int code)
+{
+    if (!esc)
+        return false;
+    for (size_t i = 0; i < sizeof(sender_limits) / sizeof(*sender_limits);
+         i++)
+        if (strcmp(esc, sender_limits[i].esc) == 0)
+            return !code || !sender_limits[i].code ||
+                   code == sender_limits[i].code;
+    return false;
+}
 
 static bool is_digit(char c)
 {
@@ -185,7 +220,7 @@ static void set(struct bounce_verdict *v, enum bounce_outcome outcome,
  * digit; a code that disagrees ("550 4.7.1") is ignored and the reply
  * code decides.
  */
-static void effective_esc(const struct smtp_reply *r,
+void bounce_effective_esc(const struct smtp_reply *r,
                           char esc[SMTP_ENHANCED_MAX])
 {
     esc[0] = '\0';
@@ -199,11 +234,21 @@ static void effective_esc(const struct smtp_reply *r,
         esc[0] = '\0';
 }
 
-/* Token endpoint failures: SPEC makes a token that cannot be had an
- * authentication failure.  Nothing was sent. */
-static void classify_token(struct bounce_verdict *v)
+/*
+ * Token endpoint failures: SPEC makes a token that cannot be had an
+ * authentication failure (the endpoint refused the app: 400, 401, a
+ * missing role).  An endpoint that cannot be reached (refused, DNS,
+ * timeout, TLS) or says it is busy (429, 5xx) refused nothing: a network
+ * failure, so the mailbox rests for the run, as after a failed connect.
+ * Nothing was sent either way.
+ */
+static void classify_token(const struct smtp_reply *r,
+                           struct bounce_verdict *v)
 {
-    set(v, OUTCOME_DEFERRED, false, true, MAILBOX_AUTH_FAILED);
+    if (r->conn_lost || r->code == 429 || r->code / 100 == 5)
+        set(v, OUTCOME_DEFERRED, false, true, MAILBOX_REST);
+    else
+        set(v, OUTCOME_DEFERRED, false, true, MAILBOX_AUTH_FAILED);
 }
 
 static void classify_http(const struct smtp_reply *r, struct bounce_verdict *v)
@@ -261,6 +306,12 @@ static void classify_before_mail(const struct smtp_reply *r, bool lost,
     const struct esc_rule *rule;
 
     set(v, OUTCOME_DEFERRED, false, true, MAILBOX_REST);
+    /* No AUTH offered that the mailbox can use: an AUTH failure (SPEC),
+     * though no server said no. */
+    if (r->stage == STAGE_AUTH && r->auth_missing && !r->conn_lost) {
+        v->mailbox = MAILBOX_AUTH_FAILED;
+        return;
+    }
     if (lost)
         return;
     if (r->stage == STAGE_AUTH)
@@ -294,6 +345,10 @@ static void classify_after_mail(const struct smtp_reply *r, bool lost,
     }
     if (code / 100 == 2) {
         set(v, OUTCOME_SENT, true, false, MAILBOX_OK);
+        return;
+    }
+    if (bounce_sender_limit(esc, code)) {
+        set(v, OUTCOME_DEFERRED, true, true, MAILBOX_QUOTA_FULL);
         return;
     }
     rule = esc_lookup(esc, code, r->stage);
@@ -338,7 +393,7 @@ void bounce_classify(const struct smtp_reply *r, struct bounce_verdict *v)
 
     memset(v, 0, sizeof(*v));
     if (r->stage == STAGE_TOKEN) {
-        classify_token(v);
+        classify_token(r, v);
         return;
     }
     if (r->stage == STAGE_HTTP) {
@@ -353,7 +408,7 @@ void bounce_classify(const struct smtp_reply *r, struct bounce_verdict *v)
     lost = r->conn_lost || r->code < 400 || r->code > 599;
     if (r->stage == STAGE_DATA && !r->conn_lost && r->code / 100 == 2)
         lost = false;
-    effective_esc(r, esc);
+    bounce_effective_esc(r, esc);
     switch (r->stage) {
     case STAGE_CONNECT:
     case STAGE_TLS:

@@ -39,7 +39,8 @@ static const char test_usage[] =
     "mechanisms offered and authenticates (for auth graph: the token, its\n"
     "Mail.Send permission and TLS to Graph).  Prints the server's reply\n"
     "with a diagnosis and the fix, and warns for mailboxes still on Basic\n"
-    "authentication, which Microsoft turns off by default at the end of\n"
+    "authentication to Microsoft's servers (smtp.host under office365.com\n"
+    "or outlook.com), which Microsoft turns off by default at the end of\n"
     "December 2026 (MC786329).\n"
     "\n"
     "Options:\n"
@@ -238,10 +239,14 @@ static void test_one(struct tester *t, const struct rp_mailbox *m,
                      struct result *res)
 {
     struct errinfo ei = { ERR_OK, "" };
+    struct diagnose_who who;
 
     memset(res, 0, sizeof(*res));
     res->m = m;
-    if (strcmp(m->auth, "plain") == 0 || strcmp(m->auth, "login") == 0)
+    creds_diagnose_who(&t->app->cfg, m, &who);
+    /* MC786329 is about Microsoft's servers only. */
+    if ((strcmp(m->auth, "plain") == 0 || strcmp(m->auth, "login") == 0) &&
+        diagnose_microsoft_host(t->app->cfg.smtp.host))
         snprintf(res->warning, sizeof(res->warning), basic_warning,
                  m->email);
     if (creds_uses_oauth(m) && oauth_cache_ready(t->oauth, &ei) < 0) {
@@ -266,7 +271,7 @@ static void test_one(struct tester *t, const struct rp_mailbox *m,
                     local_failure(g, "token", STAGE_TOKEN, ei.msg);
                 }
                 if (!g->ok)
-                    g->has_d = diagnose(&g->rep, m->email, &g->d);
+                    g->has_d = diagnose_for(&g->rep, &who, &g->d);
                 res->fallback = g;
                 res->graph_fallback = g->ok;
                 res->smtp_refused = true;
@@ -275,7 +280,7 @@ static void test_one(struct tester *t, const struct rp_mailbox *m,
         }
     }
     if (!res->ok || res->smtp_refused)
-        res->has_d = diagnose(&res->rep, m->email, &res->d);
+        res->has_d = diagnose_for(&res->rep, &who, &res->d);
 }
 
 /* ---- output -------------------------------------------------------------- */

@@ -24,6 +24,7 @@
 #include "compose.h"
 #include "crashpoint.h"
 #include "creds.h"
+#include "diagnose.h"
 #include "graph.h"
 #include "log.h"
 #include "message.h"
@@ -128,6 +129,7 @@ struct worker {
     bool graph;                /* sends through Graph (auth graph, or
                                   fallback: graph after 5.7.139/5.7.30) */
     char *token;               /* the current token (secret), or NULL */
+    struct diagnose_who who;   /* for the fixes in last_error and stderr */
     bool token_fetched;        /* got from the endpoint by this run */
     uint64_t rng;
     int64_t gap_ms;            /* this send's min_gap + jitter; -1: draw */
@@ -558,6 +560,7 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
     f->os.contact_id = sc->contact_id;
     f->os.mailbox_id = m->id;
     f->os.mailbox_email = m->email;
+    f->os.who = &w->who;
     f->os.transport = w->graph ? "graph" : "smtp";
     f->os.message_id = f->mid;
     f->os.day = rp->day;
@@ -694,6 +697,26 @@ static void requeue_front(struct worker *w, size_t job)
     }
 }
 
+/* A mailbox that could not reach its server (or the token endpoint)
+ * rests for the run: say where it tried and what to check. */
+static void warn_unreachable(const struct worker *w,
+                             const struct rp_mailbox *m,
+                             const struct smtp_reply *rep)
+{
+    struct diagnosis d;
+
+    if (rep->stage != STAGE_CONNECT && rep->stage != STAGE_TLS &&
+        rep->stage != STAGE_TOKEN)
+        return;
+    if (diagnose_for(rep, &w->who, &d))
+        log_warnx("mailbox %s: %s (%s): it rests for this run; %s",
+                  m->email, d.what, rep->text, d.fix);
+    else
+        log_warnx("mailbox %s: %s failed (%s): it rests for this run; "
+                  "see 'mailrota mailbox test --all'", m->email,
+                  bounce_stage_str(rep->stage), rep->text);
+}
+
 /* Records the try in f and acts on it: hand over, retire, fall back. */
 static void job_finish(struct run *r, struct worker *w, struct db *db,
                        struct flight *f)
@@ -767,6 +790,8 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
             log_warnx("mailbox %s: authentication failed (%s %d %s): marked "
                       "auth-failed", m->email, bounce_stage_str(rep->stage),
                       rep->code, rep->text);
+        else if (v.mailbox == MAILBOX_REST && !v.uses_attempt)
+            warn_unreachable(w, m, rep);
         retire(r, w);
     }
     pthread_mutex_unlock(&r->mu);
@@ -963,6 +988,7 @@ static void *worker_main(void *arg)
     db_wait_while(db, worker_waits, w);
     w->oauth = creds_uses_oauth(m);
     w->graph = strcmp(m->auth, "graph") == 0;
+    creds_diagnose_who(cfg, m, &w->who);
     if (w->oauth) {
         if (oauth_cache_ready(r->oauth, &ei) < 0) {
             mailbox_cannot_start(r, db, m, "oauth", ei.msg);

@@ -89,3 +89,20 @@ void creds_smtp_opts(const struct config *cfg, const struct rp_mailbox *m,
     o->mechanism = strcmp(m->auth, "login") == 0 ? "LOGIN"
                    : strcmp(m->auth, "plain") == 0 ? "PLAIN" : NULL;
 }
+
+void creds_diagnose_who(const struct config *cfg, const struct rp_mailbox *m,
+                        struct diagnose_who *who)
+{
+    memset(who, 0, sizeof(*who));
+    who->email = m->email;
+    who->host = cfg->smtp.host;
+    who->port = cfg->smtp.port;
+    if (m->password_env) {
+        who->pw = DIAGNOSE_PW_ENV;
+        who->pw_env = m->password_env;
+    } else if (m->password_cmd) {
+        who->pw = DIAGNOSE_PW_CMD;
+    } else if (m->secret) {
+        who->pw = DIAGNOSE_PW_STORED;
+    }
+}

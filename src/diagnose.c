@@ -6,11 +6,16 @@
  * OAuth, whether the connection was lost, and up to three texts of which
  * one must appear (case-insensitively) in the reply text or the enhanced
  * code.  Rows run from the specific to the general: the first match wins.
+ *
+ * A row's texts name the mailbox and its server through marks filled in
+ * by fill(): {email}, {host}, {port}, {server} (host:port), and {setpw},
+ * how to give this mailbox a new password from where it keeps it.
  */
 #include "diagnose.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -25,15 +30,19 @@ enum tri { EITHER = 0, YES, NO };
 
 struct row {
     unsigned stages;
-    int code;            /* 0: any; a single digit: that class (5 = 5xx) */
+    int code;            /* 0: any; a single digit: that class (5 = 5xx);
+                            SENDER_LIMIT: a sender-side limit's reply */
     enum tri oauth;
     enum tri lost;
     enum tri graph;      /* the try went to Graph rather than SMTP */
     const char *any[3];  /* one must appear; none listed: no text needed */
     const char *id;
-    const char *what;
-    const char *fix;     /* "{email}" becomes the mailbox */
+    const char *what;    /* marks as for fix */
+    const char *fix;     /* "{email}" becomes the mailbox; see fill() */
 };
+
+/* The code column's value for what bounce_sender_limit() says is one. */
+#define SENDER_LIMIT (-1)
 
 static const char fix_new_secret[] =
     "create a new client secret (Entra admin centre > App registrations > "
@@ -145,8 +154,8 @@ static const struct row rows[] = {
     { ST(STAGE_AUTH), 0, EITHER, NO, EITHER, { "did not meet the criteria" },
       "conditional_access",
       "MFA or a Conditional Access policy refused the sign-in",
-      "use an app password for {email} (mailbox set {email} "
-      "--password-stdin), or move the mailbox to xoauth2 or graph" },
+      "use an app password for {email} ({setpw}), or move the mailbox to "
+      "xoauth2 or graph" },
     { ST(STAGE_AUTH), 0, EITHER, NO, EITHER,
       { "5.7.30", "Basic authentication is not supported" },
       "basic_auth_retired",
@@ -172,9 +181,16 @@ static const struct row rows[] = {
     { ST(STAGE_AUTH), 535, NO, NO, EITHER, { NULL },
       "password_wrong",
       "the server refused the password",
-      "check the password for {email} (mailbox set {email} "
-      "--password-stdin); with MFA on the account, use an app password "
-      "(its spaces are removed)" },
+      "check the password for {email}: {setpw}; with MFA on the account, "
+      "use an app password (its spaces are removed)" },
+    { ST(STAGE_AUTH), 0, EITHER, NO, EITHER, { "offered no AUTH" },
+      "auth_not_offered",
+      "the server at {server} offered no AUTH the mailbox can use, so "
+      "nothing was sent (mailrota never sends unauthenticated)",
+      "point smtp.host and smtp.port at the submission service "
+      "(smtp.office365.com, 587, STARTTLS), not at a relay or a port that "
+      "takes mail without AUTH; then check with 'mailrota mailbox test "
+      "{email}'" },
     { ST(STAGE_AUTH), 0, EITHER, NO, EITHER, { "no AUTH mechanism" },
       "auth_mechanism_missing",
       "the server offers no AUTH mechanism this mailbox can use",
@@ -216,6 +232,12 @@ static const struct row rows[] = {
       "the mailbox reached Exchange Online's daily recipient limit",
       "nothing to do: it sends again the next day; lower its daily cap "
       "if this repeats" },
+    { SMTP_STAGES, SENDER_LIMIT, EITHER, NO, EITHER, { NULL },
+      "quota_exceeded",
+      "the mailbox reached its daily sending limit (a sender-side limit, "
+      "not the recipient's fault)",
+      "nothing to do: its messages wait and it sends again the next day; "
+      "lower its daily cap if this repeats" },
     { ST(STAGE_MAIL), 5, EITHER, NO, EITHER, { NULL },
       "sender_refused",
       "the server refused {email} as the sender",
@@ -241,14 +263,15 @@ static const struct row rows[] = {
       "or proxy, and check graph.base_url" },
     { ST(STAGE_CONNECT), 421, EITHER, NO, EITHER, { NULL },
       "server_busy",
-      "the server refused the connection for now (421)",
+      "the server at {server} refused the connection for now (421)",
       "try again later" },
     { ST(STAGE_CONNECT), 0, EITHER, YES, EITHER, { NULL },
       "connect_failed",
-      "cannot connect to the server (refused or timed out)",
-      "port 587 is blocked by a firewall or proxy (many networks and "
+      "cannot connect to {server} (refused or timed out)",
+      "port {port} is blocked by a firewall or proxy (many networks and "
       "clouds block outbound SMTP), or smtp.host/smtp.port are wrong: try "
-      "'nc -vz HOST 587' from this machine" },
+      "'nc -vz {host} {port}' from this machine, then 'mailrota mailbox "
+      "test --all'" },
 
     /* ---- Microsoft Graph ---------------------------------------------- */
     { ST(STAGE_HTTP), 401, EITHER, NO, EITHER, { NULL },
@@ -289,6 +312,13 @@ static bool matches(const struct row *w, const struct smtp_reply *r)
         return false;
     if ((w->graph == YES && !r->graph) || (w->graph == NO && r->graph))
         return false;
+    if (w->code == SENDER_LIMIT) {
+        char esc[SMTP_ENHANCED_MAX];
+
+        bounce_effective_esc(r, esc);
+        if (!bounce_sender_limit(esc, r->code))
+            return false;
+    }
     if (!w->any[0])
         return true;
     for (size_t i = 0; i < 3 && w->any[i]; i++)
@@ -298,35 +328,104 @@ static bool matches(const struct row *w, const struct smtp_reply *r)
     return false;
 }
 
-/* Copies s to out[size), each "{email}" replaced by email. */
-static void fill(char *out, size_t size, const char *s, const char *email)
+/* How this mailbox gets a new password, from where it keeps it. */
+static void add_setpw(struct strbuf *sb, const struct diagnose_who *w)
 {
-    static const char mark[] = "{email}";
+    switch (w->pw) {
+    case DIAGNOSE_PW_ENV:
+        sb_addf(sb, "put the new password in the environment variable %s "
+                "where mailrota runs (the crontab line, or the service's "
+                "Environment=)", w->pw_env ? w->pw_env : "VAR");
+        break;
+    case DIAGNOSE_PW_CMD:
+        sb_addf(sb, "update the password where its password command reads "
+                "it (the command's first line of output is the password; "
+                "run it by hand to check)");
+        break;
+    case DIAGNOSE_PW_STORED:
+        sb_addf(sb, "store the new one with 'mailrota mailbox set %s "
+                "--password-stdin'", w->email);
+        break;
+    default:
+        sb_addf(sb, "give the new one with 'mailrota mailbox set %s "
+                "--password-stdin' (or --password-env VAR, --password-cmd "
+                "CMD)", w->email);
+        break;
+    }
+}
+
+/* Copies s to out[size) with its marks filled in (see the top). */
+static void fill(char *out, size_t size, const char *s,
+                 const struct diagnose_who *w)
+{
+    const char *host = w->host ? w->host : "smtp.host";
+    bool v6 = strchr(host, ':') != NULL;
     struct strbuf sb;
     const char *p;
 
     sb_init(&sb, size - 1);
-    while ((p = strstr(s, mark)) != NULL) {
+    while ((p = strchr(s, '{')) != NULL) {
         sb_add(&sb, s, (size_t)(p - s));
-        sb_adds(&sb, email);
-        s = p + sizeof(mark) - 1;
+        if (str_starts_with(p, "{email}")) {
+            sb_adds(&sb, w->email);
+        } else if (str_starts_with(p, "{host}")) {
+            sb_adds(&sb, host);
+        } else if (str_starts_with(p, "{port}")) {
+            sb_addf(&sb, "%d", w->port > 0 ? w->port : 587);
+        } else if (str_starts_with(p, "{server}")) {
+            sb_addf(&sb, "%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "",
+                    w->port > 0 ? w->port : 587);
+        } else if (str_starts_with(p, "{setpw}")) {
+            add_setpw(&sb, w);
+        } else {
+            sb_addch(&sb, '{');
+            s = p + 1;
+            continue;
+        }
+        s = strchr(p, '}') + 1;
     }
     sb_adds(&sb, s);
     snprintf(out, size, "%s", sb.buf);
     sb_release(&sb);
 }
 
-bool diagnose(const struct smtp_reply *r, const char *email,
-              struct diagnosis *d)
+bool diagnose_for(const struct smtp_reply *r, const struct diagnose_who *who,
+                  struct diagnosis *d)
 {
     memset(d, 0, sizeof(*d));
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         if (!matches(&rows[i], r))
             continue;
         d->id = rows[i].id;
-        fill(d->what, sizeof(d->what), rows[i].what, email);
-        fill(d->fix, sizeof(d->fix), rows[i].fix, email);
+        fill(d->what, sizeof(d->what), rows[i].what, who);
+        fill(d->fix, sizeof(d->fix), rows[i].fix, who);
         return true;
+    }
+    return false;
+}
+
+bool diagnose(const struct smtp_reply *r, const char *email,
+              struct diagnosis *d)
+{
+    struct diagnose_who who = { email, DIAGNOSE_PW_UNKNOWN, NULL, NULL, 0 };
+
+    return diagnose_for(r, &who, d);
+}
+
+bool diagnose_microsoft_host(const char *host)
+{
+    static const char *const domains[] = { ".office365.com", ".outlook.com" };
+    size_t n;
+
+    if (!host)
+        return false;
+    n = strlen(host);
+    if (n && host[n - 1] == '.')
+        n--;
+    for (size_t i = 0; i < sizeof(domains) / sizeof(*domains); i++) {
+        size_t k = strlen(domains[i]);
+        if (n > k && strncasecmp(host + n - k, domains[i], k) == 0)
+            return true;
     }
     return false;
 }

@@ -254,7 +254,9 @@ int outbox_record(struct db *db, const struct outbox_send *s,
                  code, has_esc ? r->enhanced : "", has_esc ? " " : "",
                  r->text);
         /* Say what to do, for whoever reads mailbox list. */
-        if (diagnose(r, s->mailbox_email ? s->mailbox_email : "EMAIL", &d))
+        if (s->who ? diagnose_for(r, s->who, &d)
+                   : diagnose(r, s->mailbox_email ? s->mailbox_email
+                                                  : "EMAIL", &d))
             snprintf(err + strlen(err), sizeof(err) - strlen(err),
                      " -- %s: %s", d.what, d.fix);
         if (v->mailbox == MAILBOX_AUTH_FAILED)

@@ -284,6 +284,13 @@ for e in 1:5.7.8 2:5.7.139 3:5.7.3 4:5.7.30; do
     check_moved "$R 535 $esc" "$c" "m$i" auth 535 "$esc"
     check "$R 535 $esc: no attempt used" "sent|1|250|2.0.0" "$(send_of "$c")"
 done
+# m1's password comes from MR_PW_M1: the fix says to change that, not to
+# store one with --password-stdin.
+le=$(q "select last_error from mailboxes where email = 'm1@sender.example'")
+check_contains "$R wrong password: the fix names m1's variable" \
+    "environment variable MR_PW_M1" "$le"
+check_not_contains "$R wrong password: not another password source" \
+    "--password-stdin" "$le"
 done_scenario a535
 
 # ---- row: 432 / 4.3.2 or 421 at MAIL/RCPT/DATA -> attempt used, moved, rests -
@@ -367,6 +374,34 @@ MAILROTA_NOW=${DAY}T22:00:00Z run "$MR" plan --max 50 --json
 check "$R a later run the same day plans nothing for m3" 0 "$(printf '%s' "$out" | grep -c m3@sender.example)"
 done_scenario full520
 
+# ---- the other sender-side limits: 5.1.90 and 5.4.5, like 554 5.2.0 --------
+# Exchange's daily recipient limit (550 5.1.90, at RCPT) and daily sending
+# limit (550 5.4.5, at DATA) are the sender's quota, not the recipient's
+# fault: not bounces (5.1.90 is not a 5.1.x bounce).
+R="[550 5.1.90 / 5.4.5 sender-side limits]"
+F='{"mailboxes": {
+  "m3@sender.example": {"rcpt": "550 5.1.90 Your message can'"'"'t be sent because you'"'"'ve reached your daily limit for message recipients."},
+  "m4@sender.example": {"data": "550 5.4.5 Daily user sending quota exceeded."}}}'
+scenario lim "$F" 10
+check "$R exit 0, the others send all ten" "0 planned 10, sent 10, deferred 0, bounced 0, failed 0, unknown 0" "$rc $out"
+for e in 3:rcpt:5.1.90 4:data:5.4.5; do
+    i=${e%%:*} rest=${e#*:}
+    stage=${rest%%:*} esc=${rest#*:}
+    c=$(q "select c.email from attempts a join sends s on s.id = a.send_id join contacts c on c.id = s.contact_id join mailboxes m on m.id = a.mailbox_id where m.email = 'm$i@sender.example' and a.at like '$DAY%'")
+    check "$R $esc: m$i made one try" 1 "$(printf '%s\n' "$c" | grep -c .)"
+    check_moved "$R $esc" "$c" "m$i" "$stage" 550 "$esc"
+    check "$R $esc: deferred then sent (an attempt used), not bounced" "sent|2|250|2.0.0" "$(send_of "$c")"
+    check "$R $esc: the contact stays active" active "$(contact_status "$c")"
+    check "$R $esc: m$i full for the local day, still cold-ready" "$DAY cold-ready" \
+        "$(q "select full_day || ' ' || status from mailboxes where email = 'm$i@sender.example'")"
+    check_contains "$R $esc: last_error says it is the daily limit" "daily sending limit" \
+        "$(q "select last_error from mailboxes where email = 'm$i@sender.example'")"
+done
+MAILROTA_NOW=${DAY}T22:00:00Z run "$MR" plan --max 50 --json
+check "$R a later run the same day plans nothing for m3 or m4" 0 \
+    "$(printf '%s' "$out" | grep -c -e m3@sender.example -e m4@sender.example)"
+done_scenario lim
+
 # ---- row: connection lost before the reply to DATA -> unknown ---------------
 R="[lost before the DATA reply]"
 F='{"recipients": {
@@ -396,6 +431,30 @@ check "$R never resent (already_sent)" 3 \
     "$(printf '%s\n' "$out" | grep -E 'u-[123]@' | grep ' u ' | grep -c already_sent)"
 "$MR" -q campaign pause uagain
 done_scenario u
+
+# ---- a reply text of over a megabyte ---------------------------------------------
+# A 550 5.1.1 whose text is 1.1 MB, at DATA and at RCPT, to one mailbox:
+# bounced with its code (the text kept short and marked), and a line that
+# long breaks RFC 5321's limit, so each such connection is closed and the
+# next message goes through a new one.
+R="[550 5.1.1 with a 1 MB text]"
+for i in 2 3 4 5; do "$MR" -q mailbox set "m$i@sender.example" --status paused; done
+F='{"recipients": {
+  "big-1@big-1.example": {"data": "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "pad": 1100000},
+  "big-2@big-2.example": {"rcpt": "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "pad": 1100000}}}'
+scenario big "$F" 3
+check "$R exit 0: two bounces and one sent" "0 planned 3, sent 1, deferred 0, bounced 2, failed 0, unknown 0" "$rc $out"
+check "$R at DATA: bounced with its code" "bounced|1|550|5.1.1" "$(send_of big-1@big-1.example)"
+check "$R at RCPT: bounced with its code" "bounced|1|550|5.1.1" "$(send_of big-2@big-2.example)"
+check "$R both contacts bounced" "bounced bounced" \
+    "$(contact_status big-1@big-1.example) $(contact_status big-2@big-2.example)"
+check "$R the text is kept short, its start and a mark" "yes yes" \
+    "$(q "select length(smtp_text) <= 512, smtp_text like '5.1.1 RESOLVER.ADR.RecipNotFound; not found%[truncated]' from sends s join contacts c on c.id = s.contact_id where c.email = 'big-1@big-1.example'" | sed 's/1/yes/g; s/0/no/g; s/|/ /')"
+check "$R the third message is sent" "sent|1|250|2.0.0" "$(send_of big-3@big-3.example)"
+peers=$(grep -e 'rcpt=big-1@' -e 'RCPT TO:<big-2@' -e 'rcpt=big-3@' "$T/srv/smtpd.log" |
+    awk '{print $2}' | sort -u | wc -l | tr -d ' ')
+check "$R after each over-long reply, a new connection: three for three" 3 "$peers"
+done_scenario big
 
 # ---- faults: stalls never hang a run ------------------------------------------
 R="[stall at MAIL]"
@@ -471,6 +530,49 @@ other_server "[wrong certificate name]" wrongname "$T/wrong" \
 check_contains "[wrong certificate name] the reason names the certificate" "certificate" \
     "$(q "select smtp_text from attempts where at like '$DAY%' limit 1")"
 other_server "[no STARTTLS offered]" nostarttls "$T/plain" --tls none
+
+# ---- a server that offers no AUTH: never sent unauthenticated ------------------
+# After STARTTLS the server lists no AUTH and would take the mail anyway
+# (an open relay, or a port without SASL).  SPEC: an authentication
+# failure; nothing is sent.
+R="[no AUTH after STARTTLS]"
+stored0=$(smtpd_count "$T/srv")
+scenario noauth '{"connection": {"auth": "none"}}' 5
+check "$R nothing could authenticate: exit 69" 69 "$rc"
+check "$R summary: all deferred" "planned 5, sent 0, deferred 5, bounced 0, failed 0, unknown 0" "$out"
+check "$R nothing was delivered" "$stored0" "$(smtpd_count "$T/srv")"
+check "$R no MAIL FROM reached the server" 0 \
+    "$(grep -c 'MAIL FROM:<[^>]*> auth=None' "$T/srv/smtpd.log")"
+check "$R every try ended at auth, no attempt used" "auth 0" \
+    "$(q "select group_concat(distinct a.stage) from attempts a where a.at like '$DAY%'") $(q "select sum(s.attempts) from sends s join campaigns c on c.id = s.campaign_id where c.name = 'noauth'")"
+check "$R every mailbox that tried is auth-failed" "$(q "select count(distinct a.mailbox_id) from attempts a where a.at like '$DAY%'")" \
+    "$(q "select count(*) from mailboxes where status = 'auth-failed'")"
+check_contains "$R last_error says the server offered no AUTH" "offered no AUTH" \
+    "$(q "select last_error from mailboxes where status = 'auth-failed' limit 1")"
+check_contains "$R stderr says so" "offered no AUTH" "$err"
+done_scenario noauth
+
+# ---- nothing listening: the server and the port are named ----------------------
+R="[connection refused]"
+mkdir -p "$T/gone"
+trap 'smtpd_stop "$T/srv"; smtpd_stop "$T/wrong"; smtpd_stop "$T/plain"; smtpd_stop "$T/gone"; cleanup' EXIT
+smtpd_start "$T/gone" || { not_ok "$R a server starts"; }
+GONE=$SMTPD_PORT
+smtpd_stop "$T/gone"
+sed -i "s/^  port: .*/  port: $GONE/" config.yaml
+scenario refused '' 3
+check "$R nothing could connect: exit 69" 69 "$rc"
+check "$R tries ended at connect, no attempt used" "connect 0" \
+    "$(q "select group_concat(distinct a.stage) from attempts a where a.at like '$DAY%'") $(q "select sum(s.attempts) from sends s join campaigns c on c.id = s.campaign_id where c.name = 'refused'")"
+check "$R mailboxes stay cold-ready" 5 "$(q "select count(*) from mailboxes where status = 'cold-ready'")"
+le=$(q "select last_error from mailboxes where email = (select m.email from attempts a join mailboxes m on m.id = a.mailbox_id where a.at like '$DAY%' limit 1)")
+check_contains "$R last_error names the server and port" "127.0.0.1:$GONE" "$le"
+check_contains "$R last_error says what to run" "mailrota mailbox test --all" "$le"
+check_not_contains "$R last_error does not guess another port" "port 587" "$le"
+check_contains "$R stderr names the server and port" "127.0.0.1:$GONE" "$err"
+check_contains "$R stderr says what to run" "mailrota mailbox test --all" "$err"
+sed -i "s/^  port: .*/  port: $PORT/" config.yaml
+done_scenario refused
 
 # ---- never twice ----------------------------------------------------------------
 R="[never twice]"

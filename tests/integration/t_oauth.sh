@@ -129,13 +129,41 @@ check "nor in the database" 0 "$(cat mailrota.db mailrota.db-wal 2>/dev/null | g
 check "nor in the server's request log" 0 "$(grep -c -F "$MAILROTA_CLIENT_SECRET" "$M365_DIR/token-requests.log")"
 
 # --- the token endpoint unreachable ------------------------------------------
+# A network failure, not a refusal: like a failed connect, the mailbox
+# rests for the run and stays cold-ready; the message moves, no attempt
+# used.  The token URL is a loopback port nothing listens on.
 m365d_script "$M365_DIR" ''
 for i in 1 2 3 4; do "$MR" -q mailbox set "m$i@sender.example" --status cold-ready; done
-sed -i "s|^  token_url: .*|  token_url: https://127.0.0.1:9/{tenant}/oauth2/v2.0/token|" config.yaml
+GONE=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed -i "s|^  token_url: .*|  token_url: https://127.0.0.1:$GONE/{tenant}/oauth2/v2.0/token|" config.yaml
+# m4 on its password meanwhile: the messages of m1..m3 move to it.
+# (The three messages the wrong secret deferred are the ones planned.)
+"$MR" -q mailbox set m4@sender.example --auth plain --password-env MR_PW_M4
+export MAILROTA_NOW=2026-11-23T15:00:00Z
 run "$MR" run
-check "an unreachable token endpoint: exit 69" 69 "$rc"
+check "token endpoint unreachable: m4 sends what the others could not" \
+    "0 planned 3, sent 3, deferred 0, bounced 0, failed 0, unknown 0" "$rc $out"
+check "the xoauth2 mailboxes stay cold-ready" "cold-ready|3" \
+    "$(q "select status, count(*) from mailboxes where auth = 'xoauth2' and email like 'm_@sender.example' group by status")"
+tries=$(q "select count(*) from attempts where stage = 'token' and at like '2026-11-23%'")
+check "each failed token request is an attempt at stage token" yes \
+    "$([ "$tries" -ge 1 ] && echo yes || echo "no: $tries")"
+check "no attempt used by them: every message sent at its first counted try" "1|3" \
+    "$(q "select distinct attempts, count(*) from sends where day = '2026-11-23'")"
+check "all three sent by m4" 3 \
+    "$(q "select count(*) from sends s join mailboxes m on m.id = s.mailbox_id where s.day = '2026-11-23' and m.email = 'm4@sender.example' and s.status = 'sent'")"
+check_contains "last_error says the endpoint could not be reached" "token endpoint unreachable" \
+    "$(q "select last_error from mailboxes m where exists (select 1 from attempts a where a.mailbox_id = m.id and a.stage = 'token' and a.at like '2026-11-23%') limit 1")"
+check_contains "stderr says the mailbox rests for the run" "rests for this run" "$err"
+"$MR" -q mailbox set m4@sender.example --auth xoauth2
+contacts 2 130
+export MAILROTA_NOW=2026-11-23T16:00:00Z
+run "$MR" run
+check "an unreachable token endpoint for every mailbox: exit 69" 69 "$rc"
 check_contains "recorded as a token failure" "token endpoint unreachable" \
     "$(q "select smtp_text from attempts where stage = 'token' order by id desc limit 1")"
+check "and still no mailbox marked auth-failed" "cold-ready" \
+    "$(q "select distinct status from mailboxes where email like 'm_@sender.example'")"
 
 # --- no client secret: the mailboxes do not start, nothing is marked ----------
 for i in 1 2 3 4; do "$MR" -q mailbox set "m$i@sender.example" --status cold-ready; done

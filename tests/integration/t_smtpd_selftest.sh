@@ -422,6 +422,52 @@ check "a stalled session does not hold up another" "done 250 / rcpt timeout" \
     "$pr / $(cut -d' ' -f1-2 hang.out)"
 n=$((n + 1))
 
+# "auth": "none": EHLO offers no AUTH (after STARTTLS too) and the server
+# takes mail without it, as an open relay would.
+faults '{"connection": {"auth": "none"}}'
+probe
+check "auth none: no AUTH offered after STARTTLS" "auth no-auth" "$pr"
+_p=$(/usr/bin/python3 "$ROOT/tests/servers/smtpprobe.py" --port "$FPORT" \
+    --ca "$flt/ca.pem" --rcpt ok@example.test --timeout 1)
+check "auth none: a client that does not authenticate is served" "done 250" "${_p% *}"
+n=$((n + 1))
+check_contains "auth none: stored without an AUTH user" '"auth_user": null' \
+    "$(cat "$(smtpd_last "$flt").json")"
+# libcurl given a user and a password skips AUTH when none is offered and
+# sends anyway (even with AUTH=PLAIN): the trap mailrota must not fall in.
+run curl -sS -v --max-time 5 --url "smtp://127.0.0.1:$FPORT/client.test" \
+    --ssl-reqd --cacert "$flt/ca.pem" --user "$MB:s3cret" \
+    --login-options AUTH=PLAIN --mail-from "$MB" --mail-rcpt ok@example.test \
+    --upload-file msg.eml </dev/null
+check "auth none: curl with credentials sends unauthenticated (exit 0)" 0 "$rc"
+check_not_contains "auth none: curl sent no AUTH" "> AUTH" "$err"
+n=$((n + 1))
+check_contains "auth none: smtpd.log says so" "FAULT connection: no AUTH offered" \
+    "$(cat "$flt/smtpd.log")"
+
+# "pad": a reply text made N bytes long (libcurl reads a 20 KB one, not a
+# megabyte: mailrota reads replies itself)
+faults '{"recipients": {"ok@example.test": {"data": "550 5.1.1 no such user", "pad": 20000}, "big@example.test": {"rcpt": "550 5.1.1 no such user", "pad": 1100000}}}'
+run curl -sS -v --max-time 5 --url "smtp://127.0.0.1:$FPORT/client.test" \
+    --ssl-reqd --cacert "$flt/ca.pem" --user "$MB:s3cret" \
+    --login-options AUTH=PLAIN --mail-from "$MB" --mail-rcpt ok@example.test \
+    --upload-file msg.eml </dev/null
+check "pad 20000 at DATA: refused, curl exit 8" 8 "$rc"
+check_contains "pad: the reply starts with its code and text" "< 550 5.1.1 no such user and" "$err"
+check_contains "pad: smtpd.log gives its length, not its text" \
+    "550 5.1.1 no such user and the server goes on" "$(grep 'FAULT recipient ok@example.test: reply at data-reply' "$flt/smtpd.log")"
+check_contains "pad: ... (20000 bytes)" "(20000 bytes)" "$(cat "$flt/smtpd.log")"
+probe big@example.test
+check "pad 1100000 at RCPT: smtplib finds the line too long and gives up" "rcpt 500,closed" "$pr"
+check_contains "pad: smtpd.log (1100000 bytes)" "(1100000 bytes)" "$(cat "$flt/smtpd.log")"
+check "pad: nothing stored" "$n" "$(stored)"
+faults '{"recipients": {"ok@example.test": {"data": "550 5.1.1 x", "pad": -1}}}'
+probe
+check "pad must be a length: 421" "greeting 421,closed" "$pr"
+faults '{"connection": {"auth": "sometimes"}}'
+probe
+check "auth must be none: 421" "greeting 421,closed" "$pr"
+
 # a bad fault script is loud: 421 for everyone, the reason in smtpd.log
 faults '{"recipients": {"ok@example.test": {"stall": "forever"}}}'
 probe

@@ -154,14 +154,19 @@ CONN_POINTS = ("greeting", "ehlo", "starttls")
 MBOX_POINTS = ("mail", "rcpt", "data", "mid-data", "data-reply")
 RCPT_POINTS = ("rcpt", "data", "mid-data", "data-reply")
 TLS_FAULTS = ("garbage", "close", "stall")
+# "auth": "none" on the connection: EHLO offers no AUTH and the session
+# needs none (an open relay, or a submission port that lost its SASL).
+AUTH_MODES = ("none",)
+# "pad": N pads an entry's scripted reply to N bytes (a huge reply text).
+PAD_MAX = 16 * 1024 * 1024
 # Reply keys, and the point each one answers at.
 REPLY_POINTS = {"greeting": "greeting", "auth": "auth", "mail": "mail",
                 "rcpt": "rcpt", "data": "data-reply"}
 SECTIONS = {
     # section: (reply keys, stall/drop points, other keys)
-    "connection": (("greeting",), CONN_POINTS, ("tls",)),
-    "mailboxes": (("auth", "mail", "rcpt", "data"), MBOX_POINTS, ()),
-    "recipients": (("rcpt", "data"), RCPT_POINTS, ()),
+    "connection": (("greeting",), CONN_POINTS, ("tls", "auth")),
+    "mailboxes": (("auth", "mail", "rcpt", "data"), MBOX_POINTS, ("pad",)),
+    "recipients": (("rcpt", "data"), RCPT_POINTS, ("pad",)),
 }
 
 
@@ -179,7 +184,17 @@ def check_entry(section, name, entry):
         raise FaultError("%s: want an object" % where)
     replies, points, other = SECTIONS[section]
     for k, v in entry.items():
-        if k in replies:
+        if k == "auth" and k in other:
+            if v not in AUTH_MODES:
+                raise FaultError("%s.auth: want one of %s, got %s"
+                                 % (where, "|".join(AUTH_MODES),
+                                    json.dumps(v)))
+        elif k == "pad" and k in other:
+            if isinstance(v, bool) or not isinstance(v, int) or \
+                    not 0 <= v <= PAD_MAX:
+                raise FaultError("%s.pad: want a reply length in bytes, 0 "
+                                 "to %d" % (where, PAD_MAX))
+        elif k in replies:
             if not isinstance(v, str) or not REPLY_RE.match(v):
                 raise FaultError("%s.%s: want a reply such as "
                                  "\"451 4.3.2 Try later\", got %s"
@@ -235,6 +250,21 @@ def parse_faults(raw):
             raise FaultError("unknown key %s (known: connection, mailboxes, "
                              "recipients, note)" % json.dumps(k))
     return out
+
+
+def padded(reply, size):
+    """reply with its text lengthened to size bytes (no CR or LF)."""
+    if len(reply) >= size:
+        return reply
+    filler = " and the server goes on" * ((size - len(reply)) // 23 + 1)
+    return (reply + filler)[:size]
+
+
+def short(reply, limit=300):
+    """A reply for the log: a padded one is cut, saying how long it was."""
+    if len(reply) <= limit:
+        return reply
+    return "%s... (%d bytes)" % (reply[:limit], len(reply))
 
 
 class Faults:
@@ -310,7 +340,8 @@ class FaultScript:
             else:
                 for key, p in REPLY_POINTS.items():
                     if p == point and key in entry:
-                        found = ("reply", entry[key])
+                        found = ("reply", padded(entry[key],
+                                                 entry.get("pad", 0)))
             if found and self.faults.take((section, addr.lower()), entry):
                 who = "%s %s" % (WHO[section], addr)
                 return (who,) + found + (entry.get("delay") or 0,)
@@ -423,6 +454,11 @@ class Handler:
             reply = fault
             if fault[0] == "2":
                 envelope.mail_from = address
+        elif server.mr_no_auth and not user:
+            # "auth": "none": no AUTH was possible, and the server takes
+            # the message anyway (what a client must never rely on).
+            envelope.mail_from = address
+            reply = R_MAIL_OK
         elif not isinstance(user, str) or user.lower() != address.lower():
             reply = R_SENDER
         else:
@@ -431,7 +467,7 @@ class Handler:
             reply = R_MAIL_OK
         log.info("%s MAIL FROM:<%s> auth=%s tls=%s -> %s",
                  peer_str(session.peer), printable(address), user,
-                 self.tls_of(session), reply)
+                 self.tls_of(session), short(reply))
         return reply
 
     async def handle_RCPT(self, server, session, envelope, address, options):
@@ -450,7 +486,7 @@ class Handler:
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(options)
         log.info("%s RCPT TO:<%s> -> %s", peer_str(session.peer),
-                 printable(address), reply)
+                 printable(address), short(reply))
         return reply
 
     async def handle_DATA(self, server, session, envelope):
@@ -463,7 +499,7 @@ class Handler:
         fault = await server.mr_fault("data-reply", session.auth_data,
                                       envelope.rcpt_tos)
         if fault and fault[0] != "2":
-            log.info("%s -> %s", what, fault)
+            log.info("%s -> %s", what, short(fault))
             return fault
         if "drop" in scripts:
             log.info("%s -> (connection dropped, no reply)", what)
@@ -490,7 +526,7 @@ class Handler:
             reply = R_DATA_OK.format(id=self.store.store(content, meta))
             if fault:
                 reply = fault
-        log.info("%s -> %s", what, reply)
+        log.info("%s -> %s", what, short(reply))
         return reply
 
     async def handle_exception(self, error):
@@ -546,6 +582,8 @@ class FaultySMTP(RoomySMTP):
 
     mr_script = None
     mr_ehlo_seen = False
+    mr_no_auth = False        # "auth": "none" acts on this connection
+    mr_in_ehlo = False
 
     def mr_peer(self):
         return peer_str(self.session.peer)
@@ -585,7 +623,7 @@ class FaultySMTP(RoomySMTP):
             if self.mr_script else None
         if f and f[1] == "reply":
             log.info("%s FAULT %s: reply at %s: %s", self.mr_peer(), f[0],
-                     point, f[2])
+                     point, short(f[2]))
             if f[2].startswith("421"):
                 # RFC 5321 3.8: 421 closes the channel.  Runs after the
                 # reply is written (aiosmtpd writes it before yielding).
@@ -631,6 +669,12 @@ class FaultySMTP(RoomySMTP):
             self.transport.close()
             return
         conn = self.mr_script.start_connection()
+        log.info("%s connection opened", self.mr_peer())
+        if conn.get("auth") == "none":
+            log.info("%s FAULT connection: no AUTH offered, none needed",
+                     self.mr_peer())
+            self.mr_no_auth = True
+            self._auth_required = False
         if conn.get("delay"):
             await self.mr_delay("connection: greeting", conn["delay"])
         await self.mr_conn_fault("greeting")
@@ -647,7 +691,27 @@ class FaultySMTP(RoomySMTP):
         if not self.mr_ehlo_seen:     # the first EHLO of the connection
             self.mr_ehlo_seen = True
             await self.mr_conn_fault("ehlo")
-        await super().smtp_EHLO(hostname)
+        self.mr_in_ehlo = True
+        try:
+            await super().smtp_EHLO(hostname)
+        finally:
+            self.mr_in_ehlo = False
+
+    async def push(self, status):
+        # "auth": "none": the EHLO reply leaves out its AUTH line.
+        if self.mr_in_ehlo and self.mr_no_auth and \
+                status.startswith("250-AUTH"):
+            return
+        await super().push(status)
+
+    @syntax("AUTH <mechanism>")
+    async def smtp_AUTH(self, arg):
+        if self.mr_no_auth:
+            log.info("%s AUTH refused: not offered on this connection",
+                     self.mr_peer())
+            return await self.push("503 5.5.1 Error: authentication not "
+                                   "enabled")
+        return await super().smtp_AUTH(arg)
 
     @syntax("STARTTLS", when="tls_context")
     async def smtp_STARTTLS(self, arg):

@@ -44,12 +44,13 @@
 #define MOVE (1 << 3)  /* verdict: move */
 #define CB (1 << 4)    /* verdict: contact_bounced */
 #define GRAPH (1 << 5) /* verdict: fallback_graph */
+#define NOAUTH (1 << 6) /* auth_missing: no usable AUTH was offered */
 
 struct classify_case {
     enum bounce_stage stage;
     int code;
     const char *text; /* the reply as the server sent it */
-    int in;           /* LOST, OAUTH */
+    int in;           /* LOST, OAUTH, NOAUTH */
     enum bounce_outcome outcome;
     int want;         /* USES, MOVE, CB, GRAPH */
     enum bounce_mailbox_action mailbox;
@@ -189,6 +190,26 @@ static const struct classify_case classify_cases[] = {
      USES | MOVE, QUOTA},
     {DATA, 554, "554 Sending quota exceeded for this account", 0, DEFER,
      USES | MOVE, QUOTA},
+    /* the other sender-side limits, Exchange's daily recipient limit
+     * (5.1.90: not a 5.1.x bounce) and daily sending limit (5.4.5) */
+    {RCPT, 550, "550 5.1.90 Your message can't be sent because you've "
+     "reached your daily limit for message recipients.", 0, DEFER,
+     USES | MOVE, QUOTA},
+    {DATA, 550, "550 5.1.90 Your message can't be sent because you've "
+     "reached your daily limit for message recipients.", 0, DEFER,
+     USES | MOVE, QUOTA},
+    {MAIL, 550, "550 5.1.90 daily limit for message recipients", 0, DEFER,
+     USES | MOVE, QUOTA},
+    {DATA, 550, "550 5.4.5 Daily user sending quota exceeded.", 0, DEFER,
+     USES | MOVE, QUOTA},
+    {RCPT, 550, "550-5.4.5 Daily user sending limit exceeded. For more "
+     "information on Gmail sending limits 550 5.4.5 https://support.google."
+     "com/a/answer/166852", 0, DEFER, USES | MOVE, QUOTA},
+    /* ... but only these codes */
+    {RCPT, 550, "550 5.1.9 x", 0, BOUNCE, USES | CB, MB_OK},
+    {RCPT, 550, "550 5.1.900 x", 0, BOUNCE, USES | CB, MB_OK},
+    {DATA, 550, "550 5.4.50 x", 0, BOUNCE, USES, MB_OK},
+    {RCPT, 450, "450 4.4.5 x", 0, DEFER, USES, MB_OK},
 
     /* a refused sender at MAIL FROM: failed, the contact is not touched */
     {MAIL, 550, "550 5.7.1 Client does not have permissions to send as this "
@@ -240,7 +261,33 @@ static const struct classify_case classify_cases[] = {
     {TOKEN, 400, "unauthorized_client: AADSTS700016: Application with "
      "identifier 'x' was not found in the directory 'y'.", 0, DEFER, MOVE,
      AUTHF},
-    {TOKEN, 0, "", LOST, DEFER, MOVE, AUTHF},
+    {TOKEN, 400, "invalid_scope: AADSTS1002012: The provided value for "
+     "scope x is not valid.", 0, DEFER, MOVE, AUTHF},
+    {TOKEN, 0, "the token has no role SMTP.SendAsApp", 0, DEFER, MOVE,
+     AUTHF},
+    /* ... an endpoint out of reach or busy is the network: the mailbox
+     * rests for the run, as after a failed connect */
+    {TOKEN, 0, "token endpoint unreachable: Failed to connect to 127.0.0.1 "
+     "port 9 after 0 ms: Couldn't connect to server", LOST, DEFER, MOVE,
+     REST},
+    {TOKEN, 0, "token endpoint unreachable: Could not resolve host: "
+     "login.microsoftonline.com", LOST, DEFER, MOVE, REST},
+    {TOKEN, 0, "token endpoint unreachable: SSL certificate problem: "
+     "unable to get local issuer certificate", LOST, DEFER, MOVE, REST},
+    {TOKEN, 503, "temporarily_unavailable: AADSTS90033: A transient error "
+     "has occurred. Please try again.", 0, DEFER, MOVE, REST},
+    {TOKEN, 500, "server_error: AADSTS50000: There was an error issuing a "
+     "token.", 0, DEFER, MOVE, REST},
+    {TOKEN, 429, "", 0, DEFER, MOVE, REST},
+
+    /* no AUTH the mailbox can use offered: never sent unauthenticated,
+     * an authentication failure */
+    {AUTH, 0, "the server offered no AUTH after STARTTLS: mailrota does not "
+     "send without authenticating", NOAUTH, DEFER, MOVE, AUTHF},
+    {AUTH, 0, "the server offers no AUTH mechanism mailrota can use "
+     "(offered: PLAIN LOGIN)", NOAUTH | OAUTH, DEFER, MOVE, AUTHF},
+    /* (lost during AUTH is not that) */
+    {AUTH, 0, "Recv failure", LOST, DEFER, MOVE, REST},
 };
 
 static void check_verdict(const struct classify_case *c,
@@ -269,6 +316,7 @@ static void test_classify(void)
         snprintf(r.text, sizeof(r.text), "%s", c->text);
         r.conn_lost = c->in & LOST;
         r.oauth = c->in & OAUTH;
+        r.auth_missing = c->in & NOAUTH;
 
         /* as the transport fills it: enhanced code parsed from the text */
         if (c->stage != STAGE_HTTP && c->stage != STAGE_TOKEN &&
@@ -334,6 +382,30 @@ static void test_spec_rows(void)
     r.stage = (enum bounce_stage)42;
     bounce_classify(&r, &v);
     T_INT(v.outcome, OUTCOME_UNKNOWN);
+}
+
+/* The one list of sender-side limits, as replies and NDRs give them. */
+static void test_sender_limit(void)
+{
+    static const struct {
+        const char *esc;
+        int code;
+        bool want;
+    } cases[] = {
+        {"5.1.90", 550, true}, {"5.1.90", 0, true},
+        {"5.2.0", 554, true}, {"5.2.0", 0, true}, {"5.2.0", 550, false},
+        {"5.4.5", 550, true}, {"5.4.5", 0, true}, {"5.4.5", 554, true},
+        {"5.1.9", 550, false}, {"5.1.900", 0, false}, {"5.1.1", 550, false},
+        {"5.4.50", 0, false}, {"4.4.5", 450, false}, {"5.2.2", 0, false},
+        {"", 0, false}, {NULL, 0, false},
+    };
+
+    for (size_t i = 0; i < LEN(cases); i++) {
+        printf("# %s %d\n", cases[i].esc ? cases[i].esc : "(null)",
+               cases[i].code);
+        T_INT(bounce_sender_limit(cases[i].esc, cases[i].code),
+              cases[i].want);
+    }
 }
 
 struct enhanced_case {
@@ -416,6 +488,7 @@ int main(void)
 {
     T_RUN(test_classify);
     T_RUN(test_spec_rows);
+    T_RUN(test_sender_limit);
     T_RUN(test_parse_enhanced);
     T_RUN(test_strings);
     return t_done();

@@ -85,7 +85,8 @@ static const struct dcase cases[] = {
      "'brian@exzelon.com' is invalid.", OAUTH, "address_unknown", NULL},
     /* SPEC: connect timeout / refused */
     {STAGE_CONNECT, 0, "", "Failed to connect to 127.0.0.1 port 9 after 0 "
-     "ms: Couldn't connect to server", LOST, "connect_failed", "port 587"},
+     "ms: Couldn't connect to server", LOST, "connect_failed",
+     "mailbox test --all"},
     {STAGE_CONNECT, 0, "", "Connection timed out after 30001 milliseconds",
      LOST, "connect_failed", "firewall"},
     {STAGE_CONNECT, 421, "4.3.2", "4.3.2 Service not available", 0,
@@ -169,6 +170,18 @@ static const struct dcase cases[] = {
      "SubmissionQuotaExceededException", 0, "quota_exceeded", NULL},
     {STAGE_MAIL, 550, "5.7.60", "5.7.60 SMTP; Client does not have "
      "permissions to send as this sender", 0, "sender_refused", NULL},
+    /* the other sender-side limits */
+    {STAGE_RCPT, 550, "5.1.90", "5.1.90 Your message can't be sent because "
+     "you've reached your daily limit for message recipients.", 0,
+     "quota_exceeded", "next day"},
+    {STAGE_DATA, 550, "5.4.5", "5.4.5 Daily user sending quota exceeded.", 0,
+     "quota_exceeded", NULL},
+    {STAGE_DATA, 554, "5.2.0", "5.2.0 quota", 0, "quota_exceeded", NULL},
+    {STAGE_DATA, 550, "5.2.0", "5.2.0 mailbox unavailable", 0, NULL, NULL},
+    /* no AUTH offered: never sent unauthenticated */
+    {STAGE_AUTH, 0, "", "the server offered no AUTH after STARTTLS: "
+     "mailrota does not send without authenticating", 0, "auth_not_offered",
+     "smtp.port"},
     /* Graph out of reach is not an SMTP port problem */
     {STAGE_CONNECT, 0, "", "Failed to connect to 127.0.0.1 port 9 after 0 "
      "ms: Couldn't connect to server", LOST | OAUTH | GRAPH,
@@ -226,6 +239,117 @@ static void test_table(void)
     }
 }
 
+/* The fix for the mailbox's own password source and server. */
+struct wcase {
+    enum bounce_stage stage;
+    int code;
+    const char *text;
+    int flags;
+    enum diagnose_pw pw;
+    const char *host;
+    int port;
+    const char *id;
+    const char *has;       /* in what or fix */
+    const char *not_has;   /* in neither (NULL: no check) */
+};
+
+static const struct wcase wcases[] = {
+    /* the wrong password: where this mailbox keeps it */
+    {STAGE_AUTH, 535, "5.7.139 Authentication unsuccessful, the user "
+     "credentials were incorrect.", 0, DIAGNOSE_PW_ENV, NULL, 0,
+     "password_wrong", "environment variable MR_PW_BRIAN", "--password-stdin"},
+    {STAGE_AUTH, 535, "5.7.8 Error: authentication failed", 0,
+     DIAGNOSE_PW_CMD, NULL, 0, "password_wrong", "password command",
+     "--password-stdin"},
+    {STAGE_AUTH, 535, "5.7.8 Error: authentication failed", 0,
+     DIAGNOSE_PW_STORED, NULL, 0, "password_wrong",
+     "mailbox set brian@exzelon.com --password-stdin", "--password-env"},
+    {STAGE_AUTH, 535, "5.7.8 Error: authentication failed", 0,
+     DIAGNOSE_PW_UNKNOWN, NULL, 0, "password_wrong", "--password-stdin",
+     NULL},
+    {STAGE_AUTH, 535, "5.7.139 Authentication unsuccessful, the request did "
+     "not meet the criteria to be authenticated successfully.", 0,
+     DIAGNOSE_PW_ENV, NULL, 0, "conditional_access", "MR_PW_BRIAN",
+     "--password-stdin"},
+    /* OAuth is not about a password */
+    {STAGE_AUTH, 535, "5.7.3 Authentication unsuccessful", OAUTH,
+     DIAGNOSE_PW_ENV, NULL, 0, "app_smtp_permission", "FullAccess",
+     "MR_PW_BRIAN"},
+    /* a refused connection names the server and the port it used */
+    {STAGE_CONNECT, 0, "Failed to connect to smtp.example.net port 2525 "
+     "after 3 ms: Couldn't connect to server", LOST, DIAGNOSE_PW_ENV,
+     "smtp.example.net", 2525, "connect_failed", "smtp.example.net:2525",
+     "587"},
+    {STAGE_CONNECT, 0, "Connection timed out after 30001 milliseconds", LOST,
+     DIAGNOSE_PW_ENV, "smtp.example.net", 2525, "connect_failed",
+     "nc -vz smtp.example.net 2525", "587"},
+    {STAGE_CONNECT, 0, "Connection timed out after 30001 milliseconds", LOST,
+     DIAGNOSE_PW_ENV, "smtp.example.net", 2525, "connect_failed",
+     "mailrota mailbox test --all", NULL},
+    {STAGE_CONNECT, 0, "Couldn't connect to server", LOST, DIAGNOSE_PW_ENV,
+     "::1", 2525, "connect_failed", "[::1]:2525", NULL},
+    {STAGE_CONNECT, 421, "4.3.2 Service not available", 0, DIAGNOSE_PW_ENV,
+     "smtp.example.net", 2525, "server_busy", "smtp.example.net:2525", NULL},
+    {STAGE_AUTH, 0, "the server offered no AUTH after STARTTLS: mailrota "
+     "does not send without authenticating", 0, DIAGNOSE_PW_ENV,
+     "relay.example.net", 25, "auth_not_offered", "relay.example.net:25",
+     NULL},
+};
+
+static void test_who(void)
+{
+    for (size_t i = 0; i < LEN(wcases); i++) {
+        const struct wcase *c = &wcases[i];
+        struct diagnose_who who = { "brian@exzelon.com", c->pw,
+                                    "MR_PW_BRIAN", c->host, c->port };
+        struct smtp_reply r;
+        struct diagnosis d;
+        char both[2 * DIAGNOSE_TEXT_MAX + 2];
+
+        memset(&r, 0, sizeof(r));
+        r.stage = c->stage;
+        r.code = c->code;
+        snprintf(r.text, sizeof(r.text), "%s", c->text);
+        bounce_parse_enhanced(r.text, r.enhanced);
+        r.conn_lost = (c->flags & LOST) != 0;
+        r.oauth = (c->flags & OAUTH) != 0;
+        printf("# who case %zu: %.50s\n", i, c->text);
+        T_OK(diagnose_for(&r, &who, &d));
+        T_STR(d.id, c->id);
+        snprintf(both, sizeof(both), "%s\n%s", d.what, d.fix);
+        T_OK(strstr(both, c->has) != NULL);
+        if (c->not_has)
+            T_OK(strstr(both, c->not_has) == NULL);
+        T_OK(strchr(both, '{') == NULL);
+        if (!strstr(both, c->has) ||
+            (c->not_has && strstr(both, c->not_has)))
+            printf("#   got: %s\n", both);
+    }
+}
+
+/* MC786329 is Microsoft's: only its SMTP hosts get the warning. */
+static void test_microsoft_host(void)
+{
+    static const struct {
+        const char *host;
+        bool want;
+    } hosts[] = {
+        {"smtp.office365.com", true}, {"SMTP.Office365.COM", true},
+        {"smtp.office365.com.", true}, {"outlook.office365.com", true},
+        {"smtp-mail.outlook.com", true}, {"eur.smtp.outlook.com", true},
+        {"office365.com", false}, {"outlook.com", false},
+        {"127.0.0.1", false}, {"::1", false}, {"localhost", false},
+        {"mail.example.com", false}, {"smtp.office365.com.evil.example", false},
+        {"xoffice365.com", false}, {"smtp.office365.co", false},
+        {"", false}, {NULL, false},
+    };
+
+    for (size_t i = 0; i < LEN(hosts); i++) {
+        printf("# %s\n", hosts[i].host ? hosts[i].host : "(null)");
+        T_INT(diagnose_microsoft_host(hosts[i].host), hosts[i].want);
+    }
+}
+
 /* A long address still leaves a whole, terminated fix. */
 static void test_long_email(void)
 {
@@ -249,5 +373,7 @@ int main(void)
 {
     T_RUN(test_table);
     T_RUN(test_long_email);
+    T_RUN(test_who);
+    T_RUN(test_microsoft_host);
     return t_done();
 }
