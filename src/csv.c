@@ -166,12 +166,16 @@ static bool sniff(const unsigned char *b, size_t n, char *delim)
  * UTF-16 without a byte order mark: in its first bytes (at least 4), every
  * other byte is NUL and the others are not, as ASCII text in UTF-16 is.
  */
+/* Bytes gathered before the UTF-16 check, however the input is chunked,
+ * so that the verdict never depends on how the reads were cut. */
+#define CSV_SNIFF_MIN 16
+
 static bool utf16_nul_pattern(const unsigned char *b, size_t n)
 {
     size_t zero[2] = { 0, 0 };
 
-    if (n > 16)
-        n = 16;
+    if (n > CSV_SNIFF_MIN)
+        n = CSV_SNIFF_MIN;
     n &= ~(size_t)1;
     if (n < 4)
         return false;
@@ -408,7 +412,8 @@ static int fill(struct csv_reader *r, struct errinfo *ei)
                 r->eof = true;
             r->end += (size_t)got;
         } while (!r->started && !r->eof && r->end < CSV_CHUNK &&
-                 (r->end < 4 || !sniff((const unsigned char *)r->buf,
+                 (r->end < CSV_SNIFF_MIN ||
+                  !sniff((const unsigned char *)r->buf,
                                        r->end, &delim)));
         if (!r->started)
             start(r);
