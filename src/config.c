@@ -751,6 +751,17 @@ static int set_string(struct load_ctx *lc, const struct key_def *k, int line,
         free(val);
         return kerr(lc, line, k->name, ei, "%s", ei->msg);
     }
+    /* Legal in a local part, but nothing renders it: sent as written, a
+     * raw "{{email}}" would reach every recipient. */
+    if (k->off == OFF(unsubscribe.mailto) &&
+        (strstr(val, "{{") || strstr(val, "}}"))) {
+        free(val);
+        return kerr(lc, line, k->name, ei, "'{{' or '}}' in '%s': the "
+                    "mailto address is the same for every recipient (only "
+                    "unsubscribe.url takes {{email}} and {{token}}); write "
+                    "a fixed address such as unsubscribe@example.com",
+                    shown);
+    }
     if (k->off == OFF(graph.base_url)) {
         /* "{base_url}/users/..." must not become "//users". */
         size_t len = strlen(val);

@@ -432,6 +432,17 @@ static const struct err_case err_cases[] = {
      "key 'unsubscribe.mailto'", "email address", NULL},
     {"mailto header break", "unsubscribe:\n  mailto: \"a>@example.com\"\n",
      "key 'unsubscribe.mailto'", "email address", NULL},
+    /* only unsubscribe.url is rendered per recipient: a raw {{...}}
+     * would be sent as it is */
+    {"mailto with a variable",
+     "unsubscribe:\n  mailto: \"{{email}}@example.com\"\n",
+     "config.yaml:2: key 'unsubscribe.mailto'", "unsubscribe.url", NULL},
+    {"mailto with a variable in the domain",
+     "unsubscribe:\n  mailto: \"u@{{domain}}.example.com\"\n",
+     "config.yaml:2: key 'unsubscribe.mailto'", "email address", NULL},
+    {"mailto with a stray brace pair",
+     "unsubscribe:\n  mailto: \"u}}@example.com\"\n",
+     "config.yaml:2: key 'unsubscribe.mailto'", "'{{'", NULL},
     {"helo not a host", "smtp:\n  helo_name: bad_name!\n",
      "config.yaml:2: key 'smtp.helo_name'", "host name", NULL},
     {"host empty", "smtp:\n  host: \"\"\n", "config.yaml:2: key 'smtp.host'",
