@@ -27,7 +27,7 @@ struct import_cols {
  * Maps the header row hdr of the file called name: each known column fills
  * its field, and is also kept in fields_json under its folded header name
  * when that differs from the field's name ("Company Name" ->
- * company_name).  No column is dropped: a second column for a field
+ * company_name) or the field has no contacts column (domain).  No column is dropped: a second column for a field
  * already taken ("Role" beside "Title") is kept under its own folded name
  * only, with one warning; a repeated key gets "_2", "_3" ...  Release
  * with import_cols_free().

@@ -57,7 +57,8 @@ static void set_key(struct import_cols *im, size_t i, char *key)
 
 /*
  * A known column fills its field; under another name ("Company Name") it
- * is also kept under that name, so {{company_name}} works as SPEC says.  A
+ * is also kept under that name, so {{company_name}} works as SPEC says,
+ * and a domain column is kept under any name.  A
  * second column for a field already taken ("Role" beside "Title") is kept
  * under its own name only, and the import says so once.
  */
@@ -80,7 +81,10 @@ static void setup_column(struct import_cols *im, const char *name,
     im->cols[i].field = f;
     if (f != CONTACT_FIELD_EXTRA) {
         im->col_of[f] = (long)i;
-        if (key && strcmp(key, field_names[f]) == 0) {
+        /* domain has no contacts column (it only finds the company, whose
+         * domain may differ): it is kept, as {{domain}} too */
+        if (key && strcmp(key, field_names[f]) == 0 &&
+            f != CONTACT_FIELD_DOMAIN) {
             free(key);
             return;
         }

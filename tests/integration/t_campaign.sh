@@ -67,6 +67,13 @@ run "$MR" campaign add Proj --template proj.txt
 check "a fields_json key of some contact is accepted" 0 "$rc"
 run "$MR" campaign add Proj2 --template intro.txt --subject "{{project}} for {{first_name}}"
 check "known variables in --subject are accepted" 0 "$rc"
-check "rejected adds write nothing" 4 "$(q 'select count(*) from campaigns')"
+printf 'Subject: Hello\n\nI saw {{domain}}\n' > dom.txt
+run "$MR" campaign add Dom --template dom.txt
+check "{{domain}} before any contact has a domain column exits 65" 65 "$rc"
+printf 'email,domain\nd@four.example,four.example\n' > d.csv
+"$MR" -q import contacts d.csv
+run "$MR" campaign add Dom --template dom.txt
+check "a domain column makes {{domain}} available" 0 "$rc"
+check "rejected adds write nothing" 5 "$(q 'select count(*) from campaigns')"
 
 done_testing

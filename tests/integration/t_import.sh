@@ -153,6 +153,15 @@ check_contains "and the warning names that key" "kept as {{role_2}} only" "$err"
 printf 'email,notes,Notes\nn1@noteco.example,a,b\n' > notes.csv
 run "$MR" import contacts notes.csv
 check "a repeated extra column is kept too" b "$(q "select json_extract(fields_json, '\$.notes_2') from contacts where email = 'n1@noteco.example'")"
+# A domain column finds the company but has no contacts column of its own:
+# it is kept as {{domain}} as written, even when the company already has
+# another domain, so a template can use it like any CSV column.
+printf 'email,company,domain\nd1@domkeep.example,DomKeep,https://www.DomKeep.example/about\nd2@domkeep.example,DomKeep,domkeep.io\n' > domkeep.csv
+run "$MR" import contacts domkeep.csv
+check "domain column rows import" "imported 2, updated 0, skipped 0" "$out"
+check "the domain finds the company" domkeep.example "$(q "select co.domain from contacts c join companies co on co.id = c.company_id where c.email = 'd1@domkeep.example'")"
+check "and is kept as {{domain}}" "https://www.DomKeep.example/about" "$(q "select json_extract(fields_json, '\$.domain') from contacts where email = 'd1@domkeep.example'")"
+check "each row its own" domkeep.io "$(q "select json_extract(fields_json, '\$.domain') from contacts where email = 'd2@domkeep.example'")"
 
 # Placeholder company values are no company: the domain rule applies.
 printf 'email,company\np1@placeco.example,N/A\np2@gmail.com, Self-Employed \np3@placeco.example,-\np4@placeco.example,STEALTH\n' > place.csv
