@@ -79,10 +79,13 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -pthread \
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS = $(PKG_LIBS) -lm -pthread
 
-LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c))
+# src/core pure policy, src/io the edges, src/cmd the commands, src/util
+# strings and logs: docs/ARCHITECTURE.md.
+SRC_DIRS  := core io cmd util
+LIB_SRCS  := $(filter-out src/cmd/main.c,$(wildcard $(SRC_DIRS:%=src/%/*.c)))
 LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) \
              $(BUILD)/obj/migrations_gen.o
-MAIN_OBJ  := $(BUILD)/obj/main.o
+MAIN_OBJ  := $(BUILD)/obj/cmd/main.o
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -108,6 +111,7 @@ $(BUILD)/obj $(BUILD)/tests: | pkg-check
 	@mkdir -p $@
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/migrations_gen.c: $(MIGRATIONS) scripts/embed-migrations.sh | $(BUILD)/obj

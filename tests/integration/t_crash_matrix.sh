@@ -1,6 +1,6 @@
 #!/bin/sh
 # The crash matrix: a mailrota process killed with SIGKILL at each named
-# point (MAILROTA_TEST_CRASH, src/crashpoint.c) and then run again loses
+# point (MAILROTA_TEST_CRASH, src/io/crashpoint.c) and then run again loses
 # nothing and sends nothing twice.  After the recovery, for each point:
 # no recipient received two messages, every message the servers hold is a
 # `sent` or `unknown` row with its Message-ID, every `sent` row arrived,
