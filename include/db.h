@@ -7,6 +7,7 @@
 #define MAILROTA_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -20,6 +21,9 @@ struct db {
     void *busy_arg;
     int64_t busy_since_ms;
     bool busy_warned;
+    /* Statements prepared once for this connection: see db_stmt(). */
+    struct db_cached { const char *sql; sqlite3_stmt *st; } *cache;
+    size_t ncache, cache_cap;
 };
 
 enum db_open_flags {
@@ -71,6 +75,17 @@ void db_rollback(struct db *db);
 /* Prepares sql; on failure fills ei with the statement's error. */
 int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
                struct errinfo *ei);
+
+/*
+ * The statement for sql, prepared on first use and kept for the life of
+ * the connection (db_close finalizes it).  sql must be a string constant:
+ * its address is the key.  *st comes back reset, without bindings; the
+ * caller steps it, then calls db_done(*st) (never sqlite3_finalize).
+ */
+int db_stmt(struct db *db, const char *sql, sqlite3_stmt **st,
+            struct errinfo *ei);
+/* Ends a use of a db_stmt() statement, releasing its read snapshot. */
+void db_done(sqlite3_stmt *st);
 
 /* Binds text, or NULL when s is NULL or empty. */
 int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);

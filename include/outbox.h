@@ -15,12 +15,7 @@
 #include "db.h"
 #include "diagnose.h"
 #include "err.h"
-
-/*
- * The send statuses that count against a mailbox's cap and a contact's
- * cooldown (SPEC rules 2 and 4), as an SQL list: `status IN ` SENDS_COUNTED.
- */
-#define SENDS_COUNTED "('sent', 'bounced', 'sending', 'unknown')"
+#include "store.h"
 
 /*
  * What caps_effective() reads of a mailbox, as three result columns of a
@@ -32,7 +27,7 @@
 #define OUTBOX_CAP_COLUMNS                                                  \
     " m.daily_cap, m.full_day IS ?1,"                                       \
     " (SELECT COUNT(*) FROM sends cs WHERE cs.mailbox_id = m.id"            \
-    "   AND cs.day = ?1 AND cs.status IN " SENDS_COUNTED ")"
+    "   AND cs.day = ?1 AND cs.status IN " STORE_COUNTED("counts_cap") ")"
 
 /* Fills *m from the OUTBOX_CAP_COLUMNS starting at result column col. */
 void outbox_cap_read(sqlite3_stmt *st, int col, struct caps_mailbox *m);

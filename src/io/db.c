@@ -12,6 +12,7 @@
 #include "crashpoint.h"
 #include "log.h"
 #include "migrations.h"
+#include "store.h"
 #include "util.h"
 
 #include "banned.h"
@@ -115,6 +116,38 @@ int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
         return db_fail(db, ei, "cannot prepare statement");
     }
     return 0;
+}
+
+int db_stmt(struct db *db, const char *sql, sqlite3_stmt **st,
+            struct errinfo *ei)
+{
+    size_t i;
+
+    for (i = 0; i < db->ncache; i++) {
+        if (db->cache[i].sql == sql) {
+            *st = db->cache[i].st;
+            sqlite3_reset(*st);
+            sqlite3_clear_bindings(*st);
+            return 0;
+        }
+    }
+    if (db_prepare(db, sql, st, ei) < 0)
+        return -1;
+    if (db->ncache == db->cache_cap) {
+        db->cache_cap = db->cache_cap ? 2 * db->cache_cap : 32;
+        db->cache = xrealloc(db->cache,
+                             db->cache_cap * sizeof(*db->cache));
+    }
+    db->cache[db->ncache].sql = sql;
+    db->cache[db->ncache].st = *st;
+    db->ncache++;
+    return 0;
+}
+
+void db_done(sqlite3_stmt *st)
+{
+    if (st)
+        sqlite3_reset(st);
 }
 
 int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
@@ -273,6 +306,10 @@ int db_migrate(struct db *db, const char *now_iso, int *applied_out,
         }
         if (sqlite3_exec(db->h, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
             db_fail(db, ei, "migration failed");
+            err_prefix(ei, "migration %s", m->name);
+            goto fail;
+        }
+        if (store_sync_statuses(db, ei) < 0) {
             err_prefix(ei, "migration %s", m->name);
             goto fail;
         }
@@ -491,8 +528,11 @@ void db_close(struct db *db)
         return;
     if (db->h) {
         db_rollback(db);
+        for (size_t i = 0; i < db->ncache; i++)
+            sqlite3_finalize(db->cache[i].st);
         sqlite3_close(db->h);
     }
+    free(db->cache);
     free(db->path);
     free(db);
 }

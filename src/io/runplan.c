@@ -137,7 +137,7 @@ static int load_candidates(struct db *db, struct runplan *rp,
                    " (SELECT MAX(COALESCE(x.sent_at, x.last_attempt_at,"
                    "   x.created_at)) FROM sends x"
                    "   WHERE x.contact_id = e.contact_id"
-                   "   AND x.status IN " SENDS_COUNTED "),"
+                   "   AND x.status IN " STORE_COUNTED("counts_cooldown") "),"
                    " co.name"
                    " FROM enrollments e"
                    " JOIN contacts c ON c.id = e.contact_id"
@@ -202,7 +202,8 @@ static int load_company_counts(struct db *db, struct runplan *rp,
                    "SELECT s.campaign_id, c.company_id,"
                    " COUNT(DISTINCT s.contact_id)"
                    " FROM sends s JOIN contacts c ON c.id = s.contact_id"
-                   " WHERE s.status != 'failed' AND c.company_id IS NOT NULL"
+                   " WHERE s.status IN " STORE_COUNTED("counts_company")
+                   " AND c.company_id IS NOT NULL"
                    " GROUP BY s.campaign_id, c.company_id",
                    &st, ei) < 0)
         return -1;
