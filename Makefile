@@ -136,7 +136,9 @@ unit: $(BUILD)/mailrota $(UNIT_BINS)
 integration: $(BUILD)/mailrota
 	@BUILD=$(BUILD) sh tests/run.sh integration
 
+# The architecture's boundaries (scripts/lint.sh) are part of the test.
 test: $(BUILD)/mailrota $(UNIT_BINS)
+	@sh scripts/lint.sh
 	@BUILD=$(BUILD) sh tests/run.sh all
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.

@@ -15,6 +15,27 @@ for f in $PURE; do
         status=1
     fi
 done
+# The rooms (docs/ARCHITECTURE.md): core and util include only core and
+# util headers, io nothing of cmd.  A header belongs to the folder of its
+# .c file; a header without one (banned.h) to everybody.
+room_of() {
+    for d in core util io cmd; do
+        [ -f "src/$d/$1.c" ] && { echo "$d"; return; }
+    done
+    echo any
+}
+for f in src/*/*.c; do
+    room=${f#src/}; room=${room%%/*}
+    for h in $(sed -n 's/^#include "\([a-z0-9_]*\)\.h".*/\1/p' "$f"); do
+        hr=$(room_of "$h")
+        case "$room:$hr" in
+            *:any|core:core|core:util|util:util|io:core|io:util|io:io|cmd:*) ;;
+            *) echo "lint: $f ($room) includes $h.h ($hr): $room may not" \
+                    "depend on $hr (docs/ARCHITECTURE.md)" >&2
+               status=1 ;;
+        esac
+    done
+done
 for f in src/*/*.c; do
     grep -q '#include "banned.h"' "$f" || {
         echo "lint: $f does not include banned.h" >&2
