@@ -9,7 +9,7 @@ PURE="src/core/*.c src/util/util.c"
 status=0
 for f in $PURE; do
     # (xmalloc's out-of-memory message before abort() is the one exception)
-    if grep -nE '#include <(sqlite3|curl/curl|yaml)\.h>|\b(time|getenv|rand|random|printf|fprintf|fopen|open|read|write)\(' "$f" |
+    if grep -nE '#include <(sqlite3|curl/curl|yaml)\.h>|\b(time|getenv|secure_getenv|setenv|rand|random|printf|fprintf|vfprintf|puts|fputs|fwrite|fread|fgets|fopen|fclose|popen|system|open|read|write|clock_gettime|gettimeofday|localtime|localtime_r|mktime|tzset)\(' "$f" |
        grep -vE '^\s*[0-9]+:\s*(/\*|\*)' | grep -v 'out of memory'; then
         echo "lint: $f is a pure module: the lines above do I/O" >&2
         status=1
