@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+#include "status.h"
+
 /* Where a try stopped; the names are attempts.stage. */
 enum bounce_stage {
     STAGE_CONNECT = 0,
@@ -88,6 +90,8 @@ void bounce_effective_esc(const struct smtp_reply *r,
                           char esc[SMTP_ENHANCED_MAX]);
 
 const char *bounce_stage_str(enum bounce_stage s);
+/* The send status an outcome records (status.h has the names). */
+enum send_status bounce_outcome_status(enum bounce_outcome o);
 const char *bounce_outcome_str(enum bounce_outcome o);
 
 #endif

@@ -442,14 +442,19 @@ const char *bounce_stage_str(enum bounce_stage s)
     return "?";
 }
 
-const char *bounce_outcome_str(enum bounce_outcome o)
+enum send_status bounce_outcome_status(enum bounce_outcome o)
 {
     switch (o) {
-    case OUTCOME_SENT:     return "sent";
-    case OUTCOME_DEFERRED: return "deferred";
-    case OUTCOME_BOUNCED:  return "bounced";
-    case OUTCOME_FAILED:   return "failed";
-    case OUTCOME_UNKNOWN:  return "unknown";
+    case OUTCOME_SENT:     return SEND_SENT;
+    case OUTCOME_DEFERRED: return SEND_DEFERRED;
+    case OUTCOME_BOUNCED:  return SEND_BOUNCED;
+    case OUTCOME_FAILED:   return SEND_FAILED;
+    case OUTCOME_UNKNOWN:  return SEND_UNKNOWN;
     }
-    return "?";
+    return SEND_UNKNOWN;
+}
+
+const char *bounce_outcome_str(enum bounce_outcome o)
+{
+    return send_status_name(bounce_outcome_status(o));
 }

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "status.h"
+
 #include "banned.h"
 
 static bool alarming(enum health_status s)
@@ -47,28 +49,33 @@ void health_check(const struct health_in *in, bool *report,
 enum health_status health_status_of(const char *status,
                                     const char *last_error)
 {
-    if (!status)
+    enum mailbox_status m;
+
+    if (!mailbox_status_parse(status, &m))
         return HEALTH_STOPPED;
-    if (strcmp(status, "cold-ready") == 0)
-        return HEALTH_READY;
-    if (strcmp(status, "auth-failed") == 0)
-        return HEALTH_AUTH_FAILED;
-    if (strcmp(status, "blocked") == 0)
-        return HEALTH_BLOCKED;
-    if (strcmp(status, "paused") == 0 && last_error &&
-        strncmp(last_error, HEALTH_BOUNCE_PAUSE_PREFIX,
-                strlen(HEALTH_BOUNCE_PAUSE_PREFIX)) == 0)
-        return HEALTH_BOUNCE_PAUSED;
+    switch (m) {
+    case MBOX_COLD_READY: return HEALTH_READY;
+    case MBOX_AUTH_FAILED: return HEALTH_AUTH_FAILED;
+    case MBOX_BLOCKED: return HEALTH_BLOCKED;
+    case MBOX_PAUSED:
+        if (last_error && strncmp(last_error, HEALTH_BOUNCE_PAUSE_PREFIX,
+                                  strlen(HEALTH_BOUNCE_PAUSE_PREFIX)) == 0)
+            return HEALTH_BOUNCE_PAUSED;
+        return HEALTH_STOPPED;
+    case MBOX_ADMIN:
+    case MBOX_STATUS_COUNT:
+        break;
+    }
     return HEALTH_STOPPED;
 }
 
 const char *health_status_str(enum health_status s)
 {
     switch (s) {
-    case HEALTH_READY: return "cold-ready";
+    case HEALTH_READY: return mailbox_status_name(MBOX_COLD_READY);
     case HEALTH_STOPPED: return "stopped";
-    case HEALTH_AUTH_FAILED: return "auth-failed";
-    case HEALTH_BLOCKED: return "blocked";
+    case HEALTH_AUTH_FAILED: return mailbox_status_name(MBOX_AUTH_FAILED);
+    case HEALTH_BLOCKED: return mailbox_status_name(MBOX_BLOCKED);
     case HEALTH_BOUNCE_PAUSED: return "paused for its bounce rate";
     }
     return "?";
