@@ -11,7 +11,7 @@
 
 DEPS_CMD ?= sh scripts/deps.sh
 # The libraries, as pkg-config names them; deps.sh checks them too.
-PKGS    := sqlite3 libcurl openssl yaml-0.1 uuid
+PKGS    := sqlite3 libcurl openssl yaml-0.1 uuid gmime-3.0
 export MAILROTA_PC_MODULES := $(PKGS)
 
 .PHONY: deps deps-build fresh-check
@@ -79,7 +79,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -pthread \
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS = $(PKG_LIBS) -lm -pthread
 
-LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) \
              $(BUILD)/obj/migrations_gen.o
 MAIN_OBJ  := $(BUILD)/obj/main.o
@@ -107,7 +107,9 @@ endif
 $(BUILD)/obj $(BUILD)/tests: | pkg-check
 	@mkdir -p $@
 
+# src/core/x.c builds to $(BUILD)/obj/core/x.o
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/migrations_gen.c: $(MIGRATIONS) scripts/embed-migrations.sh | $(BUILD)/obj

@@ -36,6 +36,7 @@ $(FUZZ_BUILD)/obj:
 	@mkdir -p $@
 
 $(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(FUZZ_BUILD)/obj
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_BUILD)/obj/migrations_gen.o: $(BUILD)/migrations_gen.c \
