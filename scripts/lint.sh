@@ -3,7 +3,8 @@
 # network, database, clock, environment or randomness), banned.h in every
 # source file, and cppcheck when installed.
 set -u
-PURE="src/caps.c src/csv.c src/health.c src/contact.c src/suppress.c src/tz.c src/template.c src/scheduler.c src/bounce.c src/message.c src/diagnose.c src/reply.c src/util.c"
+PURE="src/caps.c src/csv.c src/health.c src/contact.c src/suppress.c src/tz.c src/template.c src/scheduler.c src/bounce.c src/message.c src/diagnose.c src/reply.c src/util.c
+src/core/dsn.c"
 status=0
 for f in $PURE; do
     # (xmalloc's out-of-memory message before abort() is the one exception)
@@ -13,7 +14,7 @@ for f in $PURE; do
         status=1
     fi
 done
-for f in src/*.c; do
+for f in src/*.c src/*/*.c; do
     grep -q '#include "banned.h"' "$f" || {
         echo "lint: $f does not include banned.h" >&2
         status=1
