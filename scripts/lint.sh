@@ -4,7 +4,7 @@
 # source file, and cppcheck when installed.
 set -u
 PURE="src/caps.c src/csv.c src/health.c src/contact.c src/suppress.c src/tz.c src/template.c src/scheduler.c src/bounce.c src/message.c src/diagnose.c src/reply.c src/util.c
-src/core/dsn.c"
+src/core/dsn.c src/core/inbound_class.c src/core/inbound_text.c"
 status=0
 for f in $PURE; do
     # (xmalloc's out-of-memory message before abort() is the one exception)

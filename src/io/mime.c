@@ -240,7 +240,8 @@ static void take_dsn(GMimePart *part, struct mime_msg *m)
     }
     free(m->dsn);
     m->dsn = xmalloc(b->len + 1);
-    memcpy(m->dsn, b->data, b->len);
+    if (b->len) /* an empty part's data is NULL */
+        memcpy(m->dsn, b->data, b->len);
     m->dsn[b->len] = '\0';
     m->dsn_len = b->len;
     m->has_dsn = true;
