@@ -152,24 +152,24 @@ static const char *action_of(const struct dsn_recipient *d)
  * ones a delay.  False when it names neither. */
 static bool from_dsn(const struct mime_msg *m, struct inbound_result *r)
 {
-    static struct dsn d; /* 24 KiB: not on the stack (single-threaded) */
+    struct dsn *d = xmalloc(sizeof(*d)); /* 24 KiB: not on the stack */
     const char *want[] = {"failed", "delayed"};
 
-    dsn_parse(m->dsn, m->dsn_len, &d);
-    for (size_t w = 0; w < LEN(want); w++) {
-        for (size_t i = 0; i < d.n_rcpts; i++)
-            if (strcmp(action_of(&d.rcpt[i]), want[w]) == 0) {
-                take_rcpt(r, &d.rcpt[i]);
+    dsn_parse(m->dsn, m->dsn_len, d);
+    for (size_t w = 0; w < LEN(want) && !r->n_rcpts; w++) {
+        for (size_t i = 0; i < d->n_rcpts; i++)
+            if (strcmp(action_of(&d->rcpt[i]), want[w]) == 0) {
+                take_rcpt(r, &d->rcpt[i]);
                 snprintf(r->rcpt[r->n_rcpts - 1].action, DSN_WORD_MAX, "%s",
                          want[w]);
             }
         if (r->n_rcpts) {
             r->kind = w == 0 ? INBOUND_BOUNCE : INBOUND_DELAY;
             snprintf(r->why, sizeof(r->why), "delivery-status: %s", want[w]);
-            return true;
         }
     }
-    return false;
+    free(d);
+    return r->n_rcpts > 0;
 }
 
 /* A known NDR without a delivery-status part, from its text. */
@@ -228,17 +228,26 @@ static bool bulk(const struct mime_msg *m)
            first_word_is(m->precedence, "list") || daemon_sender(m);
 }
 
-static bool unsubscribe(const struct mime_msg *m,
+/* Mail to unsubscribe.mailto (List-Unsubscribe's mailto, which some
+ * clients send by themselves): an unsubscribe request, bulk or not. */
+static bool to_unsub_mailto(const struct mime_msg *m,
+                            const struct inbound_opts *o,
+                            struct inbound_result *r)
+{
+    if (!o || !o->unsub_mailto || !o->unsub_mailto[0] ||
+        !str_icontains(m->to, o->unsub_mailto))
+        return false;
+    r->kind = INBOUND_UNSUBSCRIBE;
+    snprintf(r->why, sizeof(r->why), "sent to %s", o->unsub_mailto);
+    return true;
+}
+
+/* A would-be reply with an unsubscribe word above the quote. */
+static bool unsub_words(const struct mime_msg *m,
                         const struct inbound_opts *o, struct inbound_result *r)
 {
     const char *w;
 
-    if (o && o->unsub_mailto && o->unsub_mailto[0] &&
-        str_icontains(m->to, o->unsub_mailto)) {
-        r->kind = INBOUND_UNSUBSCRIBE;
-        snprintf(r->why, sizeof(r->why), "sent to %s", o->unsub_mailto);
-        return true;
-    }
     if (!o || !o->n_unsub_words)
         return false;
     w = inbound_find_word(m->subject, strlen(m->subject), o->unsub_words,
@@ -269,11 +278,13 @@ void inbound_classify(const struct mime_msg *m, const struct inbound_opts *o,
         return;
     if (auto_reply(m, r))
         return;
+    if (to_unsub_mailto(m, o, r))
+        return;
     if (bulk(m)) {
         snprintf(r->why, sizeof(r->why), "bulk or daemon mail");
         return;
     }
-    if (unsubscribe(m, o, r))
+    if (unsub_words(m, o, r))
         return;
     if (m->headers_only || str_blank(m->from_addr)) {
         snprintf(r->why, sizeof(r->why), "%s",

@@ -367,7 +367,8 @@ static size_t count_containers(const char *raw, size_t len)
 
         if (c != 'm')
             continue;
-        if ((i + 10 <= len && g_ascii_strncasecmp(raw + i, "multipart/", 10) == 0) ||
+        if ((i + 10 <= len &&
+             g_ascii_strncasecmp(raw + i, "multipart/", 10) == 0) ||
             g_ascii_strncasecmp(raw + i, "message/", 8) == 0)
             n++;
     }
@@ -532,14 +533,14 @@ char *mime_html_to_text(const char *h, size_t len, size_t max)
         char c = h[i];
 
         if (c == '<' && i + 3 < len && memcmp(h + i, "<!--", 4) == 0) {
-            const char *e = g_strstr_len(h + i + 4, (gssize)(len - i - 4), "-->");
+            const char *e = g_strstr_len(h + i + 4, (gssize)(len - i - 4),
+                                         "-->");
             i = e ? (size_t)(e - h) + 3 : len;
         } else if (c == '<') {
             const char *gt = memchr(h + i, '>', len - i);
             size_t tl = gt ? (size_t)(gt - h) - i - 1 : len - i - 1;
-
-            const char *hide = h[i + 1] == '/' ? NULL
-                               : tag_in(h + i + 1, tl, hidden);
+            const char *hide = i + 1 < len && h[i + 1] == '/'
+                                   ? NULL : tag_in(h + i + 1, tl, hidden);
 
             if (hide) {
                 i = skip_element(h, len, i + 1, hide);

@@ -59,7 +59,8 @@ static const struct dsn_case cases[] = {
      "Final-Recipient: RFC822;<Kijitora@Example.JP>\r\n"
      "Action: Failed\r\n"
      "Status: 5.1.10\r\n"
-     "Diagnostic-Code: SMTP;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup\r\n"
+     "Diagnostic-Code: SMTP;550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
+     "Recipient not found by SMTP address lookup\r\n"
      "X-Display-Name: Kijitora\r\n",
      "TY2PR01MB1234.jpnprd01.prod.outlook.com",
      "Fri, 5 Jan 2018 06:19:41 +0000", 1,

@@ -248,6 +248,9 @@ static const struct msg_case msg_cases[] = {
     {"sent to the unsubscribe mailto", "From: a@b.example\n"
      "To: Unsubscribe@Mine.Example\nSubject: please\n\n\n",
      INBOUND_UNSUBSCRIBE, "sent to"},
+    {"bulk mail to the unsubscribe mailto still asks to unsubscribe",
+     "From: a@b.example\nTo: unsubscribe@mine.example\nPrecedence: bulk\n"
+     "Subject: unsubscribe\n\n\n", INBOUND_UNSUBSCRIBE, "sent to"},
     {"a word inside another is not one", HDR "Subject: Re: hi\n\n"
      "I'll unsubscribeXYZ nothing; we remove mending.\n", INBOUND_REPLY, NULL},
     /* other */

@@ -85,7 +85,8 @@ static const char report[] =
     "Content-Type: message/delivery-status\n"
     "Content-Transfer-Encoding: base64\n"
     "\n"
-    /* "Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.1.1\n" */
+    /* base64 of "Reporting-MTA: dns; mx.example\n\nFinal-Recipient:
+     * rfc822; a@b.example\nAction: failed\nStatus: 5.1.1\n" */
     "UmVwb3J0aW5nLU1UQTogZG5zOyBteC5leGFtcGxlCgpGaW5hbC1SZWNpcGllbnQ6IHJmYzgy\n"
     "MjsgYUBiLmV4YW1wbGUKQWN0aW9uOiBmYWlsZWQKU3RhdHVzOiA1LjEuMQo=\n"
     "--B1\n"
