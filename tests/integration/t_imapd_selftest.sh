@@ -18,6 +18,10 @@ trap 'exit 143' TERM
 
 imapd_user "$D" alice 'alice pw'
 imapd_user "$D" bob 'bob-pw'
+# XOAUTH2 for the app-only tokens mstoken.py makes (m365d.py's kind): the
+# app has FullAccess on alice's mailbox only.
+openssl rand -hex 32 >"$T/token.key"
+imapd_oauth "$D" "$T/token.key" alice
 if imapd_start "$D"; then
     ok "dovecot starts ($IMAPD_HOST: IMAP $IMAPD_PORT, IMAPS $IMAPD_TLS_PORT)"
 else
@@ -57,7 +61,11 @@ try:
         M.starttls(ssl_context=ctx)
     else:
         M = imaplib.IMAP4_SSL(host, tls_port, ssl_context=ctx)
-    M.login(user, pw)
+    if mode == "xoauth2":
+        s = "user=%s\x01auth=Bearer %s\x01\x01" % (user, pw)
+        print(M.authenticate("XOAUTH2", lambda _: s.encode())[0])
+    else:
+        M.login(user, pw)
     if mode in ("examine", "starttls"):
         typ, data = M.select("INBOX", readonly=True)   # EXAMINE
         print("EXISTS", data[0].decode())
@@ -67,6 +75,8 @@ try:
         M.select("INBOX", readonly=True)
         typ, data = M.uid("FETCH", "1", "(BODY.PEEK[])")
         sys.stdout.buffer.write(data[0][1])
+    elif mode == "xoauth2":
+        pass
     elif mode == "fetch-seen":          # what a careless reader does
         M.select("INBOX")
         M.uid("FETCH", "2", "(BODY[])")
@@ -128,6 +138,35 @@ if command -v curl >/dev/null 2>&1; then
         -X 'EXAMINE INBOX' 2>&1)
     check_contains "curl imap:// with STARTTLS too" "UIDVALIDITY $uidv" "$out"
 fi
+
+# AUTHENTICATE XOAUTH2 (imapd_oauth): the token is the app's, the user
+# the mailbox; audience, role, expiry and the mailbox are all checked.
+mint() {
+    "$PY" "$ROOT/tests/servers/mstoken.py" make --key-file "$1" \
+        --aud "${3:-https://outlook.office365.com}" --roles "$2" ${4:-}
+}
+tok=$(mint "$T/token.key" IMAP.AccessAsApp)
+out=$(imap xoauth2 "$tok" alice)
+check "XOAUTH2 with an IMAP.AccessAsApp token logs in" "OK" "$out"
+out=$(imap xoauth2 "$tok" bob)
+check_contains "a mailbox the app has no access to is refused" "ERROR" "$out"
+check_contains "Dovecot's log says why" "no access to this mailbox" \
+    "$(cat "$D/dovecot.log")"
+out=$(imap xoauth2 "$(mint "$T/token.key" SMTP.SendAsApp)" alice)
+check_contains "a token without IMAP.AccessAsApp is refused" "ERROR" "$out"
+out=$(imap xoauth2 "$(mint "$T/token.key" IMAP.AccessAsApp \
+    https://graph.microsoft.com)" alice)
+check_contains "a Graph token is refused" "ERROR" "$out"
+out=$(imap xoauth2 "$(mint "$T/token.key" IMAP.AccessAsApp '' \
+    '--lifetime -60')" alice)
+check_contains "an expired token is refused" "ERROR" "$out"
+openssl rand -hex 32 >"$T/other.key"
+out=$(imap xoauth2 "$(mint "$T/other.key" IMAP.AccessAsApp)" alice)
+check_contains "a token signed with another key is refused" "ERROR" "$out"
+out=$(imap examine "$tok" alice)
+check_contains "the token is no LOGIN password" "ERROR" "$out"
+check_not_contains "and no token reaches the log" "$tok" \
+    "$(cat "$D/dovecot.log")"
 
 # Stop: the master and every process it started are gone.
 master=$IMAPD_PID

@@ -3,6 +3,12 @@
 #
 #   imapd_user DIR NAME PASSWORD   adds a passwd-file user (before or after
 #                                  imapd_start: Dovecot reads the file anew)
+#   imapd_oauth DIR KEY MAILBOX... also accept AUTHENTICATE XOAUTH2 and
+#                                  OAUTHBEARER with a token signed by KEY
+#                                  (m365d.py's token.key), audience Outlook,
+#                                  role $IMAPD_OAUTH_ROLE (IMAP.AccessAsApp),
+#                                  for the MAILBOXes listed (the app's
+#                                  FullAccess); before imapd_start
 #   imapd_start DIR                starts `dovecot -F -c DIR/dovecot.conf`
 #                                  in the background: IMAP with STARTTLS on
 #                                  IMAPD_PORT, IMAPS on IMAPD_TLS_PORT, both
@@ -37,6 +43,8 @@
 IMAPD_PYTHON=${IMAPD_PYTHON:-/usr/bin/python3}
 IMAPD_DOVECOT=${IMAPD_DOVECOT:-/usr/sbin/dovecot}
 IMAPD_DOVEADM=${IMAPD_DOVEADM:-/usr/bin/doveadm}
+IMAPD_OAUTH_ROLE=${IMAPD_OAUTH_ROLE:-IMAP.AccessAsApp}
+IMAPD_OAUTH_PY=${IMAPD_OAUTH_PY:-${ROOT:-$(pwd)}/tests/servers/imapd_oauth.py}
 
 # The CA and server certificate come from lib-smtpd.sh (one home).
 command -v smtpd_cert >/dev/null 2>&1 ||
@@ -50,6 +58,44 @@ imapd_user() {
             return 1 ;;
     esac
     (umask 077 && printf '%s:{PLAIN}%s::::::\n' "$2" "$3" >>"$1/users")
+}
+
+imapd_oauth() {
+    _id_d=$1 _id_key=$2
+    shift 2
+    mkdir -p "$_id_d" || return 1
+    (umask 077 && cp "$_id_key" "$_id_d/oauth.key") || return 1
+    : >"$_id_d/oauth-mailboxes"
+    for _id_m in "$@"; do
+        printf '%s\n' "$_id_m" >>"$_id_d/oauth-mailboxes"
+    done
+}
+
+# _id_passdbs DIR: the passdb blocks (XOAUTH2 first when imapd_oauth ran).
+_id_passdbs() {
+    if [ -f "$1/oauth.key" ]; then
+        cat <<EOF
+auth_mechanisms = plain login xoauth2 oauthbearer
+passdb {
+  driver = checkpassword
+  mechanisms = xoauth2 oauthbearer
+  args = $IMAPD_PYTHON $IMAPD_OAUTH_PY $1/oauth.key $1/oauth-mailboxes $IMAPD_OAUTH_ROLE
+}
+passdb {
+  driver = passwd-file
+  mechanisms = plain login
+  args = scheme=PLAIN username_format=%u $1/users
+}
+EOF
+    else
+        cat <<EOF
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $1/users
+}
+EOF
+    fi
 }
 
 # _id_free_ports HOST: two free TCP ports on HOST, space-separated.
@@ -108,19 +154,16 @@ ssl_cert = <$1/server.pem
 ssl_key = <$1/server.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_failure_delay = 0
 default_login_user = $_id_login
 default_internal_user = $_id_internal
 first_valid_uid = $_id_uid
 last_valid_uid = $_id_uid
 mail_location = maildir:$1/mail/%u
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $1/users
-}
+$(_id_passdbs "$1")
 userdb {
   driver = static
-  args = uid=$_id_uid gid=$_id_gid home=$1/mail/%u
+  args = uid=$_id_uid gid=$_id_gid home=$1/mail/%u allow_all_users=yes
 }
 service imap-login {
   chroot =
@@ -145,6 +188,10 @@ EOF
         chown "$_id_uid:$_id_gid" "$1/mail"
         chown "root:$_id_internal" "$1/users"
         chmod 640 "$1/users"
+        for _id_f in "$1/oauth.key" "$1/oauth-mailboxes"; do
+            [ -f "$_id_f" ] || continue
+            chown "root:$_id_internal" "$_id_f" && chmod 640 "$_id_f"
+        done
     fi
 }
 
