@@ -115,8 +115,20 @@ static const char *want_recipient(const char *file, const char *listed,
     return listed;
 }
 
-/* One line of expected.tsv against the classification of its file. */
-static void check_sample(char *line)
+/* How many lines of expected.tsv (tsv) name file. */
+static size_t lines_for(const char *tsv, const char *file)
+{
+    size_t n = 0, fl = strlen(file);
+
+    for (const char *p = tsv; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (strncmp(p, file, fl) == 0 && p[fl] == '\t')
+            n++;
+    return n;
+}
+
+/* One line of expected.tsv against the classification of its file; the
+ * message names as many recipients as the file has lines. */
+static void check_sample(char *line, const char *tsv)
 {
     static struct inbound_result r;
     char *f[6], *save = line, path[512];
@@ -144,6 +156,7 @@ static void check_sample(char *line)
     want = want_recipient(f[0], f[2], raw, len);
     free(raw);
     T_STR(inbound_kind_str(r.kind), f[1]);
+    T_INT(r.n_rcpts, lines_for(tsv, f[0]));
     rc = rcpt_of(&r, want);
     T_OK(rc != NULL);
     if (!rc) {
@@ -160,25 +173,27 @@ static void test_samples(void)
 {
     size_t len, lines = 0;
     char *tsv = slurp(SAMPLES "expected.tsv", &len);
-    char *p, *nl;
+    char *copy, *p, *nl;
 
     T_OK(tsv != NULL);
     if (!tsv)
         return;
     /* the header line, then one line per recipient */
-    p = strchr(tsv, '\n');
-    for (p = p ? p + 1 : tsv + len; *p; p = nl + 1) {
+    copy = xstrdup(tsv);
+    p = strchr(copy, '\n');
+    for (p = p ? p + 1 : copy + len; *p; p = nl + 1) {
         nl = strchr(p, '\n');
         if (!nl)
             nl = p + strlen(p) - 1;
         else
             *nl = '\0';
         if (*p) {
-            check_sample(p);
+            check_sample(p, tsv);
             lines++;
         }
     }
     T_INT(lines, 25);
+    free(copy);
     free(tsv);
 }
 
