@@ -272,6 +272,11 @@ void inbound_classify(const struct mime_msg *m, const struct inbound_opts *o,
     add_ids(r, m->references, true);
     if (m->has_original)
         add_ids(r, m->orig_message_id, false);
+    if (m->headers_only) {
+        /* huge or too deeply nested: SPEC records it as other */
+        snprintf(r->why, sizeof(r->why), "%s", m->reason);
+        return;
+    }
     if (m->has_dsn && from_dsn(m, r))
         return;
     if (from_ndr_text(m, r))
@@ -286,7 +291,7 @@ void inbound_classify(const struct mime_msg *m, const struct inbound_opts *o,
     }
     if (unsub_words(m, o, r))
         return;
-    if (m->headers_only || str_blank(m->from_addr)) {
+    if (str_blank(m->from_addr)) {
         snprintf(r->why, sizeof(r->why), "%s",
                  m->reason[0] ? m->reason : "no sender");
         return;

@@ -312,6 +312,25 @@ static void test_messages(void)
     }
 }
 
+/* Over 10 MiB: other, with the reason, whatever its headers say; the ids
+ * are still there for the record. */
+static void test_huge(void)
+{
+    static struct inbound_result r;
+    const char *hdr = HDR "Subject: Unsubscribe\nAuto-Submitted: no\n"
+                      "In-Reply-To: <s9@mine.example>\n\n";
+    size_t n = MIME_MAX_BYTES + 1;
+    char *raw = xmalloc(n);
+
+    memset(raw, 'x', n);
+    memcpy(raw, hdr, strlen(hdr));
+    classify(raw, n, &r);
+    T_STR(inbound_kind_str(r.kind), "other");
+    T_OK(strstr(r.why, "10 MiB") != NULL);
+    T_INT(r.n_ids, 1);
+    free(raw);
+}
+
 /* The ids to match: In-Reply-To, References newest first, the original's;
  * normalised and without repeats. */
 static void test_ids(void)
@@ -476,6 +495,7 @@ int main(void)
     mime_global_init();
     T_RUN(test_samples);
     T_RUN(test_messages);
+    T_RUN(test_huge);
     T_RUN(test_ids);
     T_RUN(test_msgid_norm);
     T_RUN(test_new_text);
