@@ -11,7 +11,7 @@
 
 DEPS_CMD ?= sh scripts/deps.sh
 # The libraries, as pkg-config names them; deps.sh checks them too.
-PKGS    := sqlite3 libcurl openssl yaml-0.1 uuid
+PKGS    := sqlite3 libcurl openssl yaml-0.1 uuid gmime-3.0
 export MAILROTA_PC_MODULES := $(PKGS)
 
 .PHONY: deps deps-build fresh-check
@@ -110,6 +110,7 @@ endif
 $(BUILD)/obj $(BUILD)/tests: | pkg-check
 	@mkdir -p $@
 
+# src/core/x.c builds to $(BUILD)/obj/core/x.o
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

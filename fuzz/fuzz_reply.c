@@ -3,7 +3,7 @@
  * bounce_parse_enhanced(), bounce_classify() (bounce.h) and diagnose()
  * (diagnose.h).
  *
- * Input: stage (one byte, taken modulo 9 so one value is not a stage),
+ * Input: stage (one byte, taken modulo 10 so one value is not a stage),
  * reply code (two bytes, big-endian, as a signed 16-bit number), flags
  * (conn_lost, oauth, graph, an enhanced code given), then NUL-separated:
  * the enhanced code (when flagged), the reply text, the mailbox address.
@@ -128,7 +128,20 @@ static void check_verdict(const struct smtp_reply *r,
         FUZZ_ASSERT(v->outcome == OUTCOME_UNKNOWN);
     if (v->outcome == OUTCOME_BOUNCED)
         FUZZ_ASSERT(r->stage == STAGE_RCPT || r->stage == STAGE_DATA ||
-                    r->stage == STAGE_HTTP);
+                    r->stage == STAGE_HTTP || r->stage == STAGE_DSN);
+    if (r->stage == STAGE_DSN) {
+        /* a delivery report: the try was counted when it was sent; it
+         * defers only for a sender-side limit, fails only when blocked */
+        FUZZ_ASSERT(!v->uses_attempt && !v->move && !v->fallback_graph);
+        FUZZ_ASSERT(v->outcome == OUTCOME_BOUNCED ||
+                    (v->outcome == OUTCOME_DEFERRED &&
+                     v->mailbox == MAILBOX_QUOTA_FULL) ||
+                    (v->outcome == OUTCOME_FAILED &&
+                     v->mailbox == MAILBOX_BLOCKED_TENANT));
+        if (v->contact_bounced)
+            FUZZ_ASSERT(strncmp(r->enhanced, "5.1.", 4) == 0 ||
+                        strcmp(r->enhanced, "5.4.1") == 0);
+    }
 }
 
 static void check_diagnosis(const struct smtp_reply *r, const char *email)
@@ -166,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     code = (int16_t)(uint16_t)((fuzz_byte(&in) << 8) | fuzz_byte(&in));
     flags = fuzz_byte(&in);
     memset(&r, 0, sizeof(r));
-    r.stage = (enum bounce_stage)(stage % 9);
+    r.stage = (enum bounce_stage)(stage % 10);
     r.code = code;
     r.conn_lost = flags & 1;
     r.oauth = (flags & 2) != 0;
@@ -190,7 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bounce_classify(&r, &v);
     bounce_classify(&r, &v2);
     FUZZ_ASSERT(memcmp(&v, &v2, sizeof(v)) == 0);
-    if (r.stage <= STAGE_TOKEN)
+    if (r.stage <= STAGE_DSN)
         check_verdict(&r, &v);
     else
         FUZZ_ASSERT(v.outcome == OUTCOME_UNKNOWN && !v.move);

@@ -21,6 +21,7 @@ enum bounce_stage {
     STAGE_DATA,
     STAGE_HTTP,
     STAGE_TOKEN,
+    STAGE_DSN,     /* a delivery report (NDR) read from the inbox */
 };
 
 #define SMTP_ENHANCED_MAX 16
@@ -66,7 +67,16 @@ struct bounce_verdict {
     enum bounce_mailbox_action mailbox;
 };
 
-/* Classifies a reply.  r->code 250 at STAGE_DATA is `sent`. */
+/*
+ * Classifies a reply.  r->code 250 at STAGE_DATA is `sent`.
+ * STAGE_DSN: one recipient of a delivery report with Action `failed`
+ * (SPEC "Inbound ... Effects"): r->enhanced is its Status, r->code the
+ * Diagnostic-Code's reply code (0: none).  Sender-side limits defer the
+ * send (mailbox full for the day), 5.7.705/5.7.708 block as a reply
+ * would, 5.1.x and 5.4.1 bounce the contact, anything else (other 5.x.x,
+ * 4.x.x the remote server gave up on, no status) bounces only the send.
+ * uses_attempt and move are false: the try was counted when it was sent.
+ */
 void bounce_classify(const struct smtp_reply *r, struct bounce_verdict *v);
 
 /*

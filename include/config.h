@@ -64,6 +64,16 @@ struct config_rules {
     int max_run_minutes;       /* 0: no limit */
 };
 
+/*
+ * inbound.unsubscribe_words when the config names none (SPEC "Inbound"):
+ * the words and phrases that make a reply an unsubscribe request.  The
+ * classifier (inbound_class.h) takes the list as a parameter.
+ */
+#define CONFIG_UNSUBSCRIBE_WORDS_DEFAULT                                    \
+    "unsubscribe", "remove me", "opt out", "opt-out", "take me off",        \
+    "stop emailing", "do not contact", "abmelden",                          \
+    "d\xc3\xa9sinscrire", "darse de baja"
+
 struct config_unsubscribe {
     char *mailto;              /* "" or NULL: no mailto */
     char *url;                 /* "" or NULL: no one-click URL */

@@ -21,8 +21,8 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "secret_key.h"
 
-#define SECRET_KEY_LEN 32
 /* Longest password line accepted from a command or a file descriptor
  * (not counting the line end). */
 #define SECRET_LINE_MAX 4096

@@ -16,7 +16,8 @@
 #                                   removed
 #   FRESH_TARGETS="demo test"       more targets (default: demo)
 set -u
-DEV_PKGS="libsqlite3-dev libcurl4-openssl-dev libssl-dev libyaml-dev uuid-dev"
+DEV_PKGS="libsqlite3-dev libcurl4-openssl-dev libssl-dev libyaml-dev uuid-dev
+libgmime-3.0-dev"
 TARGETS=${FRESH_TARGETS:-demo}
 dry=no
 [ "${1:-}" = -n ] && dry=yes

@@ -24,8 +24,12 @@ room_of() {
     done
     echo any
 }
-for f in src/*/*.c; do
-    room=${f#src/}; room=${room%%/*}
+for f in src/*/*.c include/*.h; do
+    case $f in
+        include/*) b=${f#include/}; room=$(room_of "${b%.h}")
+                   [ "$room" = any ] && room=core ;;
+        *) room=${f#src/}; room=${room%%/*} ;;
+    esac
     for h in $(sed -n 's/^#include "\([a-z0-9_]*\)\.h".*/\1/p' "$f"); do
         hr=$(room_of "$h")
         case "$room:$hr" in

@@ -52,9 +52,9 @@ static const struct esc_rule esc_rules[] = {
      * the send is `failed` (SPEC); before it nothing was sent, so the
      * message moves to a mailbox that is not blocked.
      */
-    {"5.7.705", 0, AFTER_MAIL, OUTCOME_FAILED, false, false,
+    {"5.7.705", 0, AFTER_MAIL | ST(STAGE_DSN), OUTCOME_FAILED, false, false,
      MAILBOX_BLOCKED_TENANT},
-    {"5.7.708", 0, AFTER_MAIL, OUTCOME_FAILED, false, false,
+    {"5.7.708", 0, AFTER_MAIL | ST(STAGE_DSN), OUTCOME_FAILED, false, false,
      MAILBOX_BLOCKED_TENANT},
     {"5.7.501", 0, AFTER_MAIL, OUTCOME_FAILED, false, false,
      MAILBOX_BLOCKED},
@@ -85,8 +85,12 @@ static const struct esc_rule esc_rules[] = {
      * this table: see sender_limits[].)
      * RFC 3463 X.1.X: the addressee.  At MAIL FROM it would be the
      * sender's own address (5.1.7, 5.1.8), handled by the 5xx rule. */
-    {"5.1.", 0, ST(STAGE_RCPT) | ST(STAGE_DATA), OUTCOME_BOUNCED, false,
-     true, MAILBOX_OK},
+    {"5.1.", 0, ST(STAGE_RCPT) | ST(STAGE_DATA) | ST(STAGE_DSN),
+     OUTCOME_BOUNCED, false, true, MAILBOX_OK},
+    /* Exchange's NDRs give 5.4.1 "Recipient address rejected: Access
+     * denied" for an address its directory does not know: SPEC treats it
+     * as unknown in an NDR.  (At RCPT it stays an "other 5xx".) */
+    {"5.4.1", 0, ST(STAGE_DSN), OUTCOME_BOUNCED, false, true, MAILBOX_OK},
 };
 
 #define N_ESC_RULES (sizeof(esc_rules) / sizeof(esc_rules[0]))
@@ -386,12 +390,39 @@ static void classify_after_mail(const struct smtp_reply *r, bool lost,
     set(v, OUTCOME_BOUNCED, true, false, MAILBOX_OK);
 }
 
+/* One failed recipient of a delivery report: see bounce.h. */
+static void classify_dsn(const struct smtp_reply *r, struct bounce_verdict *v)
+{
+    char esc[SMTP_ENHANCED_MAX];
+    const struct esc_rule *rule;
+
+    esc[0] = '\0';
+    if (memchr(r->enhanced, '\0', SMTP_ENHANCED_MAX))
+        memcpy(esc, r->enhanced, SMTP_ENHANCED_MAX);
+    /* an NDR's Status has no reply code of its own: code 0 */
+    if (bounce_sender_limit(esc, 0)) {
+        set(v, OUTCOME_DEFERRED, false, false, MAILBOX_QUOTA_FULL);
+        return;
+    }
+    rule = esc_lookup(esc, r->code, STAGE_DSN);
+    if (rule) {
+        set(v, rule->outcome, false, false, rule->mailbox);
+        v->contact_bounced = rule->contact_bounced;
+        return;
+    }
+    set(v, OUTCOME_BOUNCED, false, false, MAILBOX_OK);
+}
+
 void bounce_classify(const struct smtp_reply *r, struct bounce_verdict *v)
 {
     char esc[SMTP_ENHANCED_MAX];
     bool lost;
 
     memset(v, 0, sizeof(*v));
+    if (r->stage == STAGE_DSN) {
+        classify_dsn(r, v);
+        return;
+    }
     if (r->stage == STAGE_TOKEN) {
         classify_token(r, v);
         return;
@@ -438,6 +469,7 @@ const char *bounce_stage_str(enum bounce_stage s)
     case STAGE_DATA:    return "data";
     case STAGE_HTTP:    return "http";
     case STAGE_TOKEN:   return "token";
+    case STAGE_DSN:     return "dsn";
     }
     return "?";
 }

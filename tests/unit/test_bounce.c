@@ -334,6 +334,62 @@ static void test_classify(void)
     }
 }
 
+/*
+ * A delivery report's failed recipient (STAGE_DSN): SPEC "Inbound ...
+ * Effects".  The Status alone decides (code: the Diagnostic-Code's).
+ */
+static const struct {
+    const char *status;
+    int code;
+    enum bounce_outcome outcome;
+    int want; /* CB */
+    enum bounce_mailbox_action mailbox;
+} dsn_cases[] = {
+    {"5.1.1", 550, BOUNCE, CB, MB_OK},
+    {"5.1.10", 550, BOUNCE, CB, MB_OK},
+    {"5.1.0", 0, BOUNCE, CB, MB_OK},
+    {"5.1.351", 550, BOUNCE, CB, MB_OK},
+    {"5.4.1", 550, BOUNCE, CB, MB_OK},
+    /* the most specific rule wins: a sender-side limit is no 5.1.x */
+    {"5.1.90", 550, DEFER, 0, QUOTA},
+    {"5.2.0", 550, DEFER, 0, QUOTA},
+    {"5.2.0", 0, DEFER, 0, QUOTA},
+    {"5.4.5", 550, DEFER, 0, QUOTA},
+    {"5.7.705", 550, FAIL, 0, TENANT},
+    {"5.7.708", 0, FAIL, 0, TENANT},
+    /* other 5.x.x, mailbox full, and failed with 4.x.x: send only */
+    {"5.2.2", 552, BOUNCE, 0, MB_OK},
+    {"5.7.1", 550, BOUNCE, 0, MB_OK},
+    {"5.7.606", 550, BOUNCE, 0, MB_OK},
+    {"5.4.4", 0, BOUNCE, 0, MB_OK},
+    {"4.4.7", 0, BOUNCE, 0, MB_OK},
+    {"4.3.2", 432, BOUNCE, 0, MB_OK},
+    {"", 0, BOUNCE, 0, MB_OK},
+};
+
+static void test_classify_dsn(void)
+{
+    for (size_t i = 0; i < LEN(dsn_cases); i++) {
+        struct smtp_reply r;
+        struct bounce_verdict v;
+
+        printf("# dsn case %zu: %s\n", i, dsn_cases[i].status);
+        memset(&r, 0, sizeof(r));
+        r.stage = STAGE_DSN;
+        r.code = dsn_cases[i].code;
+        snprintf(r.enhanced, sizeof(r.enhanced), "%s", dsn_cases[i].status);
+        memset(&v, 0xAA, sizeof(v));
+        bounce_classify(&r, &v);
+        T_STR(bounce_outcome_str(v.outcome),
+              bounce_outcome_str(dsn_cases[i].outcome));
+        T_INT(v.contact_bounced, !!(dsn_cases[i].want & CB));
+        T_INT(v.mailbox, dsn_cases[i].mailbox);
+        T_INT(v.uses_attempt, 0);
+        T_INT(v.move, 0);
+    }
+    T_STR(bounce_stage_str(STAGE_DSN), "dsn");
+}
+
 /* SPEC's reply table row by row, with the enhanced code given. */
 static void test_spec_rows(void)
 {
@@ -487,6 +543,7 @@ static void test_strings(void)
 int main(void)
 {
     T_RUN(test_classify);
+    T_RUN(test_classify_dsn);
     T_RUN(test_spec_rows);
     T_RUN(test_sender_limit);
     T_RUN(test_parse_enhanced);
