@@ -131,7 +131,7 @@ setup_roster_and_contacts() {
 # undone (0003 only redefines a view, which 0003 itself drops again;
 # 0004 adds contacts.company_name, dropped here).
 downgrade() {
-    sqlite3 mailrota.db "drop table oauth_tokens; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1" || exit 1
+    sqlite3 mailrota.db "drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1" || exit 1
 }
 # The newest schema version this mailrota knows.
 LATEST=$(ls "$ROOT"/migrations/*.sql | wc -l | tr -d ' ')
