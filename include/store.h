@@ -197,9 +197,9 @@ struct store_suppression {
     const char *value, *reason, *created_at;
 };
 
-/* Calls fn for each suppression row, by value; stops at fn's first
- * negative return and returns it. */
-int store_suppressions(struct db *db,
+/* Calls fn for each suppression row, by value or in the order added;
+ * stops at fn's first negative return and returns it. */
+int store_suppressions(struct db *db, bool by_value,
                        int (*fn)(void *arg,
                                  const struct store_suppression *s),
                        void *arg, struct errinfo *ei);

@@ -5,18 +5,21 @@
 
 #include "banned.h"
 
-int store_suppressions(struct db *db,
+int store_suppressions(struct db *db, bool by_value,
                        int (*fn)(void *arg,
                                  const struct store_suppression *s),
                        void *arg, struct errinfo *ei)
 {
-    static const char sql[] =
+    static const char by_rowid_sql[] =
+        "SELECT rowid, value, reason, created_at FROM suppressions"
+        " ORDER BY rowid";
+    static const char by_value_sql[] =
         "SELECT rowid, value, reason, created_at FROM suppressions"
         " ORDER BY value";
     sqlite3_stmt *st = NULL;
     int rc = SQLITE_DONE, r = 0;
 
-    if (db_stmt(db, sql, &st, ei) < 0)
+    if (db_stmt(db, by_value ? by_value_sql : by_rowid_sql, &st, ei) < 0)
         return -1;
     while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_suppression s;
