@@ -24,6 +24,7 @@ struct db {
     /* Statements prepared once for this connection: see db_stmt(). */
     struct db_cached { const char *sql; sqlite3_stmt *st; } *cache;
     size_t ncache, cache_cap;
+    unsigned long nprepared;   /* db_prepare calls, for the tests */
 };
 
 enum db_open_flags {

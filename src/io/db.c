@@ -111,6 +111,7 @@ void db_rollback(struct db *db)
 int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
                struct errinfo *ei)
 {
+    db->nprepared++;
     if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK) {
         *st = NULL;
         return db_fail(db, ei, "cannot prepare statement");
@@ -526,6 +527,10 @@ void db_close(struct db *db)
 {
     if (!db)
         return;
+    /* For the tests only (t_import): statements are prepared once per
+     * connection, not once per row. */
+    if (getenv("MAILROTA_TEST_PREPARES"))
+        fprintf(stderr, "db: %lu statements prepared\n", db->nprepared);
     if (db->h) {
         db_rollback(db);
         for (size_t i = 0; i < db->ncache; i++)
