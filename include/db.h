@@ -99,10 +99,6 @@ int db_table_exists(struct db *db, const char *name, bool *exists,
 int db_query_int(struct db *db, const char *sql, const char *arg,
                  long long *out, struct errinfo *ei);
 
-/* Stores a configuration value that views need (settings table). */
-int db_set_setting(struct db *db, const char *key, const char *value,
-                   struct errinfo *ei);
-
 /* Text column as a new string, or NULL for SQL NULL. */
 char *db_column_strdup(sqlite3_stmt *st, int col);
 

@@ -187,27 +187,6 @@ char *db_column_strdup(sqlite3_stmt *st, int col)
     return s ? xstrdup((const char *)s) : NULL;
 }
 
-int db_set_setting(struct db *db, const char *key, const char *value,
-                   struct errinfo *ei)
-{
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    if (db_prepare(db,
-                   "INSERT INTO settings(key, value) VALUES (?1, ?2) "
-                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value "
-                   "WHERE value IS NOT excluded.value",
-                   &st, ei) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, ei, "cannot store setting");
-    return 0;
-}
-
 static int ensure_migrations_table(struct db *db, struct errinfo *ei)
 {
     return db_exec(db,
