@@ -24,6 +24,7 @@ struct db {
     /* Statements prepared once for this connection: see db_stmt(). */
     struct db_cached { const char *sql; sqlite3_stmt *st; } *cache;
     size_t ncache, cache_cap;
+    unsigned long nprepared;   /* db_prepare calls, for the tests */
 };
 
 enum db_open_flags {
@@ -97,10 +98,6 @@ int db_table_exists(struct db *db, const char *name, bool *exists,
 /* Runs a statement that returns one integer (e.g. COUNT(*)). */
 int db_query_int(struct db *db, const char *sql, const char *arg,
                  long long *out, struct errinfo *ei);
-
-/* Stores a configuration value that views need (settings table). */
-int db_set_setting(struct db *db, const char *key, const char *value,
-                   struct errinfo *ei);
 
 /* Text column as a new string, or NULL for SQL NULL. */
 char *db_column_strdup(sqlite3_stmt *st, int col);

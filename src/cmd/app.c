@@ -10,6 +10,7 @@
 
 #include "creds.h"
 #include "log.h"
+#include "store.h"
 #include "template.h"
 #include "util.h"
 
@@ -61,32 +62,8 @@ int app_load_key(struct app *app, unsigned char key[SECRET_KEY_LEN],
 
 int app_store_settings(struct app *app, struct db *db, struct errinfo *ei)
 {
-    char cap[32];
-
-    snprintf(cap, sizeof(cap), "%d", app->cfg.rules.daily_cap);
-    if (db_set_setting(db, "daily_cap", cap, ei) < 0 ||
-        db_set_setting(db, "timezone", app->cfg.timezone, ei) < 0)
-        return -1;
-    return 0;
-}
-
-/* Whether the settings rows already hold this config's values. */
-static bool settings_current(struct app *app, struct db *db)
-{
-    sqlite3_stmt *st = NULL;
-    bool same = false;
-
-    if (db_prepare(db, "SELECT (SELECT value FROM settings"
-                       "  WHERE key = 'daily_cap') IS CAST(?1 AS TEXT)"
-                       " AND (SELECT value FROM settings"
-                       "  WHERE key = 'timezone') IS ?2", &st, NULL) < 0)
-        return false;
-    sqlite3_bind_int(st, 1, app->cfg.rules.daily_cap);
-    sqlite3_bind_text(st, 2, app->cfg.timezone, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        same = sqlite3_column_int(st, 0) != 0;
-    sqlite3_finalize(st);
-    return same;
+    return store_settings_write(db, app->cfg.rules.daily_cap,
+                                app->cfg.timezone, ei);
 }
 
 /*
@@ -99,8 +76,10 @@ static bool settings_current(struct app *app, struct db *db)
 static void refresh_settings(struct app *app, struct db *db)
 {
     struct errinfo ei = { ERR_OK, "" };
+    bool same = false;
 
-    if (settings_current(app, db))
+    if (store_settings_current(db, app->cfg.rules.daily_cap,
+                               app->cfg.timezone, &same, &ei) == 0 && same)
         return;
     if (app_store_settings(app, db, &ei) < 0)
         log_debug("settings not refreshed: %s", ei.msg);

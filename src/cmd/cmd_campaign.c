@@ -7,6 +7,7 @@
 #include "app.h"
 #include "clock.h"
 #include "compose.h"
+#include "store.h"
 #include "table.h"
 #include "template.h"
 #include "tplvars.h"
@@ -49,7 +50,7 @@ static int check_name(const char *name, struct errinfo *ei)
 struct avail {
     const char **names;
     char **owned;
-    size_t n, nowned;
+    size_t n, nowned, cap;
 };
 
 static void avail_release(struct avail *a)
@@ -60,34 +61,28 @@ static void avail_release(struct avail *a)
     free(a->names);
 }
 
+static void avail_add(void *arg, const char *name)
+{
+    struct avail *a = arg;
+
+    if (a->n == a->cap) {
+        a->cap *= 2;
+        a->names = xrealloc(a->names, a->cap * sizeof(*a->names));
+        a->owned = xrealloc(a->owned, a->cap * sizeof(*a->owned));
+    }
+    a->owned[a->nowned] = name ? xstrdup(name) : NULL;
+    a->names[a->n++] = a->owned[a->nowned++];
+}
+
 static int avail_load(struct db *db, struct avail *a, struct errinfo *ei)
 {
-    sqlite3_stmt *st = NULL;
-    size_t nb = compose_builtin_vars(NULL, 0), cap = nb + 16;
-    int rc;
+    size_t nb = compose_builtin_vars(NULL, 0);
 
-    a->names = xcalloc(cap, sizeof(*a->names));
-    a->owned = xcalloc(cap, sizeof(*a->owned));
-    a->n = compose_builtin_vars(a->names, cap);
-    if (db_prepare(db,
-                   "SELECT DISTINCT lower(j.key) FROM contacts c,"
-                   " json_each(c.fields_json) j"
-                   " WHERE json_valid(c.fields_json)",
-                   &st, ei) < 0)
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (a->n == cap) {
-            cap *= 2;
-            a->names = xrealloc(a->names, cap * sizeof(*a->names));
-            a->owned = xrealloc(a->owned, cap * sizeof(*a->owned));
-        }
-        a->owned[a->nowned] = db_column_strdup(st, 0);
-        a->names[a->n++] = a->owned[a->nowned++];
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, ei, "cannot read the contacts' columns");
-    return 0;
+    a->cap = nb + 16;
+    a->names = xcalloc(a->cap, sizeof(*a->names));
+    a->owned = xcalloc(a->cap, sizeof(*a->owned));
+    a->n = compose_builtin_vars(a->names, a->cap);
+    return store_contact_field_names(db, avail_add, a, ei);
 }
 
 /* Every variable without a default must be one some contact can have. */
@@ -95,7 +90,7 @@ static int check_vars(struct db *db, const char *tpath,
                       const struct template *t, const char *subject,
                       struct errinfo *ei)
 {
-    struct avail a = { NULL, NULL, 0, 0 };
+    struct avail a = { NULL, NULL, 0, 0, 0 };
     int ret = -1;
 
     if (avail_load(db, &a, ei) < 0)
@@ -113,8 +108,14 @@ out:
     return ret;
 }
 
-static int campaign_add(struct app *app, int argc, char **argv,
-                        struct errinfo *ei)
+/* What `campaign add` was given. */
+struct add_args {
+    const char *name, *tpath, *subject;
+};
+
+/* Parses and checks campaign add's arguments: 1 for --help. */
+static int parse_add(int argc, char **argv, struct add_args *a,
+                     struct errinfo *ei)
 {
     static const struct option opts[] = {
         { "template", required_argument, NULL, 't' },
@@ -122,21 +123,14 @@ static int campaign_add(struct app *app, int argc, char **argv,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct template t = { NULL, NULL };
-    const char *tpath = NULL, *subject = NULL, *name;
-    struct db *db = NULL;
-    sqlite3_stmt *st = NULL;
-    char *abs = NULL;
-    char now[21];
-    long long exists;
-    int c, rc, ret = -1;
+    int c;
 
     while ((c = app_getopt(argc, argv, "campaign add", ":t:s:h", opts,
                            campaign_usage, ei)) != -1) {
         switch (c) {
-        case -2: return 0;
-        case 't': tpath = optarg; break;
-        case 's': subject = optarg; break;
+        case -2: return 1;
+        case 't': a->tpath = optarg; break;
+        case 's': a->subject = optarg; break;
         default: return -1;
         }
     }
@@ -145,65 +139,87 @@ static int campaign_add(struct app *app, int argc, char **argv,
     if (optind + 1 < argc)
         return err_set(ei, ERR_USAGE, "campaign add: unexpected argument "
                        "'%s'", argv[optind + 1]);
-    name = argv[optind];
-    if (!tpath)
+    a->name = argv[optind];
+    if (!a->tpath)
         return err_set(ei, ERR_USAGE, "campaign add: missing --template "
                        "PATH (e.g. templates/intro.txt)");
-    if (check_name(name, ei) < 0)
+    if (check_name(a->name, ei) < 0)
         return -1;
-    if (subject) {
-        if (str_blank(subject) || strpbrk(subject, "\r\n") ||
-            !utf8_valid(subject, strlen(subject)))
+    if (a->subject) {
+        if (str_blank(a->subject) || strpbrk(a->subject, "\r\n") ||
+            !utf8_valid(a->subject, strlen(a->subject)))
             return err_set(ei, ERR_USAGE, "campaign add: --subject must be "
                            "one non-empty line of UTF-8");
-        if (template_check(subject, "--subject", 1, ei) < 0)
+        if (template_check(a->subject, "--subject", 1, ei) < 0)
             return -1;
     }
+    return 0;
+}
+
+static int campaign_add(struct app *app, int argc, char **argv,
+                        struct errinfo *ei)
+{
+    struct add_args a = { NULL, NULL, NULL };
+    struct template t = { NULL, NULL };
+    struct db *db = NULL;
+    char *abs = NULL;
+    char now[21];
+    long long exists;
+    int r, ret = -1;
+
+    r = parse_add(argc, argv, &a, ei);
+    if (r)
+        return r > 0 ? 0 : -1;
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
-    if (app_load_template(tpath, &t, ei) < 0 ||
-        check_vars(db, tpath, &t, subject, ei) < 0)
+    if (app_load_template(a.tpath, &t, ei) < 0 ||
+        check_vars(db, a.tpath, &t, a.subject, ei) < 0)
         goto out;
     /* Runs start from cron in another directory: keep an absolute path. */
-    abs = realpath(tpath, NULL);
+    abs = realpath(a.tpath, NULL);
     if (!abs) {
-        err_set(ei, ERR_NOINPUT, "template '%s': cannot resolve path", tpath);
+        err_set(ei, ERR_NOINPUT, "template '%s': cannot resolve path",
+                a.tpath);
         goto out;
     }
-    if (db_query_int(db, "SELECT COUNT(*) FROM campaigns WHERE name = ?1",
-                     name, &exists, ei) < 0)
+    if (store_campaign_id(db, a.name, &exists, ei) < 0)
         goto out;
     if (exists) {
         err_set(ei, ERR_DATA, "campaign '%s' already exists (see 'campaign "
-                "list')", name);
+                "list')", a.name);
         goto out;
     }
     clock_now_iso(now);
-    if (db_prepare(db,
-                   "INSERT INTO campaigns(name, template_path, subject, "
-                   "status, created_at) VALUES (?1, ?2, ?3, 'active', ?4)",
-                   &st, ei) < 0)
-        goto out;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, abs, -1, SQLITE_STATIC);
-    db_bind_text_or_null(st, 3, subject);
-    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE) {
-        db_fail(db, ei, "cannot add campaign");
-        goto out;
-    }
-    if (app_store_settings(app, db, ei) < 0)
+    if (store_campaign_add(db, a.name, abs, a.subject, now, ei) < 0)
         goto out;
     if (!app->quiet)
-        printf("campaign %s added (template %s)\n", name, abs);
+        printf("campaign %s added (template %s)\n", a.name, abs);
     ret = 0;
 out:
-    sqlite3_finalize(st);
     template_release(&t);
     free(abs);
     db_close(db);
     return ret;
+}
+
+static void list_row(void *arg, const struct store_campaign_row *r)
+{
+    struct template tpl = { NULL, NULL };
+    struct errinfo tei;
+    char enrolled[24], sent[24];
+    const char *cell[6] = { r->name, r->status, enrolled, sent,
+                            r->template_path, r->subject };
+
+    snprintf(enrolled, sizeof(enrolled), "%lld", r->enrolled);
+    snprintf(sent, sizeof(sent), "%lld", r->sent);
+    if (!cell[5]) {
+        if (app_load_template(r->template_path, &tpl, &tei) == 0)
+            cell[5] = tpl.subject;
+        else
+            cell[5] = "(template unreadable)";
+    }
+    table_add(arg, cell);
+    template_release(&tpl);
 }
 
 static int campaign_list(struct app *app, int argc, char **argv,
@@ -217,9 +233,8 @@ static int campaign_list(struct app *app, int argc, char **argv,
         "NAME", "STATUS", "ENROLLED", "SENT", "TEMPLATE", "SUBJECT",
     };
     struct db *db = NULL;
-    sqlite3_stmt *st = NULL;
     struct table t;
-    int c, rc, ret = -1;
+    int c, ret = -1;
 
     while ((c = app_getopt(argc, argv, "campaign list", ":h", opts,
                            campaign_usage, ei)) != -1)
@@ -229,57 +244,26 @@ static int campaign_list(struct app *app, int argc, char **argv,
                        "'%s'", argv[optind]);
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
-    if (db_prepare(db,
-                   "SELECT c.name, c.status,"
-                   " (SELECT COUNT(*) FROM enrollments e"
-                   "   WHERE e.campaign_id = c.id),"
-                   " (SELECT COUNT(*) FROM sends s WHERE s.campaign_id = c.id"
-                   "   AND s.status = 'sent'),"
-                   " c.template_path, c.subject"
-                   " FROM campaigns c ORDER BY c.id",
-                   &st, ei) < 0)
-        goto out;
     table_init(&t, 6, hdr);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *cell[6];
-        struct template tpl = { NULL, NULL };
-        struct errinfo tei;
-
-        for (int i = 0; i < 6; i++)
-            cell[i] = (const char *)sqlite3_column_text(st, i);
-        if (!cell[5]) {
-            if (app_load_template(cell[4], &tpl, &tei) == 0)
-                cell[5] = tpl.subject;
-            else
-                cell[5] = "(template unreadable)";
-        }
-        table_add(&t, cell);
-        template_release(&tpl);
-    }
-    if (rc != SQLITE_DONE) {
-        db_fail(db, ei, "campaign list");
-    } else {
+    if (store_campaign_list(db, list_row, &t, ei) == 0) {
         table_print(&t, stdout);
         ret = 0;
     }
     table_release(&t);
-out:
-    sqlite3_finalize(st);
     db_close(db);
     return ret;
 }
 
 static int campaign_set_status(struct app *app, int argc, char **argv,
-                               const char *status, struct errinfo *ei)
+                               bool pause, struct errinfo *ei)
 {
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *cmd = strcmp(status, "paused") == 0 ? "campaign pause"
-                                                   : "campaign resume";
+    const char *cmd = pause ? "campaign pause" : "campaign resume";
     struct db *db = NULL;
-    sqlite3_stmt *st = NULL;
+    bool found;
     int c, ret = -1;
 
     while ((c = app_getopt(argc, argv, cmd, ":h", opts, campaign_usage,
@@ -292,26 +276,17 @@ static int campaign_set_status(struct app *app, int argc, char **argv,
                        argv[optind + 1]);
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
-    if (db_prepare(db, "UPDATE campaigns SET status = ?2 WHERE name = ?1",
-                   &st, ei) < 0)
+    if (store_campaign_set_paused(db, argv[optind], pause, &found, ei) < 0)
         goto out;
-    sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_fail(db, ei, "cannot change campaign");
-        goto out;
-    }
-    if (sqlite3_changes(db->h) == 0) {
+    if (!found) {
         err_set(ei, ERR_DATA, "unknown campaign '%s' (see 'campaign list')",
                 argv[optind]);
         goto out;
     }
     if (!app->quiet)
-        printf("campaign %s %s\n", argv[optind],
-               strcmp(status, "paused") == 0 ? "paused" : "resumed");
+        printf("campaign %s %s\n", argv[optind], pause ? "paused" : "resumed");
     ret = 0;
 out:
-    sqlite3_finalize(st);
     db_close(db);
     return ret;
 }
@@ -319,13 +294,13 @@ out:
 static int campaign_pause(struct app *app, int argc, char **argv,
                           struct errinfo *ei)
 {
-    return campaign_set_status(app, argc, argv, "paused", ei);
+    return campaign_set_status(app, argc, argv, true, ei);
 }
 
 static int campaign_resume(struct app *app, int argc, char **argv,
                            struct errinfo *ei)
 {
-    return campaign_set_status(app, argc, argv, "active", ei);
+    return campaign_set_status(app, argc, argv, false, ei);
 }
 
 const struct subcommand campaign_subs[] = {

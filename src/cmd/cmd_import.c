@@ -17,6 +17,7 @@
 #include "csv.h"
 #include "import_cols.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 
 #include "banned.h"
@@ -62,9 +63,6 @@ struct import {
     long imported, updated, skipped, rows;
     bool progress;
     struct strbuf json;
-    sqlite3_stmt *find_contact, *insert_contact, *update_contact;
-    sqlite3_stmt *company_by_key, *company_by_domain, *insert_company;
-    sqlite3_stmt *company_set_domain, *enroll;
 };
 
 static void bad_row(struct import *im, long line, const char *fmt, ...)
@@ -97,93 +95,6 @@ static void excerpt(const char *s, char out[64])
     sanitize(out);
 }
 
-static int prepare(struct import *im, struct errinfo *ei)
-{
-    struct db *db = im->db;
-
-    if (db_prepare(db, "SELECT id FROM contacts WHERE email = ?1",
-                   &im->find_contact, ei) < 0 ||
-        db_prepare(db,
-                   "INSERT INTO contacts(email, first_name, last_name, title,"
-                   " company_id, fields_json, status, created_at, updated_at,"
-                   " company_name)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8)",
-                   &im->insert_contact, ei) < 0 ||
-        /* Sets what the row has, never clears: a derived company (from
-         * the email domain, ?6 = 0) fills only an empty company_id. */
-        db_prepare(db,
-                   "UPDATE contacts SET"
-                   " first_name = COALESCE(?2, first_name),"
-                   " last_name = COALESCE(?3, last_name),"
-                   " title = COALESCE(?4, title),"
-                   " company_id = CASE WHEN ?5 IS NOT NULL AND"
-                   "   (?6 OR company_id IS NULL) THEN ?5 ELSE company_id END,"
-                   " company_name = COALESCE(?9, company_name),"
-                   " fields_json = CASE WHEN ?7 IS NULL THEN fields_json"
-                   "   ELSE json_patch(COALESCE(fields_json, '{}'), ?7) END,"
-                   " updated_at = ?8"
-                   " WHERE id = ?1",
-                   &im->update_contact, ei) < 0 ||
-        db_prepare(db, "SELECT id, domain FROM companies WHERE name_key = ?1",
-                   &im->company_by_key, ei) < 0 ||
-        db_prepare(db,
-                   "SELECT id FROM companies WHERE domain = ?1 "
-                   "ORDER BY id LIMIT 1",
-                   &im->company_by_domain, ei) < 0 ||
-        db_prepare(db,
-                   "INSERT INTO companies(name, domain, name_key, created_at)"
-                   " VALUES (?1, ?2, ?3, ?4)",
-                   &im->insert_company, ei) < 0 ||
-        db_prepare(db, "UPDATE companies SET domain = ?2 WHERE id = ?1",
-                   &im->company_set_domain, ei) < 0 ||
-        db_prepare(db,
-                   "INSERT OR IGNORE INTO enrollments(campaign_id, "
-                   "contact_id, enrolled_at) VALUES (?1, ?2, ?3)",
-                   &im->enroll, ei) < 0)
-        return -1;
-    return 0;
-}
-
-static void finalize(struct import *im)
-{
-    sqlite3_finalize(im->find_contact);
-    sqlite3_finalize(im->insert_contact);
-    sqlite3_finalize(im->update_contact);
-    sqlite3_finalize(im->company_by_key);
-    sqlite3_finalize(im->company_by_domain);
-    sqlite3_finalize(im->insert_company);
-    sqlite3_finalize(im->company_set_domain);
-    sqlite3_finalize(im->enroll);
-}
-
-/* Runs a statement expecting SQLITE_DONE, then resets it. */
-static int step_done(struct import *im, sqlite3_stmt *st, struct errinfo *ei)
-{
-    int rc = sqlite3_step(st);
-
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(im->db, ei, "import");
-    return 0;
-}
-
-static int insert_company(struct import *im, const char *name,
-                          const char *domain, const char *key,
-                          long long *id, struct errinfo *ei)
-{
-    sqlite3_stmt *st = im->insert_company;
-
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    db_bind_text_or_null(st, 2, domain);
-    sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, im->now, -1, SQLITE_STATIC);
-    if (step_done(im, st, ei) < 0)
-        return -1;
-    *id = sqlite3_last_insert_rowid(im->db->h);
-    return 0;
-}
-
 /*
  * The company of a row: by normalised name when the row names one, else by
  * domain (the domain column, else the email's), never a free-mail domain.
@@ -199,56 +110,36 @@ static int resolve_company(struct import *im, const char *company,
                          domain, im->app->cfg.free_mail_domains,
                          im->app->cfg.n_free_mail_domains);
     const char *dom = free_mail ? NULL : domain;
-    int rc;
+    bool has_domain;
+    int ret = -1;
 
     *id = 0;
-    *explicit = false;
+    *explicit = key != NULL;
     if (key) {
-        sqlite3_stmt *st = im->company_by_key;
-
-        *explicit = true;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            bool has_domain = sqlite3_column_type(st, 1) != SQLITE_NULL;
-            *id = sqlite3_column_int64(st, 0);
-            sqlite3_reset(st);
-            if (!has_domain && dom) {
-                sqlite3_bind_int64(im->company_set_domain, 1, *id);
-                sqlite3_bind_text(im->company_set_domain, 2, dom, -1,
-                                  SQLITE_STATIC);
-                if (step_done(im, im->company_set_domain, ei) < 0)
-                    goto fail;
-            }
-        } else {
-            sqlite3_reset(st);
-            if (rc != SQLITE_DONE) {
-                db_fail(im->db, ei, "import");
-                goto fail;
-            }
-            if (insert_company(im, company, dom, key, id, ei) < 0)
-                goto fail;
-        }
-        free(key);
-        return 0;
+        if (store_company_by_key(im->db, key, id, &has_domain, ei) < 0)
+            goto out;
+        if (*id && !has_domain && dom &&
+            store_company_set_domain(im->db, *id, dom, ei) < 0)
+            goto out;
+        if (!*id && store_company_add(im->db, company, dom, key, im->now,
+                                      id, ei) < 0)
+            goto out;
+        ret = 0;
+        goto out;
     }
     if (!dom)
         return 0;
-    sqlite3_bind_text(im->company_by_domain, 1, dom, -1, SQLITE_STATIC);
-    rc = sqlite3_step(im->company_by_domain);
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(im->company_by_domain, 0);
-    sqlite3_reset(im->company_by_domain);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(im->db, ei, "import");
+    if (store_company_by_domain(im->db, dom, id, ei) < 0)
+        return -1;
     /* A domain-derived company's key is the domain itself: it has dots,
      * which a normalised name never has, so the two cannot collide. */
-    if (!*id && insert_company(im, dom, dom, dom, id, ei) < 0)
+    if (!*id && store_company_add(im->db, dom, dom, dom, im->now, id,
+                                  ei) < 0)
         return -1;
     return 0;
-fail:
+out:
     free(key);
-    return -1;
+    return ret;
 }
 
 /* The trimmed value of a known field, or NULL when absent or empty. */
@@ -297,17 +188,16 @@ static bool has_line_break(const char *s)
     return s && strpbrk(s, "\r\n") != NULL;
 }
 
-/* Imports one record; a bad row is reported and counted, not an error. */
-static int import_row(struct import *im, const struct csv_record *rec,
-                      struct errinfo *ei)
+/*
+ * Checks a record and reads its known fields into v[] (trimmed, NULL when
+ * empty), *email and *domain normalised: 1 when the row is good, else 0
+ * (reported and counted).  The caller frees v[], *email and *domain.
+ */
+static int check_row(struct import *im, const struct csv_record *rec,
+                     char **v, char **email, char **domain)
 {
-    char *v[CONTACT_FIELD_DOMAIN + 1] = { NULL };
-    char *email = NULL, *domain = NULL;
-    const char *reason = NULL, *json;
+    const char *reason = NULL;
     char ex[64];
-    long long company_id = 0, contact_id = 0;
-    bool explicit = false;
-    int rc, ret = -1;
 
     if (rec->error) {
         bad_row(im, rec->line, "%s", rec->error);
@@ -329,91 +219,71 @@ static int import_row(struct import *im, const struct csv_record *rec,
     }
     if (!v[CONTACT_FIELD_EMAIL]) {
         bad_row(im, rec->line, "missing email");
-        ret = 0;
-        goto out;
+        return 0;
     }
-    email = contact_email_normalize(v[CONTACT_FIELD_EMAIL], &reason);
-    if (!email) {
+    *email = contact_email_normalize(v[CONTACT_FIELD_EMAIL], &reason);
+    if (!*email) {
         excerpt(v[CONTACT_FIELD_EMAIL], ex);
         bad_row(im, rec->line, "invalid email '%s': %s", ex, reason);
-        ret = 0;
-        goto out;
+        return 0;
     }
     for (int f = CONTACT_FIELD_FIRST_NAME; f <= CONTACT_FIELD_DOMAIN; f++) {
         if (has_line_break(v[f])) {
-            bad_row(im, rec->line, "%s contains a line break", import_field_name((enum contact_field)f));
-            ret = 0;
-            goto out;
+            bad_row(im, rec->line, "%s contains a line break",
+                    import_field_name((enum contact_field)f));
+            return 0;
         }
     }
-    if (v[CONTACT_FIELD_DOMAIN]) {
-        domain = contact_domain_normalize(v[CONTACT_FIELD_DOMAIN]);
-        if (!domain) {
-            excerpt(v[CONTACT_FIELD_DOMAIN], ex);
-            bad_row(im, rec->line, "invalid domain '%s'", ex);
-            ret = 0;
-            goto out;
-        }
-    } else {
-        domain = xstrdup(contact_email_domain(email));
+    if (!v[CONTACT_FIELD_DOMAIN]) {
+        *domain = xstrdup(contact_email_domain(*email));
+        return 1;
     }
-    if (resolve_company(im, v[CONTACT_FIELD_COMPANY], domain, &company_id,
-                        &explicit, ei) < 0)
-        goto out;
-    json = extras_json(im, rec);
+    *domain = contact_domain_normalize(v[CONTACT_FIELD_DOMAIN]);
+    if (!*domain) {
+        excerpt(v[CONTACT_FIELD_DOMAIN], ex);
+        bad_row(im, rec->line, "invalid domain '%s'", ex);
+        return 0;
+    }
+    return 1;
+}
 
-    sqlite3_bind_text(im->find_contact, 1, email, -1, SQLITE_STATIC);
-    rc = sqlite3_step(im->find_contact);
-    if (rc == SQLITE_ROW)
-        contact_id = sqlite3_column_int64(im->find_contact, 0);
-    sqlite3_reset(im->find_contact);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        db_fail(im->db, ei, "import");
+/* Imports one record; a bad row is reported and counted, not an error. */
+static int import_row(struct import *im, const struct csv_record *rec,
+                      struct errinfo *ei)
+{
+    char *v[CONTACT_FIELD_DOMAIN + 1] = { NULL };
+    char *email = NULL, *domain = NULL;
+    struct store_contact c = { NULL };
+    long long contact_id = 0;
+    int ret = -1;
+
+    if (check_row(im, rec, v, &email, &domain) == 0) {
+        ret = 0;
         goto out;
     }
+    if (resolve_company(im, v[CONTACT_FIELD_COMPANY], domain, &c.company_id,
+                        &c.company_explicit, ei) < 0)
+        goto out;
+    c.email = email;
+    c.first_name = v[CONTACT_FIELD_FIRST_NAME];
+    c.last_name = v[CONTACT_FIELD_LAST_NAME];
+    c.title = v[CONTACT_FIELD_TITLE];
+    c.company_name = v[CONTACT_FIELD_COMPANY];
+    c.fields_json = extras_json(im, rec);
+    if (store_contact_id(im->db, email, &contact_id, ei) < 0)
+        goto out;
     if (contact_id) {
-        sqlite3_stmt *st = im->update_contact;
-
-        sqlite3_bind_int64(st, 1, contact_id);
-        db_bind_text_or_null(st, 2, v[CONTACT_FIELD_FIRST_NAME]);
-        db_bind_text_or_null(st, 3, v[CONTACT_FIELD_LAST_NAME]);
-        db_bind_text_or_null(st, 4, v[CONTACT_FIELD_TITLE]);
-        if (company_id)
-            sqlite3_bind_int64(st, 5, company_id);
-        sqlite3_bind_int(st, 6, explicit);
-        db_bind_text_or_null(st, 7, json);
-        sqlite3_bind_text(st, 8, im->now, -1, SQLITE_STATIC);
-        /* the row's own spelling, rendered by {{company}} */
-        if (explicit)
-            db_bind_text_or_null(st, 9, v[CONTACT_FIELD_COMPANY]);
-        if (step_done(im, st, ei) < 0)
+        if (store_contact_update(im->db, contact_id, &c, im->now, ei) < 0)
             goto out;
         im->updated++;
     } else {
-        sqlite3_stmt *st = im->insert_contact;
-
-        sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-        db_bind_text_or_null(st, 2, v[CONTACT_FIELD_FIRST_NAME]);
-        db_bind_text_or_null(st, 3, v[CONTACT_FIELD_LAST_NAME]);
-        db_bind_text_or_null(st, 4, v[CONTACT_FIELD_TITLE]);
-        if (company_id)
-            sqlite3_bind_int64(st, 5, company_id);
-        db_bind_text_or_null(st, 6, json);
-        sqlite3_bind_text(st, 7, im->now, -1, SQLITE_STATIC);
-        if (explicit)
-            db_bind_text_or_null(st, 8, v[CONTACT_FIELD_COMPANY]);
-        if (step_done(im, st, ei) < 0)
+        if (store_contact_add(im->db, &c, im->now, &contact_id, ei) < 0)
             goto out;
-        contact_id = sqlite3_last_insert_rowid(im->db->h);
         im->imported++;
     }
-    if (im->campaign_id) {
-        sqlite3_bind_int64(im->enroll, 1, im->campaign_id);
-        sqlite3_bind_int64(im->enroll, 2, contact_id);
-        sqlite3_bind_text(im->enroll, 3, im->now, -1, SQLITE_STATIC);
-        if (step_done(im, im->enroll, ei) < 0)
-            goto out;
-    }
+    if (im->campaign_id &&
+        store_enroll(im->db, im->campaign_id, contact_id, im->now, ei) < 0)
+        goto out;
     ret = 0;
 out:
     for (int f = 0; f <= CONTACT_FIELD_DOMAIN; f++)
@@ -426,9 +296,7 @@ out:
 static int find_campaign(struct db *db, const char *name, long long *id,
                          struct errinfo *ei)
 {
-    if (db_query_int(db, "SELECT COALESCE((SELECT id FROM campaigns "
-                         "WHERE name = ?1), 0)",
-                     name, id, ei) < 0)
+    if (store_campaign_id(db, name, id, ei) < 0)
         return -1;
     if (!*id)
         return err_set(ei, ERR_DATA,
@@ -479,7 +347,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
     /* One transaction over a large file evicts and re-reads index pages
      * with SQLite's 2 MB default cache; 32 MiB keeps them (bench/). */
     if (db_exec(im->db, "PRAGMA cache_size = -32768", ei) < 0 ||
-        prepare(im, ei) < 0 || db_begin(im->db, true, ei) < 0)
+        db_begin(im->db, true, ei) < 0)
         goto out;
     while ((rc = csv_next(r, &rec, ei)) == 1) {
         if (import_blank_line(csv_delimiter(r), &rec))
@@ -504,13 +372,11 @@ static int run_import(struct import *im, bool strict, bool dry_run,
     }
     if (dry_run) {
         db_rollback(im->db);
-    } else if (app_store_settings(im->app, im->db, ei) < 0 ||
-               db_commit(im->db, ei) < 0) {
+    } else if (db_commit(im->db, ei) < 0) {
         goto out;
     }
     ret = 0;
 out:
-    finalize(im);
     db_rollback(im->db);
     csv_free(r);
     return ret;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "runlock.h"
 #include "secret.h"
+#include "store.h"
 
 #include "banned.h"
 
@@ -74,30 +75,25 @@ static int migrate(struct app *app, bool create, struct errinfo *ei)
     return 0;
 }
 
-/* "a@x, b@y" (shortened with ", ...") into buf; *n how many. */
-static int sealed_mailboxes(struct db *db, char *buf, size_t size, int *n,
-                            struct errinfo *ei)
-{
-    sqlite3_stmt *st = NULL;
-    size_t len = 0;
-    int rc;
+/* "a@x, b@y" (shortened with ", ..."), and how many. */
+struct names {
+    char buf[120];
+    size_t len;
+    int n;
+};
 
-    buf[0] = '\0';
-    *n = 0;
-    if (db_prepare(db, "SELECT email FROM mailboxes WHERE secret IS NOT NULL"
-                       " ORDER BY email", &st, ei) < 0)
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *email = (const char *)sqlite3_column_text(st, 0);
-        if (len + strlen(email) + 8 < size)
-            len += (size_t)snprintf(buf + len, size - len, "%s%s",
-                                    *n ? ", " : "", email);
-        else if (len + 6 < size && !strstr(buf, ", ..."))
-            len += (size_t)snprintf(buf + len, size - len, ", ...");
-        (*n)++;
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : db_fail(db, ei, "cannot read mailboxes");
+static void add_name(void *arg, const char *email)
+{
+    struct names *nm = arg;
+    size_t size = sizeof(nm->buf);
+
+    if (nm->len + strlen(email) + 8 < size)
+        nm->len += (size_t)snprintf(nm->buf + nm->len, size - nm->len,
+                                    "%s%s", nm->n ? ", " : "", email);
+    else if (nm->len + 6 < size && !strstr(nm->buf, ", ..."))
+        nm->len += (size_t)snprintf(nm->buf + nm->len, size - nm->len,
+                                    ", ...");
+    nm->n++;
 }
 
 /*
@@ -111,33 +107,29 @@ static int check_lost_key(struct app *app, int *dropped, struct errinfo *ei)
     const char *key = app->cfg.key_file, *path = app->cfg.database;
     struct db *db = NULL;
     struct stat st;
-    char names[120];
-    bool have;
-    int n = 0, ret = -1;
+    struct names nm = { "", 0, 0 };
+    int ret = -1;
 
     *dropped = 0;
     if (lstat(key, &st) == 0 || errno != ENOENT || stat(path, &st) != 0)
         return 0;
     if (db_open(path, DB_NO_SCHEMA_CHECK, &db, ei) < 0)
         return -1;
-    if (db_table_exists(db, "mailboxes", &have, ei) < 0 ||
-        (have && sealed_mailboxes(db, names, sizeof(names), &n, ei) < 0))
+    if (store_sealed_mailboxes(db, add_name, &nm, ei) < 0)
         goto out;
-    if (n) {
+    if (nm.n) {
         err_set(ei, ERR_CONFIG, "key file '%s' is missing but database "
                 "'%s' holds passwords stored with it (%d mailbox%s: %s): a "
                 "new key could not read them, so none is made: restore "
                 "the key file from a backup, or clear them (sqlite3 '%s' "
                 "\"update mailboxes set secret = null\"), run init again "
                 "and re-enter each: mailrota mailbox set EMAIL "
-                "--password-stdin", key, path, n, n == 1 ? "" : "es",
-                names, path);
+                "--password-stdin", key, path, nm.n, nm.n == 1 ? "" : "es",
+                nm.buf, path);
         goto out;
     }
-    if (db_table_exists(db, "oauth_tokens", &have, ei) < 0 ||
-        (have && db_exec(db, "DELETE FROM oauth_tokens", ei) < 0))
+    if (store_drop_oauth_tokens(db, dropped, ei) < 0)
         goto out;
-    *dropped = have ? sqlite3_changes(db->h) : 0;
     ret = 0;
 out:
     db_close(db);

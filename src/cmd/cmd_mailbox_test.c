@@ -27,6 +27,7 @@
 #include "runplan.h"
 #include "secret.h"
 #include "smtp.h"
+#include "status.h"
 #include "util.h"
 
 #include "banned.h"
@@ -303,6 +304,14 @@ static void print_failure(const struct result *res, FILE *f)
     }
 }
 
+/* Whether runs send from m (its status is cold-ready). */
+static bool sends(const struct rp_mailbox *m)
+{
+    enum mailbox_status s;
+
+    return mailbox_status_parse(m->status, &s) && mailbox_status_sends(s);
+}
+
 static void print_human(const struct result *res, FILE *f)
 {
     const struct rp_mailbox *m = res->m;
@@ -311,7 +320,7 @@ static void print_human(const struct result *res, FILE *f)
     fprintf(f, "%s (auth %s%s%s): %s\n", m->email, m->auth,
             m->fallback && strcmp(m->fallback, "graph") == 0
                 ? ", fallback graph" : "",
-            strcmp(m->status, "cold-ready") == 0 ? "" : ", not cold-ready",
+            sends(m) ? "" : ", not cold-ready",
             res->graph_fallback ? "ok through Graph"
             : res->ok           ? "ok"
                                 : "FAILED");
@@ -406,8 +415,15 @@ static void add_json(struct strbuf *js, const struct result *res)
     sb_addch(js, '}');
 }
 
-int cmd_mailbox_test(struct app *app, int argc, char **argv,
-                     struct errinfo *ei)
+/* What `mailbox test` was asked. */
+struct test_args {
+    const char *email;   /* NULL with --all */
+    bool all, json;
+};
+
+/* Parses mailbox test's arguments: 1 for --help. */
+static int parse_test(int argc, char **argv, struct test_args *a,
+                      struct errinfo *ei)
 {
     static const struct option opts[] = {
         { "all", no_argument, NULL, 'a' },
@@ -415,35 +431,90 @@ int cmd_mailbox_test(struct app *app, int argc, char **argv,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct tester t;
-    struct runplan rp;
-    struct db *db = NULL;
-    struct strbuf js;
-    const char *email = NULL;
-    bool all = false, json = false;
-    size_t tested = 0, failed = 0;
-    int c, ret = -1;
+    int c;
 
     while ((c = app_getopt(argc, argv, "mailbox test", ":h", opts,
                            test_usage, ei)) != -1) {
         switch (c) {
-        case -2: return 0;
-        case 'a': all = true; break;
-        case 'j': json = true; break;
+        case -2: return 1;
+        case 'a': a->all = true; break;
+        case 'j': a->json = true; break;
         default: return -1;
         }
     }
     if (optind < argc)
-        email = argv[optind++];
+        a->email = argv[optind++];
     if (optind < argc)
         return err_set(ei, ERR_USAGE, "mailbox test: unexpected argument "
                        "'%s'", argv[optind]);
-    if (!email == !all)
+    if (!a->email == !a->all)
         return err_set(ei, ERR_USAGE, "mailbox test: give one EMAIL or "
                        "--all");
+    return 0;
+}
+
+/* Tests the mailboxes a asks for and prints each; *tested, *failed. */
+static void test_roster(struct tester *t, const struct runplan *rp,
+                        const struct test_args *a, size_t *tested,
+                        size_t *failed)
+{
+    struct strbuf js;
+
+    sb_init(&js, 0);
+    sb_addch(&js, '[');
+    for (size_t i = 0; i < rp->n_mb; i++) {
+        struct result res;
+
+        if (a->email && !str_ieq(rp->mb[i].email, a->email))
+            continue;
+        test_one(t, &rp->mb[i], &res);
+        if (res.warning[0])
+            log_warnx("mailbox %s %s", rp->mb[i].email, res.warning);
+        if (a->json) {
+            sb_adds(&js, *tested ? ",\n  " : "\n  ");
+            add_json(&js, &res);
+        } else {
+            print_human(&res, stdout);
+        }
+        (*tested)++;
+        if (!res.ok)
+            (*failed)++;
+        free(res.fallback);
+    }
+    if (a->json) {
+        sb_adds(&js, *tested ? "\n]\n" : "]\n");
+        fputs(js.buf, stdout);
+    } else if (a->all) {
+        printf("%zu mailbox%s tested: %zu ok, %zu failed\n", *tested,
+               *tested == 1 ? "" : "es", *tested - *failed, *failed);
+    }
+    fflush(stdout);
+    sb_release(&js);
+}
+
+static bool on_roster(const struct runplan *rp, const char *email)
+{
+    for (size_t i = 0; i < rp->n_mb; i++)
+        if (str_ieq(rp->mb[i].email, email))
+            return true;
+    return false;
+}
+
+int cmd_mailbox_test(struct app *app, int argc, char **argv,
+                     struct errinfo *ei)
+{
+    struct test_args a = { NULL, false, false };
+    struct tester t;
+    struct runplan rp;
+    struct db *db = NULL;
+    size_t tested = 0, failed = 0;
+    int r, ret = -1;
+
+    r = parse_test(argc, argv, &a, ei);
+    if (r)
+        return r > 0 ? 0 : -1;
     memset(&t, 0, sizeof(t));
     memset(&rp, 0, sizeof(rp));
-    sb_init(&js, 0);
     t.app = app;
     if (app_open_db(app, 0, &db, ei) < 0)
         goto out;
@@ -452,45 +523,13 @@ int cmd_mailbox_test(struct app *app, int argc, char **argv,
     t.oauth = oauth_cache_new(&app->cfg, db, t.have_key ? t.key : NULL);
     if (runplan_load_roster(db, &app->cfg, clock_now(), &rp, ei) < 0)
         goto out;
-    if (email) {
-        size_t i;
-        for (i = 0; i < rp.n_mb && !str_ieq(rp.mb[i].email, email); i++)
-            ;
-        if (i == rp.n_mb) {
-            err_set(ei, ERR_DATA, "mailbox '%s' is not on the roster (see "
-                    "'mailrota mailbox list'; add it with 'mailrota "
-                    "mailbox add')", email);
-            goto out;
-        }
+    if (a.email && !on_roster(&rp, a.email)) {
+        err_set(ei, ERR_DATA, "mailbox '%s' is not on the roster (see "
+                "'mailrota mailbox list'; add it with 'mailrota "
+                "mailbox add')", a.email);
+        goto out;
     }
-    sb_addch(&js, '[');
-    for (size_t i = 0; i < rp.n_mb; i++) {
-        struct result res;
-
-        if (email && !str_ieq(rp.mb[i].email, email))
-            continue;
-        test_one(&t, &rp.mb[i], &res);
-        if (res.warning[0])
-            log_warnx("mailbox %s %s", rp.mb[i].email, res.warning);
-        if (json) {
-            sb_adds(&js, tested ? ",\n  " : "\n  ");
-            add_json(&js, &res);
-        } else {
-            print_human(&res, stdout);
-        }
-        tested++;
-        if (!res.ok)
-            failed++;
-        free(res.fallback);
-    }
-    if (json) {
-        sb_adds(&js, tested ? "\n]\n" : "]\n");
-        fputs(js.buf, stdout);
-    } else if (all) {
-        printf("%zu mailbox%s tested: %zu ok, %zu failed\n", tested,
-               tested == 1 ? "" : "es", tested - failed, failed);
-    }
-    fflush(stdout);
+    test_roster(&t, &rp, &a, &tested, &failed);
     if (failed) {
         err_set(ei, ERR_UNAVAILABLE, "%zu of %zu mailbox%s failed the "
                 "test (see the diagnosis and fix above)", failed, tested,
@@ -499,7 +538,6 @@ int cmd_mailbox_test(struct app *app, int argc, char **argv,
     }
     ret = 0;
 out:
-    sb_release(&js);
     runplan_release(&rp);
     oauth_cache_free(t.oauth);
     secure_wipe(t.key, sizeof(t.key));

@@ -6,6 +6,7 @@
 #include "app.h"
 #include "clock.h"
 #include "log.h"
+#include "store.h"
 #include "suppress.h"
 #include "table.h"
 #include "util.h"
@@ -40,6 +41,35 @@ static char *arg_value(const char *cmd, const char *arg, struct errinfo *ei)
     return v;
 }
 
+/* delete_spellings' search: the rows to delete. */
+struct spellings {
+    const char *v;
+    bool exact;
+    char **reason;
+    long long *ids;
+    size_t n, cap;
+};
+
+static int match_spelling(void *arg, const struct store_suppression *s)
+{
+    struct spellings *sp = arg;
+    char *w = s->value ? suppress_value(s->value, NULL, NULL) : NULL;
+    bool same = w && str_ieq(w, sp->v) &&
+                (sp->exact || !str_ieq(s->value, sp->v));
+
+    free(w);
+    if (!same)
+        return 0;
+    if (sp->reason && !*sp->reason && s->reason)
+        *sp->reason = xstrdup(s->reason);
+    if (sp->n == sp->cap) {
+        sp->cap = sp->cap ? sp->cap * 2 : 4;
+        sp->ids = xrealloc(sp->ids, sp->cap * sizeof(*sp->ids));
+    }
+    sp->ids[sp->n++] = s->rowid;
+    return 0;
+}
+
 /*
  * Deletes every row that means v in another spelling ("*@acme.com" stored
  * by an older mailrota for "@acme.com"), and with `exact` the row v itself.
@@ -49,53 +79,19 @@ static char *arg_value(const char *cmd, const char *arg, struct errinfo *ei)
 static int delete_spellings(struct db *db, const char *v, bool exact,
                             int *n, char **reason, struct errinfo *ei)
 {
-    sqlite3_stmt *st = NULL;
-    long long *ids = NULL;
-    size_t n_ids = 0, cap = 0;
-    int rc, ret = -1;
+    struct spellings sp = { v, exact, reason, NULL, 0, 0 };
+    int ret = -1;
 
     *n = 0;
-    if (db_prepare(db, "SELECT rowid, value, reason FROM suppressions",
-                   &st, ei) < 0)
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *raw = (const char *)sqlite3_column_text(st, 1);
-        char *w = raw ? suppress_value(raw, NULL, NULL) : NULL;
-        bool same = w && str_ieq(w, v) && (exact || !str_ieq(raw, v));
-
-        free(w);
-        if (!same)
-            continue;
-        if (reason && !*reason)
-            *reason = db_column_strdup(st, 2);
-        if (n_ids == cap) {
-            cap = cap ? cap * 2 : 4;
-            ids = xrealloc(ids, cap * sizeof(*ids));
-        }
-        ids[n_ids++] = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) {
-        db_fail(db, ei, "cannot read suppressions");
+    if (store_suppressions(db, false, match_spelling, &sp, ei) < 0)
         goto out;
-    }
-    if (db_prepare(db, "DELETE FROM suppressions WHERE rowid = ?1", &st,
-                   ei) < 0)
-        goto out;
-    for (size_t i = 0; i < n_ids; i++) {
-        sqlite3_bind_int64(st, 1, ids[i]);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            db_fail(db, ei, "cannot remove suppression");
+    for (size_t i = 0; i < sp.n; i++)
+        if (store_suppression_delete(db, sp.ids[i], ei) < 0)
             goto out;
-        }
-        sqlite3_reset(st);
-    }
-    *n = (int)n_ids;
+    *n = (int)sp.n;
     ret = 0;
 out:
-    sqlite3_finalize(st);
-    free(ids);
+    free(sp.ids);
     return ret;
 }
 
@@ -104,7 +100,6 @@ out:
 static int store_value(struct db *db, const char *v, const char *reason,
                        struct errinfo *ei)
 {
-    sqlite3_stmt *st = NULL;
     char *old_reason = NULL, now[ISO_TIME_LEN];
     int n, ret = -1;
 
@@ -113,23 +108,13 @@ static int store_value(struct db *db, const char *v, const char *reason,
     if (delete_spellings(db, v, false, &n, &old_reason, ei) < 0)
         goto out;
     clock_now_iso(now);
-    if (db_prepare(db, "INSERT INTO suppressions(value, reason, created_at)"
-                       " VALUES (?1, ?2, ?3) ON CONFLICT(value) DO UPDATE"
-                       " SET reason = COALESCE(excluded.reason, reason)",
-                   &st, ei) < 0)
+    if (store_suppression_put(db, v, reason ? reason : old_reason, now,
+                              ei) < 0)
         goto out;
-    sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
-    db_bind_text_or_null(st, 2, reason ? reason : old_reason);
-    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_fail(db, ei, "cannot add suppression");
-        goto out;
-    }
     ret = db_commit(db, ei);
 out:
     if (ret < 0)
         db_rollback(db);
-    sqlite3_finalize(st);
     free(old_reason);
     return ret;
 }
@@ -217,6 +202,17 @@ out:
     return ret;
 }
 
+static int list_row(void *arg, const struct store_suppression *s)
+{
+    /* As the planner reads it: an old "*@acme.com" is "@acme.com". */
+    char *v = s->value ? suppress_value(s->value, NULL, NULL) : NULL;
+    const char *cell[3] = { v ? v : s->value, s->reason, s->created_at };
+
+    table_add(arg, cell);
+    free(v);
+    return 0;
+}
+
 static int suppress_list(struct app *app, int argc, char **argv,
                          struct errinfo *ei)
 {
@@ -226,9 +222,8 @@ static int suppress_list(struct app *app, int argc, char **argv,
     };
     static const char *const hdr[] = { "VALUE", "REASON", "ADDED" };
     struct db *db = NULL;
-    sqlite3_stmt *st = NULL;
     struct table t;
-    int c, rc, ret = -1;
+    int c, ret = -1;
 
     while ((c = app_getopt(argc, argv, "suppress list", ":h", opts,
                            suppress_usage, ei)) != -1)
@@ -238,31 +233,12 @@ static int suppress_list(struct app *app, int argc, char **argv,
                        "'%s'", argv[optind]);
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
-    if (db_prepare(db, "SELECT value, reason, created_at FROM suppressions"
-                       " ORDER BY value", &st, ei) < 0)
-        goto out;
     table_init(&t, 3, hdr);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *cell[3];
-        const char *raw = (const char *)sqlite3_column_text(st, 0);
-        /* As the planner reads it: an old "*@acme.com" is "@acme.com". */
-        char *v = raw ? suppress_value(raw, NULL, NULL) : NULL;
-
-        cell[0] = v ? v : raw;
-        for (int i = 1; i < 3; i++)
-            cell[i] = (const char *)sqlite3_column_text(st, i);
-        table_add(&t, cell);
-        free(v);
-    }
-    if (rc == SQLITE_DONE) {
+    if (store_suppressions(db, true, list_row, &t, ei) == 0) {
         table_print(&t, stdout);
         ret = 0;
-    } else {
-        db_fail(db, ei, "suppress list");
     }
     table_release(&t);
-out:
-    sqlite3_finalize(st);
     db_close(db);
     return ret;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store.h"
 #include "util.h"
 
 #include "banned.h"
@@ -13,19 +14,8 @@
 int creds_protect_env(struct db *db, const struct config *cfg,
                       struct errinfo *ei)
 {
-    sqlite3_stmt *st = NULL;
-    int rc;
-
     secret_env_protect(cfg->oauth.client_secret_env);
-    if (db_prepare(db, "SELECT DISTINCT password_env FROM mailboxes"
-                       " WHERE password_env IS NOT NULL", &st, ei) < 0)
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        secret_env_protect((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, ei, "cannot read the roster");
-    return 0;
+    return store_password_envs(db, secret_env_protect, ei);
 }
 
 char *creds_password(const struct rp_mailbox *m, const unsigned char *key,

@@ -111,6 +111,7 @@ void db_rollback(struct db *db)
 int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
                struct errinfo *ei)
 {
+    db->nprepared++;
     if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK) {
         *st = NULL;
         return db_fail(db, ei, "cannot prepare statement");
@@ -184,27 +185,6 @@ char *db_column_strdup(sqlite3_stmt *st, int col)
 {
     const unsigned char *s = sqlite3_column_text(st, col);
     return s ? xstrdup((const char *)s) : NULL;
-}
-
-int db_set_setting(struct db *db, const char *key, const char *value,
-                   struct errinfo *ei)
-{
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    if (db_prepare(db,
-                   "INSERT INTO settings(key, value) VALUES (?1, ?2) "
-                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value "
-                   "WHERE value IS NOT excluded.value",
-                   &st, ei) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, ei, "cannot store setting");
-    return 0;
 }
 
 static int ensure_migrations_table(struct db *db, struct errinfo *ei)
@@ -526,6 +506,10 @@ void db_close(struct db *db)
 {
     if (!db)
         return;
+    /* For the tests only (t_import): statements are prepared once per
+     * connection, not once per row. */
+    if (getenv("MAILROTA_TEST_PREPARES"))
+        fprintf(stderr, "db: %lu statements prepared\n", db->nprepared);
     if (db->h) {
         db_rollback(db);
         for (size_t i = 0; i < db->ncache; i++)

@@ -234,4 +234,22 @@ check "a killed import leaves nothing" "$before" "$(q 'select count(*) from cont
 check "no company from the killed import" 0 "$(q "select count(*) from companies where domain = 'killed.example'")"
 
 check "integrity" ok "$(q 'pragma integrity_check')"
+# Statements are prepared once per connection (db_stmt), not once per row:
+# importing 3000 rows prepares as many as importing 10 (issue 12).
+prepares() {  # FILE: the statements an import of FILE prepared
+    MAILROTA_TEST_PREPARES=1 "$MR" -q import contacts "$1" --campaign Intro \
+        2>&1 >/dev/null | sed -n 's/^db: \([0-9]*\) statements prepared$/\1/p'
+}
+gen_rows() {  # N PREFIX
+    awk -v n="$1" -v p="$2" 'BEGIN { print "email,first_name,company,city";
+        for (i = 1; i <= n; i++)
+            printf "%s%d@co%d.example,N%d,Co %d,C%d\n", p, i, i % 50, i, i % 50, i }'
+}
+gen_rows 10 few > few.csv
+gen_rows 3000 many > many.csv
+few=$(prepares few.csv)
+many=$(prepares many.csv)
+check "an import prepares statements" yes "$([ -n "$few" ] && [ "$few" -gt 0 ] && echo yes)"
+check "3000 rows prepare no more statements than 10" "$few" "$many"
+
 done_testing

@@ -158,4 +158,18 @@ check "list --json with the own cap" 30 "$(printf '%s' "$out" | /usr/bin/python3
 rm config.yaml
 check "mailbox_today view lists the roster" 11 "$(q 'select count(*) from mailbox_today')"
 
+# The roster import prepares its statements once, not once per row.
+roster_prepares() {  # N PREFIX
+    awk -v n="$1" -v p="$2" 'BEGIN { print "email,display_name,status,daily_cap,auth";
+        for (i = 1; i <= n; i++)
+            printf "%s%d@exzelon.example,Bulk %d,cold-ready,20,plain\n", p, i, i }' > bulk.csv
+    MAILROTA_TEST_PREPARES=1 "$MR" -q mailbox import bulk.csv 2>&1 >/dev/null |
+        sed -n 's/^db: \([0-9]*\) statements prepared$/\1/p'
+}
+roster_prepares 1 warm >/dev/null  # settings brought up to the config first
+few=$(roster_prepares 5 few)
+many=$(roster_prepares 200 many)
+check "a roster import prepares statements" yes "$([ -n "$few" ] && [ "$few" -gt 0 ] && echo yes)"
+check "200 roster rows prepare no more statements than 5" "$few" "$many"
+
 done_testing

@@ -1,0 +1,162 @@
+/* store_contacts.c - contacts, companies and enrollments: the import's
+ * upserts (see store.h). */
+#include "store.h"
+
+#include "store_impl.h"
+
+#include "banned.h"
+
+int store_company_by_key(struct db *db, const char *key, long long *id,
+                         bool *has_domain, struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT id, domain FROM companies WHERE name_key = ?1";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *id = 0;
+    *has_domain = false;
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        *has_domain = sqlite3_column_type(st, 1) != SQLITE_NULL;
+    }
+    db_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, ei, "import");
+    return 0;
+}
+
+int store_company_by_domain(struct db *db, const char *domain,
+                            long long *id, struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT id FROM companies WHERE domain = ?1 ORDER BY id LIMIT 1";
+
+    return store_find_id(db, sql, domain, id, "import", ei);
+}
+
+int store_company_add(struct db *db, const char *name, const char *domain,
+                      const char *key, const char *now, long long *id,
+                      struct errinfo *ei)
+{
+    static const char sql[] =
+        "INSERT INTO companies(name, domain, name_key, created_at)"
+        " VALUES (?1, ?2, ?3, ?4)";
+    sqlite3_stmt *st = NULL;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    db_bind_text_or_null(st, 2, domain);
+    sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+    if (store_step_done(db, st, "import", ei) < 0)
+        return -1;
+    *id = sqlite3_last_insert_rowid(db->h);
+    return 0;
+}
+
+int store_company_set_domain(struct db *db, long long id, const char *domain,
+                             struct errinfo *ei)
+{
+    static const char sql[] = "UPDATE companies SET domain = ?2 WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+    return store_step_done(db, st, "import", ei);
+}
+
+int store_contact_id(struct db *db, const char *email, long long *id,
+                     struct errinfo *ei)
+{
+    static const char sql[] = "SELECT id FROM contacts WHERE email = ?1";
+
+    return store_find_id(db, sql, email, id, "import", ei);
+}
+
+int store_contact_add(struct db *db, const struct store_contact *c,
+                      const char *now, long long *id, struct errinfo *ei)
+{
+    static const char sql[] =
+        "INSERT INTO contacts(email, first_name, last_name, title,"
+        " company_id, fields_json, status, created_at, updated_at,"
+        " company_name)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8)";
+    sqlite3_stmt *st = NULL;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->email, -1, SQLITE_STATIC);
+    db_bind_text_or_null(st, 2, c->first_name);
+    db_bind_text_or_null(st, 3, c->last_name);
+    db_bind_text_or_null(st, 4, c->title);
+    if (c->company_id)
+        sqlite3_bind_int64(st, 5, c->company_id);
+    db_bind_text_or_null(st, 6, c->fields_json);
+    sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+    if (c->company_explicit)
+        db_bind_text_or_null(st, 8, c->company_name);
+    if (store_step_done(db, st, "import", ei) < 0)
+        return -1;
+    *id = sqlite3_last_insert_rowid(db->h);
+    return 0;
+}
+
+/* Sets what the row has, never clears: a derived company (from the email
+ * domain, ?6 = 0) fills only an empty company_id. */
+int store_contact_update(struct db *db, long long id,
+                         const struct store_contact *c, const char *now,
+                         struct errinfo *ei)
+{
+    static const char sql[] =
+        "UPDATE contacts SET"
+        " first_name = COALESCE(?2, first_name),"
+        " last_name = COALESCE(?3, last_name),"
+        " title = COALESCE(?4, title),"
+        " company_id = CASE WHEN ?5 IS NOT NULL AND"
+        "   (?6 OR company_id IS NULL) THEN ?5 ELSE company_id END,"
+        " company_name = COALESCE(?9, company_name),"
+        " fields_json = CASE WHEN ?7 IS NULL THEN fields_json"
+        "   ELSE json_patch(COALESCE(fields_json, '{}'), ?7) END,"
+        " updated_at = ?8"
+        " WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    db_bind_text_or_null(st, 2, c->first_name);
+    db_bind_text_or_null(st, 3, c->last_name);
+    db_bind_text_or_null(st, 4, c->title);
+    if (c->company_id)
+        sqlite3_bind_int64(st, 5, c->company_id);
+    sqlite3_bind_int(st, 6, c->company_explicit);
+    db_bind_text_or_null(st, 7, c->fields_json);
+    sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+    if (c->company_explicit)
+        db_bind_text_or_null(st, 9, c->company_name);
+    return store_step_done(db, st, "import", ei);
+}
+
+int store_enroll(struct db *db, long long campaign_id, long long contact_id,
+                 const char *now, struct errinfo *ei)
+{
+    static const char sql[] =
+        "INSERT OR IGNORE INTO enrollments(campaign_id, contact_id,"
+        " enrolled_at) VALUES (?1, ?2, ?3)";
+    sqlite3_stmt *st = NULL;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, campaign_id);
+    sqlite3_bind_int64(st, 2, contact_id);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    return store_step_done(db, st, "import", ei);
+}
