@@ -17,17 +17,26 @@ for f in $PURE; do
 done
 # The rooms (docs/ARCHITECTURE.md): core and util include only core and
 # util headers, io nothing of cmd.  A header belongs to the folder of its
-# .c file; a header without one (banned.h) to everybody.
+# .c file; one without a .c file (store_impl.h) to the lowest room of the
+# sources that include it; banned.h to everybody.
 room_of() {
     for d in core util io cmd; do
         [ -f "src/$d/$1.c" ] && { echo "$d"; return; }
     done
     echo any
 }
+header_room() {
+    r=$(room_of "$1")
+    [ "$r" != any ] && { echo "$r"; return; }
+    users=$(grep -l "^#include \"$1\.h\"" src/*/*.c 2>/dev/null)
+    for d in core util io cmd; do
+        case " $(echo $users) " in *" src/$d/"*) echo "$d"; return ;; esac
+    done
+    echo any
+}
 for f in src/*/*.c include/*.h; do
     case $f in
-        include/*) b=${f#include/}; room=$(room_of "${b%.h}")
-                   [ "$room" = any ] && room=core ;;
+        include/*) b=${f#include/}; room=$(header_room "${b%.h}") ;;
         *) room=${f#src/}; room=${room%%/*} ;;
     esac
     for h in $(sed -n 's/^#include "\([a-z0-9_]*\)\.h".*/\1/p' "$f"); do
