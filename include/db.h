@@ -25,6 +25,7 @@ struct db {
     struct db_cached { const char *sql; sqlite3_stmt *st; } *cache;
     size_t ncache, cache_cap;
     unsigned long nprepared;   /* db_prepare calls, for the tests */
+    int txn_depth;             /* db_begin calls not yet ended */
 };
 
 enum db_open_flags {
@@ -68,6 +69,12 @@ int db_pending(struct db *db, int *pending, struct errinfo *ei);
 int db_fail(struct db *db, struct errinfo *ei, const char *what);
 
 int db_exec(struct db *db, const char *sql, struct errinfo *ei);
+/*
+ * Transactions nest: a db_begin inside another opens a savepoint, which
+ * its db_commit releases (the outer transaction commits it) and its
+ * db_rollback undoes alone.  So a function that records one thing in its
+ * own transaction can also be a step of a larger one (store_inbound.h).
+ */
 int db_begin(struct db *db, bool immediate, struct errinfo *ei);
 int db_commit(struct db *db, struct errinfo *ei);
 /* Never fails loudly: used on error paths. */

@@ -56,6 +56,9 @@ CREATE TABLE inbound (
 CREATE INDEX inbound_message_id ON inbound(mailbox_id, message_id);
 CREATE INDEX inbound_contact ON inbound(contact_id);
 CREATE INDEX inbound_send ON inbound(send_id);
+-- Matching a reply or a returned original to its send: Message-IDs are
+-- compared without angle brackets and ignoring case (store_inbound.c).
+CREATE INDEX sends_message_id ON sends(lower(trim(message_id, '<>')));
 
 -- How far each mailbox's inbox has been read.  IMAP: the folder's
 -- UIDVALIDITY and the last UID processed; Graph: the last

@@ -86,25 +86,48 @@ int db_exec(struct db *db, const char *sql, struct errinfo *ei)
 
 int db_begin(struct db *db, bool immediate, struct errinfo *ei)
 {
-    if (sqlite3_exec(db->h, immediate ? "BEGIN IMMEDIATE" : "BEGIN", NULL,
-                     NULL, NULL) != SQLITE_OK)
+    const char *sql = immediate ? "BEGIN IMMEDIATE" : "BEGIN";
+
+    if (db->txn_depth > 0 && !sqlite3_get_autocommit(db->h))
+        sql = "SAVEPOINT db_nested";
+    else
+        db->txn_depth = 0;
+    if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(db, ei, "cannot begin transaction");
+    db->txn_depth++;
     return 0;
 }
 
 int db_commit(struct db *db, struct errinfo *ei)
 {
+    if (db->txn_depth > 1) {
+        db->txn_depth--;
+        if (sqlite3_exec(db->h, "RELEASE db_nested", NULL, NULL, NULL) !=
+            SQLITE_OK)
+            return db_fail(db, ei, "cannot commit");
+        return 0;
+    }
     if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int r = db_fail(db, ei, "cannot commit");
         db_rollback(db);
         return r;
     }
+    db->txn_depth = 0;
     return 0;
 }
 
 void db_rollback(struct db *db)
 {
-    if (db && db->h && !sqlite3_get_autocommit(db->h))
+    if (!db || !db->h)
+        return;
+    if (db->txn_depth > 1 && !sqlite3_get_autocommit(db->h)) {
+        db->txn_depth--;
+        sqlite3_exec(db->h, "ROLLBACK TO db_nested", NULL, NULL, NULL);
+        sqlite3_exec(db->h, "RELEASE db_nested", NULL, NULL, NULL);
+        return;
+    }
+    db->txn_depth = 0;
+    if (!sqlite3_get_autocommit(db->h))
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
