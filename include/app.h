@@ -160,6 +160,7 @@ int cmd_mailbox_test(struct app *app, int argc, char **argv,
                      struct errinfo *ei);
 int cmd_campaign(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_plan(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_inbox(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_suppress(struct app *app, int argc, char **argv, struct errinfo *ei);

@@ -62,6 +62,8 @@ struct config_rules {
     int gap_jitter_seconds;    /* 0 */
     int max_per_minute;        /* 30 */
     int max_run_minutes;       /* 0: no limit */
+    bool stop_company_on_reply;/* true: a reply stops its company in that
+                                  campaign (company_replied) */
 };
 
 /*
@@ -79,6 +81,19 @@ struct config_unsubscribe {
     char *url;                 /* "" or NULL: no one-click URL */
 };
 
+/* SPEC "Inbound": reading each mailbox's inbox (the `inbox` command). */
+struct config_inbound {
+    bool enabled;              /* true */
+    char *imap_host;           /* outlook.office365.com */
+    int imap_port;             /* 993 */
+    enum smtp_security imap_security; /* implicit or starttls (never none) */
+    char *folder;              /* INBOX */
+    int lookback_days;         /* 14: the first read looks back this far */
+    bool has_unsubscribe_words;/* false: CONFIG_UNSUBSCRIBE_WORDS_DEFAULT */
+    char **unsubscribe_words;
+    size_t n_unsubscribe_words;
+};
+
 struct config {
     char *path;                /* the file loaded; NULL when none was found */
     char *dir;                 /* base directory for relative paths */
@@ -94,6 +109,7 @@ struct config {
     char **free_mail_domains;  /* lower-cased, added to the built-in list */
     size_t n_free_mail_domains;
     struct config_unsubscribe unsubscribe;
+    struct config_inbound inbound;
     /* Set when the file is readable by group/others and names a secret
      * source (oauth.client_secret_env / client_secret_cmd): the caller warns. */
     bool insecure_secret_source;

@@ -31,6 +31,8 @@ static const struct command commands[] = {
     { "import", cmd_import, NULL, import_subs },
     { "mailbox", cmd_mailbox, NULL, mailbox_subs },
     { "campaign", cmd_campaign, NULL, campaign_subs },
+    { "inbox", cmd_inbox, "read bounces, replies and unsubscribes once",
+      NULL },
     { "plan", cmd_plan, "what run would send now (sends nothing)", NULL },
     { "run", cmd_run, "the nightly job: plan, send, record", NULL },
     { "status", cmd_status, "per mailbox for a day: sent, cap, remaining",

@@ -57,6 +57,7 @@ enum key_kind {
     K_URL,      /* https:// only */
     K_MAILTO,   /* an email address */
     K_DOMAINS,  /* a list of domain names */
+    K_WORDS,    /* a list of words or phrases (inbound.unsubscribe_words) */
 };
 
 enum key_flags {
@@ -115,10 +116,22 @@ static const struct key_def keys[] = {
      86400, 0},
     {"rules.max_per_minute", K_INT, OFF(rules.max_per_minute), 1, 10000, 0},
     {"rules.max_run_minutes", K_INT, OFF(rules.max_run_minutes), 0, 1440, 0},
+    {"rules.stop_company_on_reply", K_BOOL, OFF(rules.stop_company_on_reply),
+     0, 0, 0},
     {"free_mail_domains", K_DOMAINS, 0, 0, 0, 0},
     {"unsubscribe", K_SECTION, 0, 0, 0, 0},
     {"unsubscribe.mailto", K_MAILTO, OFF(unsubscribe.mailto), 0, 0, KF_NULL},
     {"unsubscribe.url", K_URL, OFF(unsubscribe.url), 0, 0, KF_NULL},
+    {"inbound", K_SECTION, 0, 0, 0, 0},
+    {"inbound.enabled", K_BOOL, OFF(inbound.enabled), 0, 0, 0},
+    {"inbound.imap", K_SECTION, 0, 0, 0, 0},
+    {"inbound.imap.host", K_HOST, OFF(inbound.imap_host), 0, 0, 0},
+    {"inbound.imap.port", K_INT, OFF(inbound.imap_port), 1, 65535, 0},
+    {"inbound.imap.security", K_SECURITY, OFF(inbound.imap_security), 0, 0,
+     0},
+    {"inbound.folder", K_TEXT, OFF(inbound.folder), 0, 0, 0},
+    {"inbound.lookback_days", K_INT, OFF(inbound.lookback_days), 1, 3650, 0},
+    {"inbound.unsubscribe_words", K_WORDS, 0, 0, 0, 0},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -144,6 +157,8 @@ static const size_t string_fields[] = {
     OFF(graph.scope),
     OFF(unsubscribe.mailto),
     OFF(unsubscribe.url),
+    OFF(inbound.imap_host),
+    OFF(inbound.folder),
 };
 
 #define N_STRING_FIELDS (sizeof(string_fields) / sizeof(string_fields[0]))
@@ -197,7 +212,24 @@ void config_set_defaults(struct config *c)
     c->n_free_mail_domains = 0;
     c->unsubscribe.mailto = NULL;
     c->unsubscribe.url = NULL;
+    c->rules.stop_company_on_reply = true;
+    c->inbound.enabled = true;
+    c->inbound.imap_host = xstrdup("outlook.office365.com");
+    c->inbound.imap_port = 993;
+    c->inbound.imap_security = SMTP_SECURITY_IMPLICIT;
+    c->inbound.folder = xstrdup("INBOX");
+    c->inbound.lookback_days = 14;
     c->insecure_secret_source = false;
+}
+
+static void free_words(struct config *c)
+{
+    for (size_t i = 0; i < c->inbound.n_unsubscribe_words; i++)
+        free(c->inbound.unsubscribe_words[i]);
+    free(c->inbound.unsubscribe_words);
+    c->inbound.unsubscribe_words = NULL;
+    c->inbound.n_unsubscribe_words = 0;
+    c->inbound.has_unsubscribe_words = false;
 }
 
 static void free_domains(struct config *c)
@@ -219,6 +251,7 @@ void config_release(struct config *c)
         *p = NULL;
     }
     free_domains(c);
+    free_words(c);
 }
 
 static void config_copy(struct config *dst, const struct config *src)
@@ -236,6 +269,14 @@ static void config_copy(struct config *dst, const struct config *src)
             dst->free_mail_domains[i] = xstrdup(src->free_mail_domains[i]);
     } else {
         dst->free_mail_domains = NULL;
+    }
+    dst->inbound.unsubscribe_words = NULL;
+    if (src->inbound.n_unsubscribe_words) {
+        dst->inbound.unsubscribe_words =
+            xcalloc(src->inbound.n_unsubscribe_words, sizeof(char *));
+        for (size_t i = 0; i < src->inbound.n_unsubscribe_words; i++)
+            dst->inbound.unsubscribe_words[i] =
+                xstrdup(src->inbound.unsubscribe_words[i]);
     }
 }
 
@@ -680,6 +721,7 @@ static const char *const expect[] = {
     [K_URL] = "an https:// URL",
     [K_MAILTO] = "an email address such as unsubscribe@example.com",
     [K_DOMAINS] = "a list of domain names such as [gmail.com, yahoo.com]",
+    [K_WORDS] = "a list of words such as [unsubscribe, remove me]",
 };
 
 static bool string_ok(enum key_kind kind, const char *s)
@@ -785,11 +827,59 @@ static int set_security(struct load_ctx *lc, const struct key_def *k,
         *field = SMTP_SECURITY_STARTTLS;
     else if (str_ieq(s, "implicit"))
         *field = SMTP_SECURITY_IMPLICIT;
-    else if (str_ieq(s, "none"))
+    else if (str_ieq(s, "none") && k->off == OFF(smtp.security))
         *field = SMTP_SECURITY_NONE;
+    else if (k->off != OFF(smtp.security))
+        return kerr(lc, line, k->name, ei, "expected implicit or starttls "
+                    "(IMAP is never read without TLS), got '%s'", shown);
     else
         return kerr(lc, line, k->name, ei,
                     "expected starttls, implicit or none, got '%s'", shown);
+    return 0;
+}
+
+/* inbound.unsubscribe_words: single-line words or phrases; [] is none. */
+static int set_words(struct load_ctx *lc, const struct key_def *k, int line,
+                     const yaml_node_t *v, struct errinfo *ei)
+{
+    struct config *c = lc->c;
+    char **list = NULL;
+    size_t n = 0;
+
+    if (v->type != YAML_SEQUENCE_NODE)
+        return kerr(lc, line, k->name, ei, "expected a list of words such "
+                    "as [unsubscribe, remove me], got %s", node_what(v));
+    list = xcalloc((size_t)(v->data.sequence.items.top -
+                            v->data.sequence.items.start) + 1,
+                   sizeof(*list));
+    for (yaml_node_item_t *it = v->data.sequence.items.start;
+         it < v->data.sequence.items.top; it++) {
+        yaml_node_t *item = yaml_document_get_node(lc->doc, *it);
+        const char *s;
+        size_t len;
+
+        if (!item || item->type != YAML_SCALAR_NODE ||
+            !item->data.scalar.length ||
+            memchr(item->data.scalar.value, '\0', item->data.scalar.length)
+            || memchr(item->data.scalar.value, '\n',
+                      item->data.scalar.length)) {
+            for (size_t i = 0; i < n; i++)
+                free(list[i]);
+            free(list);
+            return kerr(lc, item ? node_line(item) : line, k->name, ei,
+                        "expected a word or phrase on one line, got %s",
+                        item ? node_what(item) : "nothing");
+        }
+        s = (const char *)item->data.scalar.value;
+        len = item->data.scalar.length;
+        list[n] = xmalloc(len + 1);
+        memcpy(list[n], s, len);
+        list[n++][len] = '\0';
+    }
+    free_words(c);
+    c->inbound.unsubscribe_words = list;
+    c->inbound.n_unsubscribe_words = n;
+    c->inbound.has_unsubscribe_words = true;
     return 0;
 }
 
@@ -914,6 +1004,8 @@ static int set_value(struct load_ctx *lc, const struct key_def *k, int line,
 
     if (k->kind == K_DOMAINS)
         return set_domains(lc, k, line, v, ei);
+    if (k->kind == K_WORDS)
+        return set_words(lc, k, line, v, ei);
     if (v->type != YAML_SCALAR_NODE)
         return kerr(lc, line, k->name, ei, "expected %s, got %s",
                     expect[k->kind], node_what(v));

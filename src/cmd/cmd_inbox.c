@@ -1,0 +1,437 @@
+/*
+ * cmd_inbox.c - `inbox`: read each mailbox's new inbound mail once,
+ * classify it and apply its effect (SPEC "Inbound: bounces, replies and
+ * unsubscribes").  The IMAP reader is io/imap.c (read-only), the parser
+ * io/mime.c, the classification core/inbound_class.c, the record and its
+ * effects io/store_inbound.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "clock.h"
+#include "creds.h"
+#include "imap.h"
+#include "inbound_class.h"
+#include "log.h"
+#include "mime.h"
+#include "oauth.h"
+#include "runlock.h"
+#include "store_inbound.h"
+#include "util.h"
+
+#include "banned.h"
+
+static const char inbox_usage[] =
+    "usage: mailrota inbox [--mailbox EMAIL] [--json]\n"
+    "\n"
+    "Reads each mailbox's new inbound mail once (IMAP EXAMINE and\n"
+    "BODY.PEEK: nothing is flagged, moved or deleted), classifies it\n"
+    "(bounce, delay, auto-reply, unsubscribe, reply, other), matches it to\n"
+    "the send it answers and applies the effect: a bounced send and\n"
+    "contact, a contact that replied or unsubscribed.  Ends with the line\n"
+    "'read N, bounces N, replies N, auto-replies N, unsubscribes N, other N'.\n"
+    "A mailbox that cannot be read is warned about; the others are read.\n"
+    "\n"
+    "Options:\n"
+    "      --mailbox EMAIL  read this mailbox only\n"
+    "      --json           the counts as one JSON object\n"
+    "  -h, --help           this help\n";
+
+/* The most messages one pass takes from a mailbox (the rest: next pass). */
+#define INBOX_MAX_PER_PASS 100000
+
+struct counts {
+    long read, bounces, replies, auto_replies, unsubscribes, other;
+};
+
+struct inbox {
+    struct app *app;
+    struct db *db;
+    unsigned char key[SECRET_KEY_LEN];
+    bool have_key;
+    struct oauth_cache *oauth;
+    const char *const *words;
+    size_t n_words;
+    struct counts n;
+    size_t tried, failed;
+};
+
+static void count(struct counts *n, enum inbound_kind k)
+{
+    n->read++;
+    switch (k) {
+    case INBOUND_BOUNCE:
+    case INBOUND_DELAY:       n->bounces++; break;
+    case INBOUND_REPLY:       n->replies++; break;
+    case INBOUND_AUTO_REPLY:  n->auto_replies++; break;
+    case INBOUND_UNSUBSCRIBE: n->unsubscribes++; break;
+    case INBOUND_OTHER:       n->other++; break;
+    }
+}
+
+/* Whether host is Exchange Online's. */
+static bool microsoft_host(const char *host)
+{
+    size_t n = strlen(host);
+
+    return (n >= 14 && str_ieq(host + n - 14, ".office365.com")) ||
+           (n >= 12 && str_ieq(host + n - 12, ".outlook.com"));
+}
+
+/* The warning for a mailbox whose inbox could not be read. */
+static void warn_mailbox(const struct inbox *ib,
+                         const struct store_inbound_mailbox *m,
+                         const struct imap_error *e, const char *what)
+{
+    const struct config_inbound *in = &ib->app->cfg.inbound;
+    const char *who = m->mb.email;
+
+    if (e->auth && !m->xoauth2 && microsoft_host(in->imap_host))
+        log_alert("inbox of %s: %s %s:%d: %s -- Exchange Online has no "
+                  "Basic auth for IMAP: switch the mailbox to OAuth "
+                  "('mailrota mailbox set %s --auth xoauth2', the app needs "
+                  "IMAP.AccessAsApp) or to Graph ('--inbound graph', the "
+                  "app needs Mail.Read)", who, what, in->imap_host,
+                  in->imap_port, e->text, who);
+    else if (e->auth && m->xoauth2)
+        log_alert("inbox of %s: %s %s:%d: %s -- the app needs the "
+                  "IMAP.AccessAsApp permission and FullAccess on the mailbox "
+                  "(Add-MailboxPermission -Identity %s)", who, what,
+                  in->imap_host, in->imap_port, e->text, who);
+    else if (e->auth)
+        log_alert("inbox of %s: %s %s:%d: %s -- check its password "
+                  "('mailrota mailbox set %s --password-env VAR'), or do not "
+                  "read it ('mailrota mailbox set %s --inbound none')", who,
+                  what, in->imap_host, in->imap_port, e->text, who, who);
+    else
+        log_alert("inbox of %s: %s %s:%d: %s -- check inbound.imap in the "
+                  "config, the network and the server's certificate "
+                  "('mailrota mailbox test %s')", who, what, in->imap_host,
+                  in->imap_port, e->text, who);
+}
+
+/* The secret of m: its password, or an OAuth token.  NULL: warned. */
+static char *mailbox_secret(struct inbox *ib,
+                            const struct store_inbound_mailbox *m)
+{
+    struct imap_error e;
+    struct errinfo ei;
+    char *s = NULL;
+
+    memset(&e, 0, sizeof(e));
+    memset(&ei, 0, sizeof(ei));
+    if (m->xoauth2) {
+        struct smtp_reply rep;
+
+        if (oauth_cache_ready(ib->oauth, &ei) < 0) {
+            snprintf(e.text, sizeof(e.text), "%s", ei.msg);
+        } else if (oauth_token(ib->oauth, ib->app->cfg.oauth.scope, false,
+                               &s, NULL, &rep) < 0) {
+            snprintf(e.text, sizeof(e.text), "token: %.400s", rep.text);
+            s = NULL;
+        }
+    } else {
+        s = creds_password(&m->mb, ib->have_key ? ib->key : NULL,
+                           ib->app->cfg.secret_cmd_timeout_seconds, &ei);
+        if (!s)
+            snprintf(e.text, sizeof(e.text), "%s", ei.msg);
+    }
+    if (!s) {
+        e.auth = true;
+        warn_mailbox(ib, m, &e, "no credentials for");
+    }
+    return s;
+}
+
+/* One message of m: parse, classify, record and apply. */
+static int read_message(struct inbox *ib,
+                        const struct store_inbound_mailbox *m,
+                        const struct imap_folder *f, const struct imap_item *it,
+                        const char *raw, size_t len, bool headers_only,
+                        struct errinfo *ei)
+{
+    const struct config *cfg = &ib->app->cfg;
+    struct inbound_opts o = { ib->words, ib->n_words, cfg->unsubscribe.mailto };
+    struct store_inbound_cursor cur = { f->uidvalidity, it->uid };
+    struct store_inbound_msg sm;
+    struct store_inbound_out out;
+    struct inbound_result *r = xcalloc(1, sizeof(*r));
+    struct mime_msg mm;
+    char source[64], mid[INBOUND_ID_MAX] = "", recv[ISO_TIME_LEN];
+    char now[ISO_TIME_LEN], day[11];
+    int64_t t = clock_now();
+    int ret;
+
+    mime_parse(raw, len, &mm);
+    if (headers_only) {
+        mm.headers_only = true;
+        snprintf(mm.reason, sizeof(mm.reason), "over %zu MiB: headers only",
+                 MIME_MAX_BYTES >> 20);
+    }
+    inbound_classify(&mm, &o, r);
+    if (mm.message_id[0])
+        inbound_msgid_norm(mm.message_id, strlen(mm.message_id), mid,
+                           sizeof(mid));
+    snprintf(source, sizeof(source), "%lld:%lld", f->uidvalidity, it->uid);
+    time_iso(t, now);
+    time_iso(it->internaldate > 0 ? it->internaldate : t, recv);
+    if (clock_local_day(t, cfg->timezone, day, ei) < 0) {
+        ret = -1;
+        goto out;
+    }
+    memset(&sm, 0, sizeof(sm));
+    sm.mailbox_id = m->mb.id;
+    sm.mailbox_email = m->mb.email;
+    sm.source_id = source;
+    sm.message_id = mid;
+    sm.received_at = recv;
+    sm.day = day;
+    sm.subject = mm.subject;
+    sm.reason = mm.reason;
+    sm.cls = r;
+    sm.stop_company_on_reply = cfg->rules.stop_company_on_reply;
+    sm.max_attempts = cfg->rules.max_attempts;
+    ret = store_inbound_record(ib->db, &sm, &cur, now, &out, ei);
+    if (ret == 0 && !out.seen) {
+        count(&ib->n, out.kind);
+        log_info("inbox of %s: UID %lld %s: %s", m->mb.email, it->uid,
+                 inbound_kind_str(out.kind), out.effect);
+    }
+out:
+    mime_release(&mm);
+    free(r);
+    return ret;
+}
+
+/* Where this pass starts: above the cursor, or (first read, or a new
+ * UIDVALIDITY) everything received in the last lookback_days. */
+static void pass_start(const struct inbox *ib,
+                       const struct store_inbound_cursor *cur,
+                       const struct imap_folder *f, long long *above,
+                       int64_t *since)
+{
+    *above = 0;
+    *since = 0;
+    if (cur->uidvalidity == f->uidvalidity)
+        *above = cur->last_uid;
+    else
+        *since = clock_now() -
+                 (int64_t)ib->app->cfg.inbound.lookback_days * 86400;
+}
+
+/* Reads the listed messages; -1 only on a database error (ei). */
+static int read_items(struct inbox *ib, const struct store_inbound_mailbox *m,
+                      struct imap_conn *c, const struct imap_folder *f,
+                      const struct imap_item *items, size_t n,
+                      struct errinfo *ei)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct imap_error e;
+        char *raw;
+        size_t len;
+        bool hdr;
+        int r;
+
+        if (imap_fetch(c, &items[i], MIME_MAX_BYTES, &raw, &len, &hdr, &e,
+                       ei) < 0) {
+            warn_mailbox(ib, m, &e, "lost the connection to");
+            return 0;
+        }
+        r = read_message(ib, m, f, &items[i], raw, len, hdr, ei);
+        free(raw);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One mailbox's pass.  -1 only on a database error (ei); a mailbox that
+ * cannot be read is warned about and counted in ib->failed. */
+static int read_mailbox(struct inbox *ib,
+                        const struct store_inbound_mailbox *m,
+                        struct errinfo *ei)
+{
+    const struct config *cfg = &ib->app->cfg;
+    struct imap_opts o;
+    struct imap_conn *c = NULL;
+    struct imap_folder f;
+    struct imap_error e;
+    struct store_inbound_cursor cur;
+    struct imap_item *items = NULL;
+    struct errinfo iei;
+    size_t n = 0;
+    long long above;
+    int64_t since;
+    char *secret;
+    int ret = 0;
+
+    ib->tried++;
+    if (!(secret = mailbox_secret(ib, m))) {
+        ib->failed++;
+        return 0;
+    }
+    memset(&o, 0, sizeof(o));
+    o.host = cfg->inbound.imap_host;
+    o.port = cfg->inbound.imap_port;
+    o.implicit_tls = cfg->inbound.imap_security == SMTP_SECURITY_IMPLICIT;
+    o.verify_peer = cfg->tls.verify_peer;
+    o.ca_file = cfg->tls.ca_file;
+    o.timeout_seconds = cfg->smtp.timeout_seconds;
+    o.username = m->mb.email;
+    o.folder = cfg->inbound.folder;
+    if (m->xoauth2)
+        o.bearer = secret;
+    else
+        o.password = secret;
+    memset(&iei, 0, sizeof(iei));
+    if (imap_open(&o, &c, &f, &e, &iei) < 0) {
+        warn_mailbox(ib, m, &e, e.auth ? "login refused by"
+                                       : "cannot read from");
+        ib->failed++;
+        goto out;
+    }
+    if (store_inbound_cursor(ib->db, m->mb.id, &cur, ei) < 0) {
+        ret = -1;
+        goto out;
+    }
+    pass_start(ib, &cur, &f, &above, &since);
+    if (imap_list(c, above, since, INBOX_MAX_PER_PASS, &items, &n, &e,
+                  &iei) < 0) {
+        warn_mailbox(ib, m, &e, "cannot list the messages on");
+        ib->failed++;
+        goto out;
+    }
+    if (read_items(ib, m, c, &f, items, n, ei) < 0) {
+        ret = -1;
+        goto out;
+    }
+    /* Nothing older than the lookback is read later either. */
+    if (since && f.uidnext > 1 && (n == 0 ||
+                                   items[n - 1].uid < f.uidnext - 1)) {
+        struct store_inbound_cursor nc = { f.uidvalidity, f.uidnext - 1 };
+        char now[ISO_TIME_LEN];
+
+        time_iso(clock_now(), now);
+        ret = store_inbound_cursor_set(ib->db, m->mb.id, &nc, now, ei);
+    }
+out:
+    free(items);
+    imap_close(c);
+    secret_free(secret);
+    return ret;
+}
+
+static void print_counts(const struct counts *n, bool json)
+{
+    if (json)
+        printf("{\"read\": %ld, \"bounces\": %ld, \"replies\": %ld, "
+               "\"auto_replies\": %ld, \"unsubscribes\": %ld, "
+               "\"other\": %ld}\n", n->read, n->bounces, n->replies,
+               n->auto_replies, n->unsubscribes, n->other);
+    else
+        printf("read %ld, bounces %ld, replies %ld, auto-replies %ld, "
+               "unsubscribes %ld, other %ld\n", n->read, n->bounces,
+               n->replies, n->auto_replies, n->unsubscribes, n->other);
+}
+
+static const char *const default_words[] = {
+    CONFIG_UNSUBSCRIBE_WORDS_DEFAULT
+};
+
+/* Reads every mailbox of the roster (or `email`) whose reader is IMAP. */
+static int read_all(struct inbox *ib, const char *email, struct errinfo *ei)
+{
+    struct store_inbound_mailbox *v = NULL;
+    size_t n = 0;
+    int ret = 0;
+
+    if (store_inbound_mailboxes(ib->db, email, &v, &n, ei) < 0)
+        return -1;
+    if (email && n == 0) {
+        store_inbound_mailboxes_free(v, n);
+        return err_set(ei, ERR_DATA, "mailbox '%s' is not on the roster "
+                       "(see 'mailrota mailbox list')", email);
+    }
+    for (size_t i = 0; i < n && ret == 0; i++) {
+        if (strcmp(v[i].reader, "none") == 0)
+            continue;
+        if (strcmp(v[i].reader, "graph") == 0) {
+            log_alert("inbox of %s: reading through Graph is not in this "
+                      "version; read it over IMAP with 'mailrota mailbox set "
+                      "%s --inbound imap' (auth xoauth2)", v[i].mb.email,
+                      v[i].mb.email);
+            continue;
+        }
+        ret = read_mailbox(ib, &v[i], ei);
+    }
+    store_inbound_mailboxes_free(v, n);
+    return ret;
+}
+
+int cmd_inbox(struct app *app, int argc, char **argv, struct errinfo *ei)
+{
+    static const struct option opts[] = {
+        { "mailbox", required_argument, NULL, 'm' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct runlock lk = { -1, NULL };
+    struct inbox ib;
+    const char *email = NULL;
+    bool json = false;
+    int c, ret = -1;
+
+    while ((c = app_getopt(argc, argv, "inbox", ":h", opts, inbox_usage,
+                           ei)) != -1) {
+        switch (c) {
+        case -2: return 0;
+        case 'm': email = optarg; break;
+        case 'j': json = true; break;
+        default: return -1;
+        }
+    }
+    if (optind < argc)
+        return err_set(ei, ERR_USAGE, "inbox: unexpected argument '%s'",
+                       argv[optind]);
+    memset(&ib, 0, sizeof(ib));
+    ib.app = app;
+    if (app_open_db(app, 0, &ib.db, ei) < 0)
+        return -1;
+    if (!app->cfg.inbound.enabled) {
+        log_info("inbound.enabled is false: no inbox is read");
+        print_counts(&ib.n, json);
+        db_close(ib.db);
+        return 0;
+    }
+    /* One writer of sends at a time: `run` holds the same lock. */
+    if (runlock_take(&lk, app->cfg.database, ei) < 0 ||
+        app_load_key(app, ib.key, &ib.have_key, ei) < 0)
+        goto out;
+    mime_global_init();
+    ib.words = app->cfg.inbound.has_unsubscribe_words
+                   ? (const char *const *)app->cfg.inbound.unsubscribe_words
+                   : default_words;
+    ib.n_words = app->cfg.inbound.has_unsubscribe_words
+                     ? app->cfg.inbound.n_unsubscribe_words
+                     : sizeof(default_words) / sizeof(default_words[0]);
+    ib.oauth = oauth_cache_new(&app->cfg, ib.db, ib.have_key ? ib.key : NULL);
+    if (read_all(&ib, email, ei) < 0)
+        goto out;
+    if (!app->quiet)
+        print_counts(&ib.n, json);
+    if (ib.tried && ib.failed == ib.tried) {
+        err_set(ei, ERR_UNAVAILABLE, "no inbox could be read (see the "
+                "warnings above for each mailbox and its fix)");
+        goto out;
+    }
+    ret = 0;
+out:
+    oauth_cache_free(ib.oauth);
+    secure_wipe(ib.key, sizeof(ib.key));
+    runlock_release(&lk);
+    db_close(ib.db);
+    return ret;
+}

