@@ -18,6 +18,7 @@
 #include "mime.h"
 #include "oauth.h"
 #include "runlock.h"
+#include "store_bouncerate.h"
 #include "store_inbound.h"
 #include "util.h"
 
@@ -340,6 +341,27 @@ static const char *const default_words[] = {
     CONFIG_UNSUBSCRIBE_WORDS_DEFAULT
 };
 
+/* Bounce-rate protection after the mailbox's pass (SPEC): said on
+ * stderr even with -q. */
+static int bounce_check(struct inbox *ib,
+                        const struct store_inbound_mailbox *m,
+                        struct errinfo *ei)
+{
+    const struct config_rules *ru = &ib->app->cfg.rules;
+    struct bouncerate_rule r = { ru->bounce_window, ru->bounce_min_sends,
+                                 ru->max_bounce_rate };
+    char now[ISO_TIME_LEN], text[512];
+    bool paused;
+
+    time_iso(clock_now(), now);
+    if (store_bouncerate_check(ib->db, m->mb.id, m->mb.email, &r, now,
+                               &paused, text, sizeof(text), ei) < 0)
+        return -1;
+    if (paused)
+        log_alert("mailbox %s: %s", m->mb.email, text);
+    return 0;
+}
+
 /* Reads every mailbox of the roster (or `email`) whose reader is IMAP. */
 static int read_all(struct inbox *ib, const char *email, struct errinfo *ei)
 {
@@ -365,6 +387,8 @@ static int read_all(struct inbox *ib, const char *email, struct errinfo *ei)
             continue;
         }
         ret = read_mailbox(ib, &v[i], ei);
+        if (ret == 0)
+            ret = bounce_check(ib, &v[i], ei);
     }
     store_inbound_mailboxes_free(v, n);
     return ret;

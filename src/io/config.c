@@ -213,6 +213,9 @@ void config_set_defaults(struct config *c)
     c->unsubscribe.mailto = NULL;
     c->unsubscribe.url = NULL;
     c->rules.stop_company_on_reply = true;
+    c->rules.bounce_window = 50;
+    c->rules.bounce_min_sends = 20;
+    c->rules.max_bounce_rate = 0.03;
     c->inbound.enabled = true;
     c->inbound.imap_host = xstrdup("outlook.office365.com");
     c->inbound.imap_port = 993;

@@ -112,4 +112,58 @@ check "inbox exits 0 though m2's login fails" 0 "$rc"
 check "the summary line" "read 8, bounces 4, replies 1, auto-replies 1, unsubscribes 1, other 1" "$out"
 check_contains "m2's failed login is warned about" "inbox of m2@sender.example" "$err"
 check_contains "naming the fix" "password" "$err"
-echo "$err" | sed 's/^/# /'
+
+send_of() { q "select s.status || '|' || coalesce(s.smtp_enhanced, '') from sends s join contacts c on c.id = s.contact_id where c.email = '$1'"; }
+contact() { q "select status from contacts where email = '$1'"; }
+dsn_rows() { q "select count(*) from attempts a join sends s on s.id = a.send_id join contacts c on c.id = s.contact_id where c.email = '$1' and a.stage = 'dsn'"; }
+check "8 inbound rows, all m1's" "8|8" "$(q "select count(*), sum(mailbox_id = (select id from mailboxes where email = 'm1@sender.example')) from inbound")"
+check "the kinds" "auto_reply 1,bounce 3,delay 1,other 1,reply 1,unsubscribe 1" \
+    "$(q "select group_concat(k, ',') from (select kind || ' ' || count(*) as k from inbound group by kind order by kind)")"
+check "a 5.1.0 NDR bounces its send with the code" "bounced|5.1.0" "$(send_of gone@one.example)"
+check "and the contact" bounced "$(contact gone@one.example)"
+check "with an attempts row, stage dsn" 1 "$(dsn_rows gone@one.example)"
+check "at the time the NDR arrived" "$(q "select received_at from inbound where status_code = '5.1.0'")" \
+    "$(q "select a.at from attempts a join sends s on s.id = a.send_id join contacts c on c.id = s.contact_id where c.email = 'gone@one.example' and a.stage = 'dsn'")"
+check "an NDR without a delivery-status part (5.1.10 in its text)" "bounced|5.1.10 bounced" \
+    "$(send_of text@five.example) $(contact text@five.example)"
+check "Action failed with 4.3.2: the send bounces, the contact stays" "bounced|4.3.2 active" \
+    "$(send_of soft@seven.example) $(contact soft@seven.example)"
+check "a delay: an attempts row, the send unchanged" "sent|2.0.0 1 active" \
+    "$(send_of late@six.example) $(dsn_rows late@six.example) $(contact late@six.example)"
+check "a reply: the contact replied" replied "$(contact rep@two.example)"
+check "matched to its send" "$(q "select s.id from sends s join contacts c on c.id = s.contact_id where c.email = 'rep@two.example'")" \
+    "$(q "select send_id from inbound where kind = 'reply'")"
+check "an unsubscribe reply: unsubscribed and suppressed" "unsubscribed unsubscribe-reply" \
+    "$(contact unsub@three.example) $(q "select reason from suppressions where value = 'unsub@three.example'")"
+check "an auto-reply changes nothing" "active sent|2.0.0" "$(contact auto@four.example) $(send_of auto@four.example)"
+check "a newsletter is other, matched to nobody" "other||" "$(q "select kind, contact_id, send_id from inbound where message_id = 'news-1@list.example'")"
+check "inbound_log, newest first, names contact and campaign" "news-1|other||" \
+    "$(q "select 'news-1', kind, coalesce(contact, ''), coalesce(campaign, '') from inbound_log limit 1")"
+check "inbound_log shows the bounce with its campaign and effect" "bounce|gone@one.example|C1|5.1.0|send bounced, contact bounced" \
+    "$(q "select kind, contact, campaign, status_code, effect from inbound_log where contact = 'gone@one.example'")"
+check "send_log shows the NDR's outcome" "bounced|5.1.0" "$(q "select status, smtp_enhanced from send_log where contact = 'gone@one.example'")"
+check "read-only: flags and UIDs unchanged" "$flags_before" "$(imapd_flags "$D" m1@sender.example)"
+check_not_contains "nothing is \\Seen" 'Seen' "$(imapd_flags "$D" m1@sender.example)"
+
+# A second pass reads nothing new and applies nothing twice.
+state() { q "select (select count(*) from inbound), (select count(*) from attempts), (select group_concat(status) from contacts), (select count(*) from suppressions)"; }
+before=$(state)
+run "$MR" -q inbox
+check "a second pass exits 0" 0 "$rc"
+run "$MR" inbox --mailbox m1@sender.example
+check "a second pass reads nothing" "read 0, bounces 0, replies 0, auto-replies 0, unsubscribes 0, other 0" "$out"
+check "and changes nothing" "$before" "$(state)"
+check "--json" '{"read": 0, "bounces": 0, "replies": 0, "auto_replies": 0, "unsubscribes": 0, "other": 0}' \
+    "$("$MR" inbox --mailbox m1@sender.example --json 2>/dev/null)"
+run "$MR" inbox --mailbox nobody@sender.example
+check "an unknown --mailbox exits 65" 65 "$rc"
+
+# A contact that replied, unsubscribed or bounced is not planned again.
+"$MR" -q campaign add C2 --template "$ROOT/templates/intro.txt"
+"$MR" -q campaign enroll C2 --all-active >/dev/null 2>&1 || "$MR" -q import contacts c.csv --campaign C2
+plan=$("$MR" plan -v 2>&1)
+for c in rep@two.example unsub@three.example gone@one.example; do
+    check "$c is not planned" "" "$(printf '%s\n' "$plan" | grep "^m1@sender.example *$c")"
+done
+
+done_testing

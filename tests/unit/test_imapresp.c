@@ -1,0 +1,105 @@
+/* test_imapresp.c - IMAP responses as the inbox reader receives them. */
+#include "harness.h"
+
+#include <string.h>
+
+#include "imapresp.h"
+
+static void test_examine(void)
+{
+    static const char r[] =
+        "* OK [CAPABILITY IMAP4rev1] ready\r\n"
+        "A001 OK Logged in\r\n"
+        "* FLAGS (\\Answered \\Seen)\r\n"
+        "* 3 EXISTS\r\n"
+        "* OK [UIDVALIDITY 1796367929] UIDs valid\r\n"
+        "* OK [UIDNEXT 12] Predicted next UID\r\n"
+        "A002 OK [READ-ONLY] Examine completed\r\n";
+
+    T_INT(imapresp_uidvalidity(r, strlen(r)), 1796367929LL);
+    T_INT(imapresp_uidnext(r, strlen(r)), 12);
+    T_INT(imapresp_uidvalidity("* OK hi\r\n", 9), 0);
+}
+
+static void test_search(void)
+{
+    static const char r[] = "* SEARCH 9 3 7 11 7\r\nA003 OK Search done\r\n";
+    long long u[8];
+    bool more;
+    size_t n = imapresp_search(r, strlen(r), 3, u, 8, &more);
+
+    T_INT(n, 3);   /* above 3, sorted, each once */
+    T_INT(u[0], 7);
+    T_INT(u[1], 9);
+    T_INT(u[2], 11);
+    T_INT(more, 0);
+    n = imapresp_search(r, strlen(r), 0, u, 2, &more);
+    T_INT(n, 2);   /* the lowest kept: the rest is the next pass's */
+    T_INT(u[0], 3);
+    T_INT(u[1], 7);
+    T_INT(more, 1);
+    T_INT(imapresp_search("* SEARCH\r\n", 10, 0, u, 8, &more), 0);
+}
+
+static void test_meta(void)
+{
+    static const char r[] =
+        "* 1 FETCH (UID 5 RFC822.SIZE 1234 INTERNALDATE "
+        "\"04-Dec-2026 06:01:02 +0100\")\r\n"
+        "* 2 FETCH (INTERNALDATE \"bogus\" UID 6 RFC822.SIZE 99)\r\n"
+        "A004 OK Fetch completed\r\n";
+    struct imapresp_meta m[4];
+    size_t n = imapresp_meta(r, strlen(r), m, 4);
+
+    T_INT(n, 2);
+    T_INT(m[0].uid, 5);
+    T_INT(m[0].size, 1234);
+    T_INT(m[0].internaldate, 1796360462LL); /* 2026-12-04T05:01:02Z */
+    T_INT(m[1].uid, 6);
+    T_INT(m[1].size, 99);
+    T_INT(m[1].internaldate, 0);
+}
+
+static void test_body(void)
+{
+    static const char r[] =
+        "* 1 FETCH (UID 5 BODY[] {14}\r\n"
+        "Subject: x\r\n\r\n"
+        ")\r\nA005 OK done\r\n";
+    static const char cut[] = "* 1 FETCH (UID 5 BODY[] {100}\r\nabc";
+    const char *lit;
+    size_t len;
+    bool c;
+
+    T_OK(imapresp_body(r, strlen(r), &lit, &len, &c));
+    T_INT(len, 14);
+    T_INT(c, 0);
+    T_OK(memcmp(lit, "Subject: x\r\n\r\n", 14) == 0);
+    T_OK(imapresp_body(cut, strlen(cut), &lit, &len, &c));
+    T_INT(len, 3);
+    T_INT(c, 1);
+    T_OK(!imapresp_body("A005 OK\r\n", 9, &lit, &len, &c));
+}
+
+static void test_last(void)
+{
+    static const char r[] =
+        "* OK [CAPABILITY IMAP4rev1] ready\r\n"
+        "A001 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n";
+    char out[128];
+
+    imapresp_last(r, strlen(r), out, sizeof(out));
+    T_STR(out, "NO [AUTHENTICATIONFAILED] Authentication failed.");
+    T_INT(imapresp_date("01-Jan-1970 00:00:00 +0000", 26), 0);
+    T_INT(imapresp_date("31-Foo-2026 00:00:00 +0000", 26), -1);
+}
+
+int main(void)
+{
+    T_RUN(test_examine);
+    T_RUN(test_search);
+    T_RUN(test_meta);
+    T_RUN(test_body);
+    T_RUN(test_last);
+    return t_done();
+}
