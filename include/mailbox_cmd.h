@@ -24,6 +24,7 @@ struct mbx_change {
     const char *status;   /* as given: check_change checks it */
     const char *auth;
     const char *fallback;
+    const char *inbound;  /* imap, graph or none (--inbound) */
     bool has_cap;
     long long cap;
     enum pw_source pw;

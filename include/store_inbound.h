@@ -85,4 +85,8 @@ int store_inbound_mailboxes(struct db *db, const char *email,
                             struct errinfo *ei);
 void store_inbound_mailboxes_free(struct store_inbound_mailbox *v, size_t n);
 
+/* Sets mailbox id's reader: "imap", "graph" or "none" (--inbound). */
+int store_inbound_set_reader(struct db *db, long long id, const char *reader,
+                             struct errinfo *ei);
+
 #endif

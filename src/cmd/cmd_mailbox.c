@@ -16,6 +16,7 @@
 #include "contact.h"
 #include "log.h"
 #include "mailbox_cmd.h"
+#include "store_inbound.h"
 #include "secret.h"
 #include "store.h"
 #include "table.h"
@@ -31,6 +32,7 @@ const char mailbox_usage[] =
     "usage: mailrota mailbox add EMAIL --name NAME [--status S] "
     "[--daily-cap N]\n"
     "                [--auth plain|login|xoauth2|graph] [--fallback graph]\n"
+    "                [--inbound imap|graph|none]\n"
     "                [--password-env VAR | --password-cmd CMD | "
     "--password-stdin]\n"
     "   or: mailrota mailbox import FILE.csv\n"
@@ -38,6 +40,7 @@ const char mailbox_usage[] =
     "   or: mailrota mailbox set EMAIL [--name N] [--status S] "
     "[--daily-cap N]\n"
     "                [--auth A] [--fallback graph|none]\n"
+    "                [--inbound imap|graph|none]\n"
     "                [--password-env V | --password-cmd C | "
     "--password-stdin]\n"
     "   or: mailrota mailbox test EMAIL | --all [--json]\n"
@@ -72,6 +75,7 @@ static const char *const auths[] = {
     "plain", "login", "xoauth2", "graph", NULL,
 };
 static const char *const fallbacks[] = { "none", "graph", NULL };
+static const char *const inbounds[] = { "imap", "graph", "none", NULL };
 
 static bool in_list(const char *s, const char *const *list)
 {
@@ -125,6 +129,9 @@ int mbx_check_change(const struct mbx_change *ch, enum err_code code,
     if (ch->fallback && !in_list(ch->fallback, fallbacks))
         return err_set(ei, code, "unknown fallback '%s' (graph or none)",
                        ch->fallback);
+    if (ch->inbound && !in_list(ch->inbound, inbounds))
+        return err_set(ei, code, "unknown inbound '%s' (imap, graph or "
+                       "none)", ch->inbound);
     if (ch->pw == PW_ENV && !valid_env_name(ch->pw_arg))
         return err_set(ei, code, "'%s' is not an environment variable name",
                        ch->pw_arg);
@@ -190,6 +197,7 @@ static int parse_change(int argc, char **argv, struct mbx_change *ch,
         { "daily-cap", required_argument, NULL, 'C' },
         { "auth", required_argument, NULL, 'A' },
         { "fallback", required_argument, NULL, 'F' },
+        { "inbound", required_argument, NULL, 'B' },
         { "password-env", required_argument, NULL, 'E' },
         { "password-cmd", required_argument, NULL, 'M' },
         { "password-stdin", no_argument, NULL, 'I' },
@@ -206,6 +214,7 @@ static int parse_change(int argc, char **argv, struct mbx_change *ch,
         case 'S': ch->status = optarg; break;
         case 'A': ch->auth = optarg; break;
         case 'F': ch->fallback = optarg; break;
+        case 'B': ch->inbound = optarg; break;
         case 'C':
             if (app_parse_count("--daily-cap", optarg, DAILY_CAP_MAX,
                                 &ch->cap, ei) < 0)
@@ -246,7 +255,13 @@ int mbx_apply(struct db *db, long long id, const char *email,
 
     sc.has_status = ch->status && mailbox_status_parse(ch->status,
                                                        &sc.status);
-    return store_mailbox_apply(db, id, email, &sc, now, ei);
+    if (store_mailbox_apply(db, id, email, &sc, now, ei) < 0)
+        return -1;
+    if (!ch->inbound)
+        return 0;
+    if (!id && store_mailbox_id(db, email, &id, ei) < 0)
+        return -1;
+    return store_inbound_set_reader(db, id, ch->inbound, ei);
 }
 
 char *mbx_normalize_email(const char *arg, enum err_code code,

@@ -498,3 +498,17 @@ void store_inbound_mailboxes_free(struct store_inbound_mailbox *v, size_t n)
     }
     free(v);
 }
+
+int store_inbound_set_reader(struct db *db, long long id, const char *reader,
+                             struct errinfo *ei)
+{
+    static const char sql[] =
+        "UPDATE mailboxes SET inbound = ?2 WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    TEXT(st, 2, reader);
+    return store_step_done(db, st, "cannot update mailbox", ei);
+}

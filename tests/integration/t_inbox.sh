@@ -17,10 +17,16 @@
 
 S=$ROOT/tests/data/inbound-samples
 D=$T/imap
+# The fake Entra ID issues Outlook tokens with IMAP.AccessAsApp too, and
+# short ones: Dovecot's checkpassword passdb (lib-imapd.sh's XOAUTH2)
+# takes at most 512 bytes of user and token, m365d pads to 1500 by default.
+setup_m365 --roles-outlook SMTP.SendAsApp,IMAP.AccessAsApp --token-size 0
 setup_world 10 2
-trap 'imapd_stop "$D"; smtpd_stop "$T/srv"; cleanup' EXIT
+trap 'imapd_stop "$D"; smtpd_stop "$T/srv"; m365d_stop "$M365_DIR"; cleanup' EXIT
 imapd_user "$D" m1@sender.example pw-m1
 imapd_user "$D" m2@sender.example not-m2s-password
+# XOAUTH2 for x1 (the app's FullAccess), with m365d's signing key.
+imapd_oauth "$D" "$M365_DIR/token.key" x1@sender.example
 imapd_start "$D" || exit 1
 cat >> "$T/config.yaml" <<YAML
 inbound:
@@ -165,5 +171,59 @@ plan=$("$MR" plan -v 2>&1)
 for c in rep@two.example unsub@three.example gone@one.example; do
     check "$c is not planned" "" "$(printf '%s\n' "$plan" | grep "^m1@sender.example *$c")"
 done
+
+# A new UIDVALIDITY (the folder recreated): the lookback is read again,
+# but no message is processed twice (by Message-ID); a new one is.
+before=$(state)
+uidv=$(imapd_uidvalidity "$D" m1@sender.example)
+"$IMAPD_DOVEADM" -c "$D/dovecot.conf" mailbox update -u m1@sender.example \
+    --uid-validity $((uidv + 1000)) INBOX
+check "the test changed the UIDVALIDITY" $((uidv + 1000)) "$(imapd_uidvalidity "$D" m1@sender.example)"
+sed 's/news-1@/news-2@/' news.eml > news2.eml
+put m1@sender.example news2.eml
+run "$MR" inbox --mailbox m1@sender.example
+check "after a new UIDVALIDITY only the new message counts" "read 1, bounces 0, replies 0, auto-replies 0, unsubscribes 0, other 1" "$out"
+check "nothing else was applied again" "$(($(echo "$before" | cut -d'|' -f1) + 1))|$(echo "$before" | cut -d'|' -f2-)" "$(state)"
+check "the cursor has the new UIDVALIDITY" "$((uidv + 1000))|9" "$(q "select uidvalidity, last_uid from inbound_cursors c join mailboxes m on m.id = c.mailbox_id where m.email = 'm1@sender.example'")"
+
+# kill -9 in the middle of a read: the second message's transaction is
+# never committed; the next pass applies it, and nothing twice.
+sed 's/001636b2ad2a854c6b04893db72b@/second-delay@/' delay.eml > delay2.eml
+cat > reply2.eml <<EOF2
+From: Di <auto@four.example>
+To: m1@sender.example
+Subject: Re: hello
+Message-ID: <reply-2@four.example>
+In-Reply-To: <$(mid auto@four.example)>
+
+Yes, let us talk.
+EOF2
+sed 's/news-1@/news-3@/' news.eml > news3.eml
+for f in news3 delay2 reply2; do put m1@sender.example $f.eml; done
+n0=$(q "select count(*) from inbound")
+MAILROTA_TEST_CRASH=inbox.uncommitted:2 "$MR" -q inbox --mailbox m1@sender.example >/dev/null 2>&1
+check "killed by SIGKILL in the middle of the read" 137 "$?"
+check "the first message is recorded, the second is not" "$((n0 + 1)) 1" \
+    "$(q "select count(*) from inbound") $(dsn_rows late@six.example)"
+run "$MR" inbox --mailbox m1@sender.example
+check "the next pass reads the rest" "read 2, bounces 1, replies 1, auto-replies 0, unsubscribes 0, other 0" "$out"
+check "each effect once: a second dsn row, the reply" "$((n0 + 3)) 2 replied" \
+    "$(q "select count(*) from inbound") $(dsn_rows late@six.example) $(contact auto@four.example)"
+MAILROTA_TEST_CRASH=inbox.committed:1 "$MR" -q inbox --mailbox m1@sender.example >/dev/null 2>&1
+check "a pass with nothing new never reaches a commit" 0 "$?"
+
+# XOAUTH2: the client-credentials token, AUTHENTICATE XOAUTH2.
+"$MR" -q mailbox add x1@sender.example --name X1 --auth xoauth2 --status admin
+put x1@sender.example news.eml
+run "$MR" inbox --mailbox x1@sender.example
+check "an xoauth2 mailbox is read with its token" "0 read 1, bounces 0, replies 0, auto-replies 0, unsubscribes 0, other 1" "$rc $out"
+check_contains "Dovecot logged it in with XOAUTH2" "x1@sender.example" "$(grep -i 'login' "$D/dovecot.log" | grep -i 'xoauth2\|oauthbearer')"
+check "still read-only" "1 " "$(imapd_flags "$D" x1@sender.example)"
+
+# --inbound none: not read at all.
+"$MR" -q mailbox set m2@sender.example --inbound none
+run "$MR" inbox
+check_not_contains "a mailbox with --inbound none is not read" "m2@sender.example" "$err"
+check "mailbox set --inbound stores it" "none" "$(q "select inbound from mailboxes where email = 'm2@sender.example'")"
 
 done_testing
