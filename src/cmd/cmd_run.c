@@ -25,11 +25,13 @@
 #include "crashpoint.h"
 #include "creds.h"
 #include "diagnose.h"
+#include "dispatch.h"
 #include "graph.h"
 #include "log.h"
 #include "message.h"
 #include "oauth.h"
 #include "outbox.h"
+#include "pacing.h"
 #include "runlock.h"
 #include "runplan.h"
 #include "runreport.h"
@@ -111,6 +113,7 @@ struct run {
     atomic_bool halt;          /* the database failed: see halt_run() */
     struct errinfo halt_ei;    /* why (under mu) */
     bool closing;              /* the main connection records the end */
+    size_t seq;                /* jobs handed over so far (dispatch.h) */
 };
 
 struct worker {
@@ -131,12 +134,8 @@ struct worker {
     char *token;               /* the current token (secret), or NULL */
     struct diagnose_who who;   /* for the fixes in last_error and stderr */
     bool token_fetched;        /* got from the endpoint by this run */
-    uint64_t rng;
-    int64_t gap_ms;            /* this send's min_gap + jitter; -1: draw */
-    int64_t last_send_ms;
-    int64_t *window;           /* start times of the last max_per_minute
-                                  sends (ms), a ring */
-    size_t nwin;
+    struct pacing pace;        /* its gaps (pacing.h) */
+    size_t seq;                /* order of the latest job handed to it */
     bool recording;            /* writing a reply: waits out a busy db */
 };
 
@@ -148,15 +147,6 @@ static int db_write_done(struct run *r, int rc)
 {
     pthread_mutex_unlock(&r->dbmu);
     return rc;
-}
-
-/* splitmix64: the jitter's PRNG, seeded per run (seed in `runs`). */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
 }
 
 static void new_uuid(char out[37])
@@ -304,22 +294,33 @@ static void enqueue(struct worker *w, size_t job)
     w->load++;
 }
 
-/* Hands a job to the live mailbox with the most room; false if none. */
+/*
+ * Hands a job to the live mailbox the rotation rule picks (dispatch.h:
+ * the fewest sends today counting the work each holds, with room under
+ * its cap); false if none.
+ */
 static bool reassign(struct run *r, size_t job)
 {
-    struct worker *best = NULL;
+    size_t n = r->rp->n_mb, pick;
+    struct dispatch_mailbox *dm = xcalloc(n ? n : 1, sizeof(*dm));
 
-    for (size_t i = 0; i < r->rp->n_mb; i++) {
-        struct worker *w = &r->w[i];
-        if (!w->started || w->dead || w->finished || room(r, w) <= 0)
-            continue;
-        if (!best || room(r, w) > room(r, best))
-            best = w;
+    for (size_t i = 0; i < n; i++) {
+        const struct worker *w = &r->w[i];
+        const struct sched_mailbox *m = &r->rp->smb[i];
+
+        dm[i].eligible = w->started && !w->dead && !w->finished;
+        dm[i].cap = m->cap;
+        dm[i].load = (long long)m->used_today + w->load;
+        dm[i].last_used = m->last_used;
+        dm[i].seq = w->seq;
     }
-    if (!best)
+    pick = dispatch_pick(dm, n);
+    free(dm);
+    if (pick == DISPATCH_NONE)
         return false;
-    r->jobs[job].mailbox = (int)(best - r->w);
-    enqueue(best, job);
+    r->jobs[job].mailbox = (int)pick;
+    r->w[pick].seq = ++r->seq;
+    enqueue(&r->w[pick], job);
     return true;
 }
 
@@ -407,53 +408,34 @@ static bool next_job(struct run *r, struct worker *w, size_t *job)
 
 /* ---- one mailbox --------------------------------------------------------- */
 
-/* How long pacing asks to wait before w's next send: min_gap + jitter
- * since the last one, and max_per_minute over the last minute.  The jitter
- * is drawn once per send (w->gap_ms), so asking twice gives one answer. */
-static int64_t pace_wait(struct run *r, struct worker *w)
+/* Pacing's rules (pacing.h) from the configuration. */
+static struct pacing_rules pacing_rules_of(const struct run *r)
 {
     const struct config_rules *ru = &r->cfg->rules;
-    int64_t now = clock_now_ms(), wait = 0;
-    size_t cap = (size_t)ru->max_per_minute;
+    struct pacing_rules pr = { ru->min_gap_seconds, ru->gap_jitter_seconds,
+                               ru->max_per_minute };
 
-    if (w->gap_ms < 0) {
-        w->gap_ms = (int64_t)ru->min_gap_seconds * 1000;
-        if (ru->gap_jitter_seconds > 0)
-            w->gap_ms += (int64_t)(rng_next(&w->rng) %
-                                   ((uint64_t)ru->gap_jitter_seconds * 1000 +
-                                    1));
-    }
-    if (w->last_send_ms && w->last_send_ms + w->gap_ms > now)
-        wait = w->last_send_ms + w->gap_ms - now;
-    if (cap && w->nwin >= cap) {
-        int64_t oldest = w->window[w->nwin % cap];
-        if (oldest + 60000 > now + wait)
-            wait = oldest + 60000 - now;
-    }
-    return wait;
+    return pr;
 }
 
-/* A send starts now. */
-static void pace_mark(struct run *r, struct worker *w)
+/* How long pacing asks w to wait before its next send. */
+static int64_t pace_wait(struct run *r, struct worker *w)
 {
-    size_t cap = (size_t)r->cfg->rules.max_per_minute;
+    struct pacing_rules pr = pacing_rules_of(r);
 
-    w->last_send_ms = clock_now_ms();
-    w->gap_ms = -1;
-    if (cap)
-        w->window[w->nwin % cap] = w->last_send_ms;
-    w->nwin++;
+    return pacing_wait(&pr, &w->pace, clock_now_ms());
 }
 
 /* Waits as pacing asks. */
 static void pace(struct run *r, struct worker *w)
 {
-    int64_t ms = pace_wait(r, w);
+    struct pacing_rules pr = pacing_rules_of(r);
+    int64_t ms = pacing_wait(&pr, &w->pace, clock_now_ms());
 
     if (ms > 0)
         crash_point("pace.wait");
     stop_sleep_ms(ms);   /* ends early on SIGTERM: still_sending() then */
-    pace_mark(r, w);
+    pacing_mark(&pr, &w->pace, clock_now_ms());
 }
 
 static void log_attempt(struct run *r, const struct rp_mailbox *m,
@@ -1155,13 +1137,17 @@ static int send_all(struct run *r)
     for (size_t i = 0; i < rp->n_mb; i++) {
         r->w[i].run = r;
         r->w[i].mb = i;
-        r->w[i].rng = r->seed ^ ((uint64_t)rp->mb[i].id * 0x9E3779B97F4A7C15);
-        r->w[i].window = xcalloc((size_t)r->cfg->rules.max_per_minute,
-                                 sizeof(int64_t));
-        r->w[i].gap_ms = -1;
+        pacing_init(&r->w[i].pace,
+                    r->seed ^ ((uint64_t)rp->mb[i].id * 0x9E3779B97F4A7C15),
+                    xcalloc((size_t)r->cfg->rules.max_per_minute,
+                            sizeof(int64_t)));
     }
-    for (size_t i = 0; i < r->n_jobs; i++)
+    /* In plan order: the rotation's recency (dispatch.h) goes on from
+     * the plan's when a failed mailbox hands its messages over. */
+    for (size_t i = 0; i < r->n_jobs; i++) {
+        r->w[r->jobs[i].mailbox].seq = ++r->seq;
         enqueue(&r->w[r->jobs[i].mailbox], i);
+    }
     /* Every available mailbox runs, so one that failed can hand its
      * messages to one with room that had none planned. */
     pthread_mutex_lock(&r->mu);
@@ -1413,7 +1399,7 @@ out:
     if (r.w) {
         for (size_t i = 0; i < rp.n_mb; i++) {
             free(r.w[i].queue);
-            free(r.w[i].window);
+            free(r.w[i].pace.window);
         }
         free(r.w);
     }
