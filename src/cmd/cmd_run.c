@@ -30,7 +30,6 @@
 #include "log.h"
 #include "message.h"
 #include "oauth.h"
-#include "outbox.h"
 #include "pacing.h"
 #include "runlock.h"
 #include "runplan.h"
@@ -38,6 +37,7 @@
 #include "secret.h"
 #include "smtp.h"
 #include "stop.h"
+#include "store_run.h"
 #include "template.h"
 #include "util.h"
 
@@ -139,7 +139,7 @@ struct worker {
     bool recording;            /* writing a reply: waits out a busy db */
 };
 
-/* Runs one write transaction of outbox.c under r->dbmu. */
+/* Runs one write transaction of store_run_send.c under r->dbmu. */
 #define db_write(r, call)                                                   \
     (pthread_mutex_lock(&(r)->dbmu), db_write_done((r), (call)))
 
@@ -478,7 +478,7 @@ static void compose_in_for(const struct run *r, const struct job *j,
 /* A message between its claim and its record. */
 struct flight {
     size_t job;
-    struct outbox_send os;
+    struct store_send os;
     char *mid;
     struct compose_out co;
     int64_t t0;
@@ -501,14 +501,14 @@ static void flight_release(struct flight *f)
  * it.  Both under dbmu: the file always names the newest claim.
  */
 static int claim_job(struct run *r, struct db *db, struct flight *f,
-                     const char *now, enum outbox_claim *claim,
+                     const char *now, enum store_claim *claim,
                      struct errinfo *ei)
 {
     int rc;
 
     pthread_mutex_lock(&r->dbmu);
-    rc = outbox_claim(db, &f->os, now, claim, ei);
-    if (rc == 0 && *claim == OUTBOX_CLAIMED)
+    rc = store_run_claim(db, &f->os, now, claim, ei);
+    if (rc == 0 && *claim == STORE_CLAIMED)
         rc = runlock_claimed(&r->lock, f->os.id, r->run_id, r->started, ei);
     pthread_mutex_unlock(&r->dbmu);
     return rc;
@@ -530,7 +530,7 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
     const struct rp_mailbox *m = &rp->mb[w->mb];
     struct compose_in ci;
     struct errinfo ei = { ERR_OK, "" };
-    enum outbox_claim claim;
+    enum store_claim claim;
     char now[ISO_TIME_LEN];
 
     memset(f, 0, sizeof(*f));
@@ -554,7 +554,7 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
         struct errinfo fei = { ERR_OK, "" };
         if (ei.code != ERR_DATA) {
             log_error("%s: %s", c->email, ei.msg);
-        } else if (db_write(r, outbox_fail_compose(db, &f->os, ei.msg, now,
+        } else if (db_write(r, store_run_fail_compose(db, &f->os, ei.msg, now,
                                                    &fei)) < 0) {
             log_error("%s", fei.msg);
         } else {
@@ -571,17 +571,17 @@ static bool job_begin(struct run *r, struct worker *w, struct db *db,
     }
     crash_point("claim.before");
     if (claim_job(r, db, f, now, &claim, &ei) < 0)
-        claim = OUTBOX_TAKEN;   /* not claimed; ei says why */
-    if (claim != OUTBOX_CLAIMED) {
+        claim = STORE_TAKEN;   /* not claimed; ei says why */
+    if (claim != STORE_CLAIMED) {
         /* Busy only once the run stops (worker_waits); anything else
          * stops the run, with this error as its exit message. */
         if (ei.msg[0] && ei.code != ERR_TEMPFAIL)
             halt_run(r, &ei);
-        else if (claim == OUTBOX_CAP_FULL)
+        else if (claim == STORE_CAP_FULL)
             log_info("mailbox %s is full today", m->email);
         pthread_mutex_lock(&r->mu);
         w->load--;
-        if (claim == OUTBOX_CAP_FULL) {
+        if (claim == STORE_CAP_FULL) {
             reassign(r, job_ix);
             retire(r, w);
         }
@@ -720,9 +720,9 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
     fallback = fall_back_to_graph(r, w, &v);
     clock_now_iso(now);
     w->recording = true;   /* a busy database is waited out (SPEC) */
-    if (db_write(r, outbox_record(db, &f->os, rep, &v,
-                                  r->cfg->rules.max_attempts, now, &final,
-                                  &ei)) < 0) {
+    if (db_write(r, store_run_record(db, &f->os, rep, &v,
+                                     r->cfg->rules.max_attempts, now,
+                                     &final, &ei)) < 0) {
         /* The claim stays `sending`: the next run marks it unknown. */
         halt_run(r, &ei);
         final = OUTCOME_UNKNOWN;
@@ -732,7 +732,8 @@ static void job_finish(struct run *r, struct worker *w, struct db *db,
         char msg[SMTP_TEXT_MAX + 128];
         snprintf(msg, sizeof(msg), "auth: %d %s; sending through Graph "
                  "for this run (fallback: graph)", rep->code, rep->text);
-        db_write(r, outbox_mailbox_error(db, m->id, NULL, msg, now, &ei));
+        db_write(r, store_run_mailbox_error(db, m->id, false, MBOX_COLD_READY,
+                                           msg, now, &ei));
         log_warnx("mailbox %s: SMTP AUTH refused (%d %s): sending through "
                   "Graph for this run", m->email, rep->code, rep->enhanced);
     }
@@ -945,8 +946,9 @@ static void mailbox_cannot_start(struct run *r, struct db *db,
     snprintf(msg, sizeof(msg), "%s: %s", what, why);
     log_error("mailbox %s: %s", m->email, msg);
     clock_now_iso(now);
-    if (db_write(r, outbox_mailbox_error(db, m->id, NULL, msg, now,
-                                         &ei)) < 0)
+    if (db_write(r, store_run_mailbox_error(db, m->id, false,
+                                            MBOX_COLD_READY, msg, now,
+                                            &ei)) < 0)
         log_error("%s", ei.msg);
 }
 
@@ -1027,20 +1029,14 @@ out:
 static int start_run_row(struct db *db, struct run *r, const char *now,
                          struct errinfo *ei)
 {
-    sqlite3_stmt *st = NULL;
-    int rc;
+    struct store_run_row row;
 
-    if (db_prepare(db, "INSERT INTO runs(id, started_at, day, planned, seed)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5)", &st, ei) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, r->run_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, r->rp->day, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (long long)r->n_jobs);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)r->seed);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : db_fail(db, ei, "cannot record the run");
+    memset(&row, 0, sizeof(row));
+    row.id = r->run_id;
+    row.day = r->rp->day;
+    row.planned = (long)r->n_jobs;
+    row.seed = r->seed;
+    return store_run_started(db, &row, now, ei);
 }
 
 struct counts {
@@ -1051,27 +1047,19 @@ static int finish_run_row(struct db *db, struct run *r,
                           const struct counts *k, int exit_code,
                           struct errinfo *ei)
 {
-    sqlite3_stmt *st = NULL;
+    struct store_run_row row;
     char now[ISO_TIME_LEN];
-    int rc;
 
+    memset(&row, 0, sizeof(row));
+    row.id = r->run_id;
+    row.sent = k->sent;
+    row.deferred = k->deferred;
+    row.bounced = k->bounced;
+    row.failed = k->failed;
+    row.unknown = k->unknown;
+    row.exit_code = exit_code;
     clock_now_iso(now);
-    if (db_prepare(db, "UPDATE runs SET finished_at = ?2, sent = ?3,"
-                       " deferred = ?4, bounced = ?5, failed = ?6,"
-                       " unknown = ?7, exit_code = ?8 WHERE id = ?1",
-                   &st, ei) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, r->run_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, k->sent);
-    sqlite3_bind_int64(st, 4, k->deferred);
-    sqlite3_bind_int64(st, 5, k->bounced);
-    sqlite3_bind_int64(st, 6, k->failed);
-    sqlite3_bind_int64(st, 7, k->unknown);
-    sqlite3_bind_int(st, 8, exit_code);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : db_fail(db, ei, "cannot record the run");
+    return store_run_finished(db, &row, now, ei);
 }
 
 static void make_jobs(struct run *r)
@@ -1292,7 +1280,7 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
             runlock_check(&r.lock, db, ei) < 0)
             goto out;
         /* Claims a crash left behind: never resent automatically. */
-        if (outbox_recover(db, &recovered, ei) < 0)
+        if (store_run_recover(db, &recovered, ei) < 0)
             goto out;
         if (recovered)
             log_warnx("%d message%s left 'sending' by an interrupted run "
