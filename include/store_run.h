@@ -145,4 +145,19 @@ int store_run_started(struct db *db, const struct store_run_row *row,
 int store_run_finished(struct db *db, const struct store_run_row *row,
                        const char *now_iso, struct errinfo *ei);
 
+/* The end of the night (runreport.c): every mailbox's status and
+ * last_error as they are now, in id order. */
+int store_run_roster_now(struct db *db,
+                         void (*fn)(void *arg, long long id,
+                                    const char *status,
+                                    const char *last_error),
+                         void *arg, struct errinfo *ei);
+/* The run's failed sends grouped by campaign, template (only when nothing
+ * was tried: the template is what to fix) and reply. */
+int store_run_failures(struct db *db, const char *run_id,
+                       void (*fn)(void *arg, long count, const char *campaign,
+                                  const char *template_path,
+                                  const char *reason),
+                       void *arg, struct errinfo *ei);
+
 #endif

@@ -134,3 +134,59 @@ int store_run_finished(struct db *db, const struct store_run_row *row,
     db_done(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
+
+int store_run_roster_now(struct db *db,
+                         void (*fn)(void *arg, long long id,
+                                    const char *status,
+                                    const char *last_error),
+                         void *arg, struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT id, status, last_error FROM mailboxes ORDER BY id";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, sqlite3_column_int64(st, 0),
+           (const char *)sqlite3_column_text(st, 1),
+           (const char *)sqlite3_column_text(st, 2));
+    db_done(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot read the roster");
+    return 0;
+}
+
+int store_run_failures(struct db *db, const char *run_id,
+                       void (*fn)(void *arg, long count, const char *campaign,
+                                  const char *template_path,
+                                  const char *reason),
+                       void *arg, struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT COUNT(*), ca.name,"
+        " CASE WHEN s.smtp_code IS NULL AND s.attempts = 0"
+        "   THEN ca.template_path END,"
+        " TRIM(COALESCE(s.smtp_code || ' ', '')"
+        "   || COALESCE(s.smtp_text, ''))"
+        " FROM sends s JOIN campaigns ca ON ca.id = s.campaign_id"
+        " WHERE s.run_id = ?1 AND s.status = ?2"
+        " GROUP BY 2, 3, 4";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    TEXT(st, 1, run_id);
+    TEXT(st, 2, send_status_name(SEND_FAILED));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, (long)sqlite3_column_int64(st, 0),
+           (const char *)sqlite3_column_text(st, 1),
+           (const char *)sqlite3_column_text(st, 2),
+           (const char *)sqlite3_column_text(st, 3));
+    db_done(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot read failed sends");
+    return 0;
+}
