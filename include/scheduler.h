@@ -16,9 +16,10 @@
  *     or planned in this campaign; contacts without a company are exempt;
  *     a deferred retry already holds its place;
  *  4. a mailbox with room: used + planned < cap, and available.
- * Rotation: the mailbox with the fewest sends today (used + planned); ties
- * go to the least recently used (a mailbox planned in this plan counts as
- * used after every real send), then roster order (array order).
+ * Rotation: dispatch.h (the one rule), over used + planned: the mailbox
+ * with the fewest sends today; ties go to the least recently used (a
+ * mailbox planned in this plan counts as used after every real send), then
+ * roster order (array order).
  * Order: deferred retries first, then oldest enrollment, then contact id.
  */
 #ifndef MAILROTA_SCHEDULER_H

@@ -49,6 +49,17 @@ int store_sealed_mailboxes(struct db *db,
 /* Deletes every cached OAuth token (when the table exists); *n how many. */
 int store_drop_oauth_tokens(struct db *db, int *n, struct errinfo *ei);
 
+/* The cached token (ciphertext) of (tenant, client, scope), with its ISO
+ * expiry and fetch times, all new strings: 1 when there is one, 0 none. */
+int store_token_get(struct db *db, const char *tenant, const char *client,
+                    const char *scope, char **sealed, char **expires_at,
+                    char **fetched_at, struct errinfo *ei);
+/* Stores (or replaces) the cached token of (tenant, client, scope). */
+int store_token_put(struct db *db, const char *tenant, const char *client,
+                    const char *scope, const char *sealed,
+                    const char *expires_at, const char *fetched_at,
+                    struct errinfo *ei);
+
 /* *id: the mailbox with this (normalised) email, 0 when none. */
 int store_mailbox_id(struct db *db, const char *email, long long *id,
                      struct errinfo *ei);
@@ -177,6 +188,10 @@ struct store_contact {
     const char *company_name;  /* ... spelled so (rendered by {{company}}) */
     const char *fields_json;   /* the extra columns, an object */
 };
+
+/* Begins the one write transaction of an import, with a page cache large
+ * enough for the indexes of a big file. */
+int store_import_begin(struct db *db, struct errinfo *ei);
 
 /* Adds an active contact; *id its id. */
 int store_contact_add(struct db *db, const struct store_contact *c,

@@ -344,10 +344,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
                   csv_delimiter(r) == '\t' ? "tabs" : "';'");
     if (import_cols_setup(&im->c, im->name, &rec, ei) < 0)
         goto out;
-    /* One transaction over a large file evicts and re-reads index pages
-     * with SQLite's 2 MB default cache; 32 MiB keeps them (bench/). */
-    if (db_exec(im->db, "PRAGMA cache_size = -32768", ei) < 0 ||
-        db_begin(im->db, true, ei) < 0)
+    if (store_import_begin(im->db, ei) < 0)
         goto out;
     while ((rc = csv_next(r, &rec, ei)) == 1) {
         if (import_blank_line(csv_delimiter(r), &rec))

@@ -10,6 +10,8 @@
 
 #include "health.h"
 #include "log.h"
+#include "status.h"
+#include "store_run.h"
 #include "util.h"
 
 #include "banned.h"
@@ -27,31 +29,32 @@ struct mb_now {
     char *last_error;
 };
 
+struct roster_now {
+    const struct runplan *rp;
+    struct mb_now *now;
+    size_t i;
+};
+
+static void roster_row(void *arg, long long id, const char *status,
+                       const char *last_error)
+{
+    struct roster_now *r = arg;
+
+    while (r->i < r->rp->n_mb && r->rp->mb[r->i].id < id)
+        r->i++;
+    if (r->i < r->rp->n_mb && r->rp->mb[r->i].id == id) {
+        r->now[r->i].status = status ? xstrdup(status) : NULL;
+        r->now[r->i].last_error = last_error ? xstrdup(last_error) : NULL;
+    }
+}
+
 /* now[i] for rp->mb[i], both ordered by id. */
 static int read_roster(struct db *db, const struct runplan *rp,
                        struct mb_now *now, struct errinfo *ei)
 {
-    sqlite3_stmt *st = NULL;
-    size_t i = 0;
-    int rc;
+    struct roster_now r = { rp, now, 0 };
 
-    if (db_prepare(db, "SELECT id, status, last_error FROM mailboxes"
-                       " ORDER BY id", &st, ei) < 0)
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        long long id = sqlite3_column_int64(st, 0);
-
-        while (i < rp->n_mb && rp->mb[i].id < id)
-            i++;
-        if (i < rp->n_mb && rp->mb[i].id == id) {
-            now[i].status = db_column_strdup(st, 1);
-            now[i].last_error = db_column_strdup(st, 2);
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, ei, "cannot read the roster");
-    return 0;
+    return store_run_roster_now(db, roster_row, &r, ei);
 }
 
 /* The part of a last_error before its diagnosis (" -- "), shortened. */
@@ -102,11 +105,12 @@ static void say_no_sender(const struct runplan *rp,
                           const struct health_mailbox *hm,
                           const struct mb_now *now, long waiting)
 {
-    static const char *const words[] = {
-        "auth-failed", "blocked", "paused", "admin",
+    static const enum mailbox_status words[] = {
+        MBOX_AUTH_FAILED, MBOX_BLOCKED, MBOX_PAUSED, MBOX_ADMIN,
     };
     struct strbuf sb;
     long failing = 0;
+    enum mailbox_status st;
 
     sb_init(&sb, 0);
     for (size_t i = 0; i < rp->n_mb; i++)
@@ -119,10 +123,12 @@ static void say_no_sender(const struct runplan *rp,
         long n = 0;
 
         for (size_t i = 0; i < rp->n_mb; i++)
-            if (now[i].status && strcmp(now[i].status, words[w]) == 0)
+            if (now[i].status &&
+                mailbox_status_parse(now[i].status, &st) && st == words[w])
                 n++;
         if (n)
-            sb_addf(&sb, "%s%ld %s", sb.len ? ", " : "", n, words[w]);
+            sb_addf(&sb, "%s%ld %s", sb.len ? ", " : "", n,
+                    mailbox_status_name(words[w]));
     }
     if (!rp->n_mb)
         sb_adds(&sb, "the roster is empty: 'mailrota mailbox add'");
@@ -276,36 +282,17 @@ void runreport_failures_add(struct runreport_failures *f, long count,
     g->reason = reason ? xstrdup(reason) : NULL;
 }
 
+static void failure_row(void *arg, long count, const char *campaign,
+                        const char *template_path, const char *reason)
+{
+    runreport_failures_add(arg, count, campaign, template_path, reason);
+}
+
 int runreport_failures_load(struct db *db, const char *run_id,
                             struct runreport_failures *f,
                             struct errinfo *ei)
 {
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    /* A message that could not be composed has no reply and no try: its
-     * template is what to fix. */
-    if (db_prepare(db,
-                   "SELECT COUNT(*), ca.name,"
-                   " CASE WHEN s.smtp_code IS NULL AND s.attempts = 0"
-                   "   THEN ca.template_path END,"
-                   " TRIM(COALESCE(s.smtp_code || ' ', '')"
-                   "   || COALESCE(s.smtp_text, ''))"
-                   " FROM sends s JOIN campaigns ca ON ca.id = s.campaign_id"
-                   " WHERE s.run_id = ?1 AND s.status = 'failed'"
-                   " GROUP BY 2, 3, 4",
-                   &st, ei) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        runreport_failures_add(f, sqlite3_column_int64(st, 0),
-                               (const char *)sqlite3_column_text(st, 1),
-                               (const char *)sqlite3_column_text(st, 2),
-                               (const char *)sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, ei, "cannot read failed sends");
-    return 0;
+    return store_run_failures(db, run_id, failure_row, f, ei);
 }
 
 static int by_count(const void *a, const void *b)

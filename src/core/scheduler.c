@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch.h"
 #include "util.h"
 
 #include "banned.h"
@@ -289,7 +290,7 @@ static void pair_add(struct pair_map *m, long long a, long long b, int delta)
     p->val += delta;
 }
 
-/* ---- order and rotation ---- */
+/* ---- order ---- */
 
 struct ordered {
     const struct sched_candidate *c;
@@ -322,42 +323,6 @@ static int ordered_cmp(const void *pa, const void *pb)
     return r;
 }
 
-struct mb_state {
-    long long load; /* used_today + planned */
-    size_t seq;     /* 0: not planned yet; else order of its last planning */
-};
-
-/* Whether mailbox i should be preferred to mailbox j (i > j in roster
- * order, so equality keeps j). */
-static bool mb_better(const struct sched_mailbox *mbs,
-                      const struct mb_state *st, size_t i, size_t j)
-{
-    if (st[i].load != st[j].load)
-        return st[i].load < st[j].load;
-    /* a mailbox planned in this plan counts as used after any real send */
-    if (st[i].seq == 0 && st[j].seq == 0)
-        return mbs[i].last_used < mbs[j].last_used;
-    if (st[i].seq == 0 || st[j].seq == 0)
-        return st[i].seq == 0;
-    return st[i].seq < st[j].seq;
-}
-
-static size_t pick_mailbox(const struct sched_input *in,
-                           const struct mb_state *st)
-{
-    size_t best = SIZE_MAX;
-
-    for (size_t i = 0; i < in->n_mailboxes; i++) {
-        const struct sched_mailbox *m = &in->mailboxes[i];
-
-        if (!m->available || st[i].load >= m->cap)
-            continue;
-        if (best == SIZE_MAX || mb_better(in->mailboxes, st, i, best))
-            best = i;
-    }
-    return best;
-}
-
 /* ---- the plan ---- */
 
 struct plan_state {
@@ -367,10 +332,16 @@ struct plan_state {
     struct pair_map company;  /* (campaign, company) -> contacts */
     struct pair_map planned;  /* (contact, 0) -> planned in this plan */
     struct pair_map pairs;    /* (campaign, contact) -> planned */
-    struct mb_state *mb;
+    struct dispatch_mailbox *mb;
     size_t seq;
     size_t n_items;
 };
+
+/* The rotation (dispatch.h), over each mailbox's load and recency. */
+static size_t pick_mailbox(const struct plan_state *ps)
+{
+    return dispatch_pick(ps->mb, ps->in->n_mailboxes);
+}
 
 /* Returns the reason the candidate cannot be planned (0: it can), with
  * *until for cooldown and retry_wait, and the chosen mailbox in *mailbox. */
@@ -413,8 +384,8 @@ static enum sched_reason check(struct plan_state *ps,
         return SCHED_COMPANY_LIMIT;
     if (in->max_messages > 0 && ps->n_items >= in->max_messages)
         return SCHED_NO_CAPACITY;
-    *mailbox = pick_mailbox(in, ps->mb);
-    if (*mailbox == SIZE_MAX)
+    *mailbox = pick_mailbox(ps);
+    if (*mailbox == DISPATCH_NONE)
         return SCHED_NO_CAPACITY;
     return 0;
 }
@@ -422,8 +393,7 @@ static enum sched_reason check(struct plan_state *ps,
 static void record(struct plan_state *ps, const struct sched_candidate *c,
                    size_t mailbox)
 {
-    ps->mb[mailbox].load++;
-    ps->mb[mailbox].seq = ++ps->seq;
+    dispatch_give(&ps->mb[mailbox], &ps->seq);
     pair_add(&ps->planned, c->contact_id, 0, 1);
     pair_add(&ps->pairs, c->campaign_id, c->contact_id, 1);
     if (c->company_id != 0 && c->existing != SCHED_EXISTING_DEFERRED)
@@ -456,8 +426,12 @@ int sched_plan(const struct sched_input *in, int64_t now,
                      cc->contacts);
     }
     ps.mb = xcalloc(in->n_mailboxes, sizeof(*ps.mb));
-    for (size_t i = 0; i < in->n_mailboxes; i++)
+    for (size_t i = 0; i < in->n_mailboxes; i++) {
+        ps.mb[i].eligible = in->mailboxes[i].available;
+        ps.mb[i].cap = in->mailboxes[i].cap;
         ps.mb[i].load = in->mailboxes[i].used_today;
+        ps.mb[i].last_used = in->mailboxes[i].last_used;
+    }
 
     ord = xcalloc(n, sizeof(*ord));
     for (size_t i = 0; i < n; i++) {

@@ -5,19 +5,16 @@
 #include <string.h>
 
 #include "message.h"
+#include "store_run.h"
 #include "unsub.h"
 #include "util.h"
 
 #include "banned.h"
 
-#define MAX_FIELDS 256
-
+/* The sender, and the contact (store_run.h). */
 struct fields {
     char *from_name, *from_email;
-    char *email, *first_name, *last_name, *title, *company;
-    char *keys[MAX_FIELDS];
-    char *vals[MAX_FIELDS];
-    size_t n;
+    struct store_mail_contact c;
 };
 
 /* The variables every contact can have; the one list of them. */
@@ -25,13 +22,13 @@ static const struct {
     const char *name;
     size_t off; /* of the char * in struct fields */
 } builtin_vars[] = {
-    { "company", offsetof(struct fields, company) },
-    { "email", offsetof(struct fields, email) },
-    { "first_name", offsetof(struct fields, first_name) },
-    { "last_name", offsetof(struct fields, last_name) },
+    { "company", offsetof(struct fields, c.company) },
+    { "email", offsetof(struct fields, c.email) },
+    { "first_name", offsetof(struct fields, c.first_name) },
+    { "last_name", offsetof(struct fields, c.last_name) },
     { "sender_email", offsetof(struct fields, from_email) },
     { "sender_name", offsetof(struct fields, from_name) },
-    { "title", offsetof(struct fields, title) },
+    { "title", offsetof(struct fields, c.title) },
 };
 
 size_t compose_builtin_vars(const char **names, size_t max)
@@ -51,69 +48,17 @@ static const char *lookup(void *ctx, const char *name)
          i++)
         if (strcmp(name, builtin_vars[i].name) == 0)
             return *(char *const *)((const char *)f + builtin_vars[i].off);
-    for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->keys[i], name) == 0)
-            return f->vals[i];
+    for (size_t i = 0; i < f->c.n; i++)
+        if (strcmp(f->c.keys[i], name) == 0)
+            return f->c.vals[i];
     return NULL;
-}
-
-static int load_fields(struct db *db, long long contact_id, struct fields *f,
-                       struct errinfo *ei)
-{
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    if (db_prepare(db,
-                   "SELECT c.email, c.first_name, c.last_name, c.title,"
-                   " COALESCE(c.company_name, co.name) FROM contacts c"
-                   " LEFT JOIN companies co ON co.id = c.company_id"
-                   " WHERE c.id = ?1",
-                   &st, ei) < 0)
-        return -1;
-    sqlite3_bind_int64(st, 1, contact_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        f->email = db_column_strdup(st, 0);
-        f->first_name = db_column_strdup(st, 1);
-        f->last_name = db_column_strdup(st, 2);
-        f->title = db_column_strdup(st, 3);
-        f->company = db_column_strdup(st, 4);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return db_fail(db, ei, "cannot read contact");
-    /* Extra CSV columns: json_each spares us a JSON parser. */
-    if (db_prepare(db,
-                   "SELECT j.key, j.value FROM contacts c,"
-                   " json_each(c.fields_json) j"
-                   " WHERE c.id = ?1 AND j.type = 'text'",
-                   &st, ei) < 0)
-        return -1;
-    sqlite3_bind_int64(st, 1, contact_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && f->n < MAX_FIELDS) {
-        f->keys[f->n] = db_column_strdup(st, 0);
-        f->vals[f->n] = db_column_strdup(st, 1);
-        f->n++;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(db, ei, "cannot read contact fields");
-    return 0;
 }
 
 static void fields_release(struct fields *f)
 {
     free(f->from_name);
     free(f->from_email);
-    free(f->email);
-    free(f->first_name);
-    free(f->last_name);
-    free(f->title);
-    free(f->company);
-    for (size_t i = 0; i < f->n; i++) {
-        free(f->keys[i]);
-        free(f->vals[i]);
-    }
+    store_mail_contact_release(&f->c);
 }
 
 int compose_message(struct db *db, const struct compose_in *in,
@@ -127,25 +72,25 @@ int compose_message(struct db *db, const struct compose_in *in,
     memset(&f, 0, sizeof(f));
     f.from_name = in->from_name ? xstrdup(in->from_name) : NULL;
     f.from_email = in->from_email ? xstrdup(in->from_email) : NULL;
-    if (load_fields(db, in->contact_id, &f, ei) < 0)
+    if (store_run_contact(db, in->contact_id, &f.c, ei) < 0)
         goto out;
     if (template_render(in->subject ? in->subject : in->tpl->subject, true,
                         lookup, &f, &subject, ei) < 0 ||
         template_render(in->tpl->body, false, lookup, &f, &body, ei) < 0)
         goto out;
     if (in->unsubscribe->url && *in->unsubscribe->url &&
-        unsub_url_render(in->unsubscribe->url, f.email ? f.email : "",
+        unsub_url_render(in->unsubscribe->url, f.c.email ? f.c.email : "",
                          in->key, &url, ei) < 0)
         goto out;
-    if (f.first_name && f.last_name)
-        to_name = xasprintf("%s %s", f.first_name, f.last_name);
-    else if (f.first_name || f.last_name)
-        to_name = xstrdup(f.first_name ? f.first_name : f.last_name);
+    if (f.c.first_name && f.c.last_name)
+        to_name = xasprintf("%s %s", f.c.first_name, f.c.last_name);
+    else if (f.c.first_name || f.c.last_name)
+        to_name = xstrdup(f.c.first_name ? f.c.first_name : f.c.last_name);
     memset(&m, 0, sizeof(m));
     m.from_name = in->from_name;
     m.from_email = in->from_email;
     m.to_name = to_name;
-    m.to_email = f.email;
+    m.to_email = f.c.email;
     m.subject = subject;
     m.body = body;
     m.uuid = in->uuid;
@@ -155,8 +100,8 @@ int compose_message(struct db *db, const struct compose_in *in,
     m.unsubscribe_url = url;
     if (message_build(&m, &out->text, &out->len, ei) < 0)
         goto out;
-    out->to = f.email;
-    f.email = NULL;
+    out->to = f.c.email;
+    f.c.email = NULL;
     ret = 0;
 out:
     free(subject);

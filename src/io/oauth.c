@@ -21,6 +21,7 @@
 #include "https.h"
 #include "jsonq.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 
 #include "banned.h"
@@ -155,30 +156,22 @@ static char *aad_for(const struct oauth_cache *c, const char *scope)
 
 static void db_load(struct oauth_cache *c, struct entry *e)
 {
-    sqlite3_stmt *st = NULL;
     struct errinfo ei = { ERR_OK, "" };
-    char *aad, *plain = NULL;
+    char *sealed, *exp_iso, *at_iso, *aad, *plain = NULL;
     int64_t exp = 0, fetched = 0;
+    int found;
 
     if (!c->db || !c->have_key)
         return;
-    if (db_prepare(c->db, "SELECT token, expires_at, fetched_at"
-                          " FROM oauth_tokens WHERE tenant_id = ?1"
-                          " AND client_id = ?2 AND scope = ?3",
-                   &st, &ei) < 0) {
+    found = store_token_get(c->db, c->cfg->oauth.tenant_id,
+                            c->cfg->oauth.client_id, e->scope, &sealed,
+                            &exp_iso, &at_iso, &ei);
+    if (found < 0)
         log_debug("oauth: %s", ei.msg);
-        return;
-    }
-    sqlite3_bind_text(st, 1, c->cfg->oauth.tenant_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, c->cfg->oauth.client_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, e->scope, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW &&
-        time_parse_iso((const char *)sqlite3_column_text(st, 1), &exp) == 0 &&
-        time_parse_iso((const char *)sqlite3_column_text(st, 2),
-                       &fetched) == 0) {
+    if (found > 0 && time_parse_iso(exp_iso, &exp) == 0 &&
+        time_parse_iso(at_iso, &fetched) == 0) {
         aad = aad_for(c, e->scope);
-        if (secret_decrypt(c->key, (const char *)sqlite3_column_text(st, 0),
-                           aad, &plain, NULL, &ei) == 0) {
+        if (secret_decrypt(c->key, sealed, aad, &plain, NULL, &ei) == 0) {
             secret_free(e->token);
             e->token = plain;
             e->expires_ms = exp * 1000;
@@ -190,13 +183,14 @@ static void db_load(struct oauth_cache *c, struct entry *e)
         }
         free(aad);
     }
-    sqlite3_finalize(st);
+    free(sealed);
+    free(exp_iso);
+    free(at_iso);
 }
 
 static void db_store(struct oauth_cache *c, const struct entry *e,
                      int64_t fetched)
 {
-    sqlite3_stmt *st = NULL;
     struct errinfo ei = { ERR_OK, "" };
     char *aad, *text = NULL, exp[ISO_TIME_LEN], at[ISO_TIME_LEN];
 
@@ -213,25 +207,9 @@ static void db_store(struct oauth_cache *c, const struct entry *e,
     free(aad);
     time_iso(e->expires_ms / 1000, exp);
     time_iso(fetched, at);
-    if (db_prepare(c->db, "INSERT INTO oauth_tokens(tenant_id, client_id,"
-                          " scope, token, expires_at, fetched_at)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                          " ON CONFLICT(tenant_id, client_id, scope)"
-                          " DO UPDATE SET token = excluded.token,"
-                          " expires_at = excluded.expires_at,"
-                          " fetched_at = excluded.fetched_at",
-                   &st, &ei) == 0) {
-        sqlite3_bind_text(st, 1, c->cfg->oauth.tenant_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, c->cfg->oauth.client_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, e->scope, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, exp, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, at, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            db_fail(c->db, &ei, "cannot store the token");
-        sqlite3_finalize(st);
-    }
-    if (ei.msg[0])
+    if (store_token_put(c->db, c->cfg->oauth.tenant_id,
+                        c->cfg->oauth.client_id, e->scope, text, exp, at,
+                        &ei) < 0)
         log_warnx("oauth: %s (the next run asks again)", ei.msg);
     free(text);
 }

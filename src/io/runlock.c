@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "outbox.h"
+#include "store_run.h"
 #include "util.h"
 
 #include "banned.h"
@@ -60,7 +60,7 @@ int runlock_check(struct runlock *lk, struct db *db, struct errinfo *ei)
     if (sscanf(line, "mailrota-run v1 %36s %36s %20s", send, run,
                started) != 3)
         return 0;
-    if (outbox_claim_lost(db, send, run, &lost, ei) < 0)
+    if (store_run_claim_lost(db, send, run, &lost, ei) < 0)
         return -1;
     if (!lost)
         return 0;

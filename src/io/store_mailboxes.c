@@ -48,6 +48,61 @@ int store_sealed_mailboxes(struct db *db,
     return rc == SQLITE_DONE ? 0 : db_fail(db, ei, "cannot read mailboxes");
 }
 
+int store_token_get(struct db *db, const char *tenant, const char *client,
+                    const char *scope, char **sealed, char **expires_at,
+                    char **fetched_at, struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT token, expires_at, fetched_at FROM oauth_tokens"
+        " WHERE tenant_id = ?1 AND client_id = ?2 AND scope = ?3";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *sealed = *expires_at = *fetched_at = NULL;
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, client, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, scope, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *sealed = db_column_strdup(st, 0);
+        *expires_at = db_column_strdup(st, 1);
+        *fetched_at = db_column_strdup(st, 2);
+    }
+    db_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot read the token cache");
+    return rc == SQLITE_ROW;
+}
+
+int store_token_put(struct db *db, const char *tenant, const char *client,
+                    const char *scope, const char *sealed,
+                    const char *expires_at, const char *fetched_at,
+                    struct errinfo *ei)
+{
+    static const char sql[] =
+        "INSERT INTO oauth_tokens(tenant_id, client_id, scope, token,"
+        " expires_at, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        " ON CONFLICT(tenant_id, client_id, scope)"
+        " DO UPDATE SET token = excluded.token,"
+        " expires_at = excluded.expires_at, fetched_at = excluded.fetched_at";
+    const char *v[6] = { tenant, client, scope, sealed, expires_at,
+                         fetched_at };
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    db_done(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot store the token");
+    return 0;
+}
+
 int store_drop_oauth_tokens(struct db *db, int *n, struct errinfo *ei)
 {
     bool have;

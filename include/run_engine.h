@@ -1,0 +1,195 @@
+/*
+ * run_engine.h - the inside of `run` (src/cmd): what cmd_run.c's outline,
+ * the engine (run_engine.c: the dispatcher, one thread per mailbox, the
+ * send loop over a transport), one message's path (run_job.c: compose ->
+ * claim -> transmit -> record) and the steps around the sending
+ * (run_steps.c: templates, jobs, dry run, the runs row, the verdict) share.
+ * Internal to the run command.
+ *
+ * Locks: r->mu guards the dispatcher's state (queues, loads, dead,
+ * finished, jobs' outcomes); r->dbmu serialises the workers' writes
+ * (db_write).
+ */
+#ifndef MAILROTA_RUN_ENGINE_H
+#define MAILROTA_RUN_ENGINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "bounce.h"
+#include "clock.h"
+#include "compose.h"
+#include "db.h"
+#include "diagnose.h"
+#include "pacing.h"
+#include "runlock.h"
+#include "runplan.h"
+#include "runreport.h"
+#include "secret.h"
+#include "store_run.h"
+#include "template.h"
+#include "transport.h"
+#include "util.h"
+
+struct job {
+    size_t cand;           /* index into rp->cand */
+    int mailbox;           /* current mailbox (worker) index */
+    char id[37];           /* the send's uuid */
+    bool tried;            /* reached the server at least once */
+    bool done;
+    enum bounce_outcome outcome;
+};
+
+struct worker;
+
+struct run {
+    struct app *app;
+    const struct config *cfg;
+    struct runplan *rp;
+    char run_id[37];
+    uint64_t seed;
+    int64_t started_ms;
+    char started[ISO_TIME_LEN];
+    struct runlock lock;       /* <database>.lock, noting each claim */
+    struct template *tpl;      /* per campaign, NULL when unusable */
+    struct job *jobs;
+    size_t n_jobs;
+    struct worker *w;          /* per mailbox */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* SQLite has one writer at a time: threads queue here rather than
+     * in its busy handler, which sleeps 1-100 ms per retry (bench/). */
+    pthread_mutex_t dbmu;
+    int running;               /* workers not finished */
+    struct oauth_cache *oauth; /* tokens for xoauth2 and graph mailboxes */
+    struct db *oauth_db;       /* the cache's own connection */
+    unsigned char key[SECRET_KEY_LEN];
+    bool have_key;
+    atomic_bool halt;          /* the database failed: see run_halt() */
+    struct errinfo halt_ei;    /* why (under mu) */
+    bool closing;              /* the main connection records the end */
+    size_t seq;                /* jobs handed out so far (dispatch.h) */
+};
+
+struct worker {
+    struct run *run;
+    size_t mb;                 /* index into rp->mb */
+    pthread_t th;
+    bool started;
+    size_t *queue;             /* job indices */
+    size_t qhead, qlen, qcap;
+    int load;                  /* queued + in flight + counted outcomes */
+    bool dead;                 /* takes no more work this run */
+    bool finished;
+    bool authed;               /* got past AUTH at least once */
+    bool failed_early;         /* failed before MAIL FROM */
+    bool oauth;                /* authenticates with a token */
+    bool graph;                /* sends through Graph (auth graph, or
+                                  fallback: graph after 5.7.139/5.7.30) */
+    char *token;               /* the current token (secret), or NULL */
+    struct diagnose_who who;   /* for the fixes in last_error and stderr */
+    bool token_fetched;        /* got from the endpoint by this run */
+    struct pacing pace;        /* its gaps (pacing.h) */
+    size_t seq;                /* order of the latest job handed to it */
+    bool recording;            /* writing a reply: waits out a busy db */
+};
+
+/* A message between its claim and its record. */
+struct flight {
+    size_t job;
+    struct store_send os;
+    char *mid;
+    struct compose_out co;
+    int64_t t0;
+    struct smtp_reply rep;
+    struct transport_msg tm;   /* as handed to the transport */
+    bool retried;              /* already retried with a new token */
+};
+
+/* What the night's summary line counts. */
+struct counts {
+    long planned, sent, deferred, bounced, failed, unknown;
+};
+
+/* Runs one write transaction of store_run.h under r->dbmu. */
+#define db_write(r, call)                                                   \
+    (pthread_mutex_lock(&(r)->dbmu), run_db_write_done((r), (call)))
+
+static inline int run_db_write_done(struct run *r, int rc)
+{
+    pthread_mutex_unlock(&r->dbmu);
+    return rc;
+}
+
+/* ---- run_engine.c ---- */
+
+/* Whether no new message may start: a stop was asked for (SIGTERM,
+ * SIGINT) or the database refused a write. */
+bool run_halting(struct run *r);
+/* A write the database refused: nothing more is claimed (exit 74). */
+void run_halt(struct run *r, const struct errinfo *ei);
+/* stop_watch_start's callback: waiting workers look at run_halting(). */
+void run_wake(void *arg);
+/* db_wait_while's callback for the main connection. */
+bool run_waits(void *arg);
+/* Hands a job to the mailbox the rotation rule picks; false if none. */
+bool run_reassign(struct run *r, size_t job);
+/* The worker stops: its queued jobs go to the others. */
+void run_retire(struct run *r, struct worker *w);
+/* Stops every mailbox of the domain of email (a tenant block). */
+void run_retire_domain(struct run *r, const char *email);
+/* Puts job back at the head of w's queue. */
+void run_requeue_front(struct worker *w, size_t job);
+/* One thread per mailbox that can send, until the work is done. */
+void run_send_all(struct run *r);
+
+/* ---- run_job.c ---- */
+
+/* What compose needs for job j sent from mailbox mb. */
+void run_compose_in(const struct run *r, const struct job *j, size_t mb,
+                    struct compose_in *ci);
+/* After pacing's wait: whether w still sends job_ix (else handed on). */
+bool job_still_sending(struct run *r, struct worker *w, size_t job_ix);
+/* Composes and claims: true when the message is `sending` and must go. */
+bool job_begin(struct run *r, struct worker *w, struct db *db,
+               size_t job_ix, struct flight *f);
+/* Hands f to transport t, with a token when w needs one; false (f->rep
+ * at STAGE_TOKEN) when there is none. */
+bool job_transmit(struct run *r, struct worker *w, struct transport *t,
+                  struct flight *f);
+/* Whether f's refused token is worth one more try with a new one. */
+bool job_retry_token(const struct worker *w, const struct flight *f);
+/* Records the try in f and acts on it: hand over, retire, fall back. */
+void job_finish(struct run *r, struct worker *w, struct db *db,
+                struct transport *t, struct flight *f);
+
+/* ---- run_steps.c ---- */
+
+void run_new_uuid(char out[37]);
+/* The jobs of the plan, each with its send's uuid. */
+void run_make_jobs(struct run *r);
+/* Each needed campaign's template; -1 (ei) when one is unusable. */
+int run_load_templates(struct run *r, struct errinfo *ei);
+/* --dry-run: compose every planned message, send and write nothing. */
+void run_dry(struct run *r, struct db *db, struct counts *k,
+             struct runreport_failures *fails);
+/* The runs row: at the start, and at the end with the counts. */
+int run_row_start(struct db *db, struct run *r, const char *now,
+                  struct errinfo *ei);
+int run_row_finish(struct db *db, struct run *r, const struct counts *k,
+                   int exit_code, struct errinfo *ei);
+/* The jobs' outcomes into k; whether any reached a server. */
+bool run_tally(const struct run *r, struct counts *k);
+/* What an unhealthy night must say; whether it exits 69 (*e69). */
+bool run_night_report(struct run *r, struct db *db, const struct counts *k,
+                      size_t max, bool dry, struct errinfo *e69);
+/* This run's failed sends by reason, and where to see them. */
+void run_report_failures(struct run *r, struct db *db);
+/* A run stopped early: the database's error (74), or the signal (75). */
+void run_stop_verdict(struct run *r, int *exit_code, struct errinfo *ei);
+
+#endif

@@ -1,0 +1,400 @@
+/*
+ * run_job.c - one message of `run` (run_engine.h): compose, claim
+ * (committed as `sending` before any traffic, and named in the lock file),
+ * hand to the mailbox's transport with a token when it needs one, then
+ * record the reply and act on it: hand the message on, retire the
+ * mailbox, or fall back to Graph.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crashpoint.h"
+#include "log.h"
+#include "message.h"
+#include "oauth.h"
+#include "run_engine.h"
+#include "util.h"
+
+#include "banned.h"
+
+
+static void log_attempt(struct run *r, const struct rp_mailbox *m,
+                        const char *contact, const struct smtp_reply *rep,
+                        enum bounce_outcome out, int64_t ms)
+{
+    log_info("run=%s mailbox=%s contact=%s stage=%s code=%d enhanced=%s "
+             "outcome=%s ms=%lld", r->run_id, m->email, contact,
+             bounce_stage_str(rep->stage), rep->code,
+             rep->enhanced[0] ? rep->enhanced : "-", bounce_outcome_str(out),
+             (long long)ms);
+}
+
+/* What compose needs for job j sent from mailbox mb. */
+void run_compose_in(const struct run *r, const struct job *j, size_t mb,
+                    struct compose_in *ci)
+{
+    const struct runplan *rp = r->rp;
+    const struct rp_candidate *c = &rp->cand[j->cand];
+
+    memset(ci, 0, sizeof(*ci));
+    ci->contact_id = rp->scand[j->cand].contact_id;
+    ci->tpl = &r->tpl[c->campaign];
+    ci->subject = rp->camp[c->campaign].subject;
+    ci->from_name = rp->mb[mb].display_name;
+    ci->from_email = rp->mb[mb].email;
+    ci->uuid = j->id;
+    ci->date = clock_now();
+    /* The zone was read for the plan's day (clock_local_day), so this
+     * cannot fail now; +0000 would still be a true Date. */
+    if (clock_utc_offset(ci->date, r->cfg->timezone, &ci->utc_offset,
+                         NULL) < 0)
+        ci->utc_offset = 0;
+    ci->unsubscribe = &r->cfg->unsubscribe;
+    ci->key = r->have_key ? r->key : NULL;
+}
+
+static void flight_release(struct flight *f)
+{
+    compose_out_release(&f->co);
+    free(f->mid);
+    memset(f, 0, sizeof(*f));
+}
+
+/*
+ * Claims f's message and, before any traffic for it, names it in the lock
+ * file (runlock.h), so that the next run can tell when the database lost
+ * it.  Both under dbmu: the file always names the newest claim.
+ */
+static int claim_job(struct run *r, struct db *db, struct flight *f,
+                     const char *now, enum store_claim *claim,
+                     struct errinfo *ei)
+{
+    int rc;
+
+    pthread_mutex_lock(&r->dbmu);
+    rc = store_run_claim(db, &f->os, now, claim, ei);
+    if (rc == 0 && *claim == STORE_CLAIMED)
+        rc = runlock_claimed(&r->lock, f->os.id, r->run_id, r->started, ei);
+    pthread_mutex_unlock(&r->dbmu);
+    return rc;
+}
+
+/* f for job_ix sent from w: what the claim and the record write. */
+static void flight_init(const struct run *r, const struct worker *w,
+                        size_t job_ix, struct flight *f)
+{
+    const struct runplan *rp = r->rp;
+    const struct job *job = &r->jobs[job_ix];
+    const struct sched_candidate *sc = &rp->scand[job->cand];
+    const struct rp_mailbox *m = &rp->mb[w->mb];
+
+    memset(f, 0, sizeof(*f));
+    f->job = job_ix;
+    f->mid = message_id(job->id, m->email);
+    f->os.id = job->id;
+    f->os.run_id = r->run_id;
+    f->os.campaign_id = sc->campaign_id;
+    f->os.contact_id = sc->contact_id;
+    f->os.mailbox_id = m->id;
+    f->os.mailbox_email = m->email;
+    f->os.who = &w->who;
+    f->os.transport = w->graph ? "graph" : "smtp";
+    f->os.message_id = f->mid;
+    f->os.day = rp->day;
+    f->os.default_cap = r->cfg->rules.daily_cap;
+}
+
+/* A message that cannot be composed: `failed` when the data says so (a
+ * variable with no value), the job ends. */
+static void compose_failed(struct run *r, struct worker *w, struct db *db,
+                           struct flight *f, const struct errinfo *ei,
+                           const char *now)
+{
+    struct job *job = &r->jobs[f->job];
+    const char *email = r->rp->cand[job->cand].email;
+    struct errinfo fei = { ERR_OK, "" };
+
+    if (ei->code != ERR_DATA) {
+        log_error("%s: %s", email, ei->msg);
+    } else if (db_write(r, store_run_fail_compose(db, &f->os, ei->msg, now,
+                                                  &fei)) < 0) {
+        log_error("%s", fei.msg);
+    } else {
+        log_info("run=%s mailbox=%s contact=%s outcome=failed "
+                 "reason=\"%s\"", r->run_id, r->rp->mb[w->mb].email, email,
+                 ei->msg);
+    }
+    pthread_mutex_lock(&r->mu);
+    job->done = true;
+    job->outcome = OUTCOME_FAILED;
+    w->load--;
+    pthread_mutex_unlock(&r->mu);
+    flight_release(f);
+}
+
+/*
+ * Composes and claims job_ix for w.  Returns true when the message is
+ * claimed (`sending`) and must now go out; false when the job ended here
+ * (a variable with no value: failed) or went elsewhere (the cap is full:
+ * handed over and the mailbox retired).
+ */
+bool job_begin(struct run *r, struct worker *w, struct db *db,
+               size_t job_ix, struct flight *f)
+{
+    const struct rp_mailbox *m = &r->rp->mb[w->mb];
+    struct compose_in ci;
+    struct errinfo ei = { ERR_OK, "" };
+    enum store_claim claim;
+    char now[ISO_TIME_LEN];
+
+    flight_init(r, w, job_ix, f);
+    run_compose_in(r, &r->jobs[job_ix], w->mb, &ci);
+    clock_now_iso(now);
+    if (compose_message(db, &ci, &f->co, &ei) < 0) {
+        compose_failed(r, w, db, f, &ei, now);
+        return false;
+    }
+    crash_point("claim.before");
+    if (claim_job(r, db, f, now, &claim, &ei) < 0)
+        claim = STORE_TAKEN;   /* not claimed; ei says why */
+    if (claim != STORE_CLAIMED) {
+        /* Busy only once the run stops (worker_waits); anything else
+         * stops the run, with this error as its exit message. */
+        if (ei.msg[0] && ei.code != ERR_TEMPFAIL)
+            run_halt(r, &ei);
+        else if (claim == STORE_CAP_FULL)
+            log_info("mailbox %s is full today", m->email);
+        pthread_mutex_lock(&r->mu);
+        w->load--;
+        if (claim == STORE_CAP_FULL) {
+            run_reassign(r, job_ix);
+            run_retire(r, w);
+        }
+        pthread_mutex_unlock(&r->mu);
+        flight_release(f);
+        return false;
+    }
+    crash_point("claim.after");
+    f->t0 = clock_now_ms();
+    return true;
+}
+
+/*
+ * The mailbox's token for `scope` into w->token; on failure f->rep holds
+ * the try at STAGE_TOKEN and -1 is returned.
+ */
+static int take_token(struct run *r, struct worker *w, const char *scope,
+                      bool refetch, struct flight *f)
+{
+    char *tok = NULL;
+
+    if (oauth_token(r->oauth, scope, refetch, &tok, &w->token_fetched,
+                    &f->rep) < 0)
+        return -1;
+    secret_free(w->token);
+    w->token = tok;
+    return 0;
+}
+
+/* A token from the database that a server refused may be stale (revoked,
+ * or the clock moved): one more try with a new token is worth it. */
+bool job_retry_token(const struct worker *w, const struct flight *f)
+{
+    if (!w->oauth || w->token_fetched || f->retried)
+        return false;
+    if (f->rep.stage == STAGE_AUTH)
+        return f->rep.code / 100 == 5;
+    return f->rep.stage == STAGE_HTTP && f->rep.code == 401;
+}
+
+bool job_transmit(struct run *r, struct worker *w, struct transport *t,
+                  struct flight *f)
+{
+    const struct rp_mailbox *m = &r->rp->mb[w->mb];
+    const char *scope = w->graph ? r->cfg->graph.scope : r->cfg->oauth.scope;
+
+    if (w->oauth && take_token(r, w, scope, f->retried, f) < 0)
+        return false;
+    f->tm.from = m->email;
+    f->tm.to = f->co.to;
+    f->tm.text = f->co.text;
+    f->tm.len = f->co.len;
+    f->tm.token = w->oauth ? w->token : NULL;
+    f->tm.reply = &f->rep;
+    t->ops->send(t, &f->tm);
+    return true;
+}
+
+/*
+ * After 5.7.139 or 5.7.30 at AUTH, a mailbox with `fallback: graph` sends
+ * through Graph for the rest of the run and stays cold-ready; the message
+ * goes back to the head of its queue.  Called with the verdict still to
+ * record; returns true when the switch is made.
+ */
+static bool fall_back_to_graph(struct run *r, struct worker *w,
+                               struct bounce_verdict *v)
+{
+    const struct rp_mailbox *m = &r->rp->mb[w->mb];
+    struct errinfo ei = { ERR_OK, "" };
+
+    if (!v->fallback_graph || w->graph || !m->fallback ||
+        strcmp(m->fallback, "graph") != 0)
+        return false;
+    if (oauth_cache_ready(r->oauth, &ei) < 0) {
+        log_warnx("mailbox %s: cannot fall back to Graph: %s", m->email,
+                  ei.msg);
+        return false;
+    }
+    v->mailbox = MAILBOX_OK;
+    v->move = false;
+    return true;
+}
+
+/* A mailbox that could not reach its server (or the token endpoint)
+ * rests for the run: say where it tried and what to check. */
+static void warn_unreachable(const struct worker *w,
+                             const struct rp_mailbox *m,
+                             const struct smtp_reply *rep)
+{
+    struct diagnosis d;
+
+    if (rep->stage != STAGE_CONNECT && rep->stage != STAGE_TLS &&
+        rep->stage != STAGE_TOKEN)
+        return;
+    if (diagnose_for(rep, &w->who, &d))
+        log_warnx("mailbox %s: %s (%s): it rests for this run; %s",
+                  m->email, d.what, rep->text, d.fix);
+    else
+        log_warnx("mailbox %s: %s failed (%s): it rests for this run; "
+                  "see 'mailrota mailbox test --all'", m->email,
+                  bounce_stage_str(rep->stage), rep->text);
+}
+
+/* Writes the reply of f and, on a fallback to Graph, says so on the
+ * mailbox's row; returns the outcome recorded (unknown when the database
+ * refused: the claim stays `sending`, the run halts). */
+static enum bounce_outcome record(struct run *r, struct worker *w,
+                                  struct db *db, struct flight *f,
+                                  const struct bounce_verdict *v,
+                                  bool *fallback)
+{
+    const struct rp_mailbox *m = &r->rp->mb[w->mb];
+    const struct smtp_reply *rep = &f->rep;
+    struct errinfo ei = { ERR_OK, "" };
+    enum bounce_outcome final;
+    char now[ISO_TIME_LEN];
+
+    clock_now_iso(now);
+    w->recording = true;   /* a busy database is waited out (SPEC) */
+    if (db_write(r, store_run_record(db, &f->os, rep, v,
+                                     r->cfg->rules.max_attempts, now,
+                                     &final, &ei)) < 0) {
+        /* The claim stays `sending`: the next run marks it unknown. */
+        run_halt(r, &ei);
+        final = OUTCOME_UNKNOWN;
+        *fallback = false;
+    }
+    if (*fallback) {
+        char msg[SMTP_TEXT_MAX + 128];
+        snprintf(msg, sizeof(msg), "auth: %d %s; sending through Graph "
+                 "for this run (fallback: graph)", rep->code, rep->text);
+        db_write(r, store_run_mailbox_error(db, m->id, false, MBOX_COLD_READY,
+                                            msg, now, &ei));
+        log_warnx("mailbox %s: SMTP AUTH refused (%d %s): sending through "
+                  "Graph for this run", m->email, rep->code, rep->enhanced);
+    }
+    w->recording = false;
+    return final;
+}
+
+/* What the verdict says of the job and the mailbox (under r->mu). */
+static void settle(struct run *r, struct worker *w, struct flight *f,
+                   const struct bounce_verdict *v, enum bounce_outcome final,
+                   bool fallback)
+{
+    const struct rp_mailbox *m = &r->rp->mb[w->mb];
+    const struct smtp_reply *rep = &f->rep;
+    struct job *job = &r->jobs[f->job];
+
+    job->tried = true;
+    if ((rep->stage >= STAGE_MAIL && rep->stage <= STAGE_DATA) ||
+        (rep->stage == STAGE_HTTP && rep->code != 401 && rep->code != 403 &&
+         !rep->conn_lost))
+        w->authed = true;
+    /* What no longer counts against the cap frees its place. */
+    if (final == OUTCOME_DEFERRED || final == OUTCOME_FAILED)
+        w->load--;
+    if (fallback) {
+        w->graph = true;
+        w->oauth = true;
+        run_requeue_front(w, f->job);
+    } else if (v->move && final == OUTCOME_DEFERRED) {
+        if (!v->uses_attempt)
+            w->failed_early = true;
+        if (!run_reassign(r, f->job))
+            job->done = true;
+        else
+            crash_point("job.moved");
+        job->outcome = final;
+    } else {
+        job->done = true;
+        job->outcome = final;
+    }
+    if (v->mailbox == MAILBOX_BLOCKED_TENANT) {
+        run_retire_domain(r, m->email);
+    } else if (v->mailbox != MAILBOX_OK && !w->dead) {
+        if (v->mailbox == MAILBOX_AUTH_FAILED)
+            log_warnx("mailbox %s: authentication failed (%s %d %s): marked "
+                      "auth-failed", m->email, bounce_stage_str(rep->stage),
+                      rep->code, rep->text);
+        else if (v->mailbox == MAILBOX_REST && !v->uses_attempt)
+            warn_unreachable(w, m, rep);
+        run_retire(r, w);
+    }
+}
+
+void job_finish(struct run *r, struct worker *w, struct db *db,
+                struct transport *t, struct flight *f)
+{
+    struct bounce_verdict v;
+    enum bounce_outcome final;
+    bool fallback;
+
+    /* The server's reply is in; nothing is recorded yet. */
+    crash_point(f->rep.code == 250 || f->rep.code == 202 ? "reply.sent"
+                                                          : "reply.other");
+    t->ops->classify(&f->rep, &v);
+    fallback = fall_back_to_graph(r, w, &v);
+    final = record(r, w, db, f, &v, &fallback);
+    crash_point("record.after");
+    log_attempt(r, &r->rp->mb[w->mb], f->co.to, &f->rep, final,
+                clock_now_ms() - f->t0);
+    pthread_mutex_lock(&r->mu);
+    settle(r, w, f, &v, final, fallback);
+    pthread_mutex_unlock(&r->mu);
+    flight_release(f);
+}
+
+/*
+ * After pacing's wait, before the claim: the mailbox may have been stopped
+ * while it waited (its tenant blocked, a rest).  Then the job it holds
+ * goes to a mailbox with room, or waits for a later run, and false is
+ * returned.  When the whole run is stopping, the job just waits.
+ */
+bool job_still_sending(struct run *r, struct worker *w, size_t job_ix)
+{
+    bool live;
+
+    pthread_mutex_lock(&r->mu);
+    live = !w->dead && !run_halting(r);
+    if (!live) {
+        w->load--;
+        if (!run_halting(r) && !run_reassign(r, job_ix))
+            log_info("no mailbox left to send to %s: it waits for a later "
+                     "run", r->rp->cand[r->jobs[job_ix].cand].email);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return live;
+}

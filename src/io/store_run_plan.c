@@ -1,0 +1,273 @@
+/*
+ * store_run_plan.c - what `plan` and `run` decide from: the roster with
+ * each mailbox's effective cap, campaigns, enrolments, company counts and
+ * suppressions, into struct runplan (see store_run.h).
+ */
+#include "store_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "caps.h"
+#include "clock.h"
+#include "outbox.h"
+#include "store.h"
+#include "suppress.h"
+#include "util.h"
+
+#include "banned.h"
+
+/* Ends a use of st after an error: the message first, then the reset. */
+static int done_fail(struct db *db, sqlite3_stmt *st, struct errinfo *ei,
+                     const char *what)
+{
+    db_fail(db, ei, what);
+    db_done(st);
+    return -1;
+}
+
+static int64_t col_time(sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    int64_t t = 0;
+
+    if (s && time_parse_iso((const char *)s, &t) < 0)
+        t = 0;
+    return t;
+}
+
+int store_run_roster(struct db *db, int default_cap, struct runplan *rp,
+                     struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT m.id, m.email, m.display_name, m.status, m.auth,"
+        " m.fallback, m.secret, m.password_env, m.password_cmd,"
+        " (SELECT MAX(COALESCE(s.sent_at, s.last_attempt_at))"
+        "   FROM sends s WHERE s.mailbox_id = m.id),"
+        OUTBOX_CAP_COLUMNS
+        " FROM mailboxes m ORDER BY m.id";
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, rp->day, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct rp_mailbox *m;
+        struct sched_mailbox *s;
+        struct caps_mailbox cm;
+        enum mailbox_status ms;
+
+        if (rp->n_mb == cap) {
+            cap = cap ? cap * 2 : 16;
+            rp->mb = xrealloc(rp->mb, cap * sizeof(*rp->mb));
+            rp->smb = xrealloc(rp->smb, cap * sizeof(*rp->smb));
+        }
+        m = &rp->mb[rp->n_mb];
+        s = &rp->smb[rp->n_mb];
+        memset(m, 0, sizeof(*m));
+        memset(s, 0, sizeof(*s));
+        m->id = s->id = sqlite3_column_int64(st, 0);
+        m->email = db_column_strdup(st, 1);
+        m->display_name = db_column_strdup(st, 2);
+        m->status = db_column_strdup(st, 3);
+        m->auth = db_column_strdup(st, 4);
+        m->fallback = db_column_strdup(st, 5);
+        m->secret = db_column_strdup(st, 6);
+        m->password_env = db_column_strdup(st, 7);
+        m->password_cmd = db_column_strdup(st, 8);
+        s->last_used = col_time(st, 9);
+        outbox_cap_read(st, 10, &cm);
+        s->cap = caps_effective(&cm, default_cap);
+        s->used_today = cm.counted;
+        /* A quota-full day has lowered the cap: only status stops it. */
+        s->available = mailbox_status_parse(m->status, &ms) &&
+                       mailbox_status_sends(ms);
+        rp->n_mb++;
+    }
+    if (rc != SQLITE_DONE)
+        return done_fail(db, st, ei, "cannot read the roster");
+    db_done(st);
+    return 0;
+}
+
+int store_run_campaigns(struct db *db, struct runplan *rp,
+                        struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT id, name, template_path, subject FROM campaigns ORDER BY id";
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct rp_campaign *c;
+
+        if (rp->n_camp == cap) {
+            cap = cap ? cap * 2 : 8;
+            rp->camp = xrealloc(rp->camp, cap * sizeof(*rp->camp));
+        }
+        c = &rp->camp[rp->n_camp++];
+        c->id = sqlite3_column_int64(st, 0);
+        c->name = db_column_strdup(st, 1);
+        c->template_path = db_column_strdup(st, 2);
+        c->subject = db_column_strdup(st, 3);
+    }
+    if (rc != SQLITE_DONE)
+        return done_fail(db, st, ei, "cannot read campaigns");
+    db_done(st);
+    return 0;
+}
+
+static size_t campaign_index(const struct runplan *rp, long long id)
+{
+    size_t lo = 0, hi = rp->n_camp;
+
+    while (lo < hi) {   /* ordered by id */
+        size_t mid = lo + (hi - lo) / 2;
+        if (rp->camp[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* One enrolment's row into rp's next candidate. */
+static void candidate_read(sqlite3_stmt *st, struct runplan *rp)
+{
+    struct sched_candidate *s = &rp->scand[rp->n_cand];
+    struct rp_candidate *c = &rp->cand[rp->n_cand];
+    enum send_status status;
+
+    memset(s, 0, sizeof(*s));
+    memset(c, 0, sizeof(*c));
+    s->campaign_id = sqlite3_column_int64(st, 0);
+    s->contact_id = sqlite3_column_int64(st, 1);
+    s->company_id = sqlite3_column_int64(st, 2);
+    c->email = db_column_strdup(st, 3);
+    s->email = c->email;
+    s->contact_active = sqlite3_column_int(st, 4);
+    s->campaign_active = sqlite3_column_int(st, 5);
+    s->enrolled_at = col_time(st, 6);
+    if (sqlite3_column_type(st, 8) == SQLITE_NULL) {
+        s->existing = SCHED_EXISTING_NONE;
+    } else if (send_status_parse((const char *)sqlite3_column_text(st, 8),
+                                 &status) && status == SEND_DEFERRED) {
+        s->existing = SCHED_EXISTING_DEFERRED;
+        c->send_id = db_column_strdup(st, 7);
+        s->retry_after = col_time(st, 9);
+        c->attempts = sqlite3_column_int(st, 10);
+    } else {
+        s->existing = SCHED_EXISTING_DONE;
+    }
+    s->last_send_at = col_time(st, 11);
+    c->company = db_column_strdup(st, 12);
+    c->campaign = campaign_index(rp, s->campaign_id);
+    rp->n_cand++;
+}
+
+int store_run_candidates(struct db *db, struct runplan *rp,
+                         struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT e.campaign_id, e.contact_id, COALESCE(c.company_id, 0),"
+        " c.email, c.status = ?1, ca.status = 'active',"
+        " e.enrolled_at, s.id, s.status, s.retry_after,"
+        " COALESCE(s.attempts, 0),"
+        " (SELECT MAX(COALESCE(x.sent_at, x.last_attempt_at, x.created_at))"
+        "   FROM sends x WHERE x.contact_id = e.contact_id"
+        "   AND x.status IN " STORE_COUNTED("counts_cooldown") "),"
+        " co.name"
+        " FROM enrollments e"
+        " JOIN contacts c ON c.id = e.contact_id"
+        " JOIN campaigns ca ON ca.id = e.campaign_id"
+        " LEFT JOIN sends s ON s.campaign_id = e.campaign_id"
+        "   AND s.contact_id = e.contact_id"
+        " LEFT JOIN companies co ON co.id = c.company_id";
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, contact_status_name(CONTACT_ACTIVE), -1,
+                      SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (rp->n_cand == cap) {
+            cap = cap ? cap * 2 : 64;
+            rp->cand = xrealloc(rp->cand, cap * sizeof(*rp->cand));
+            rp->scand = xrealloc(rp->scand, cap * sizeof(*rp->scand));
+        }
+        candidate_read(st, rp);
+    }
+    if (rc != SQLITE_DONE)
+        return done_fail(db, st, ei, "cannot read enrolments");
+    db_done(st);
+    return 0;
+}
+
+int store_run_company_counts(struct db *db, struct runplan *rp,
+                             struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT s.campaign_id, c.company_id, COUNT(DISTINCT s.contact_id)"
+        " FROM sends s JOIN contacts c ON c.id = s.contact_id"
+        " WHERE s.status IN " STORE_COUNTED("counts_company")
+        " AND c.company_id IS NOT NULL"
+        " GROUP BY s.campaign_id, c.company_id";
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (rp->n_cc == cap) {
+            cap = cap ? cap * 2 : 64;
+            rp->cc = xrealloc(rp->cc, cap * sizeof(*rp->cc));
+        }
+        rp->cc[rp->n_cc].campaign_id = sqlite3_column_int64(st, 0);
+        rp->cc[rp->n_cc].company_id = sqlite3_column_int64(st, 1);
+        rp->cc[rp->n_cc].contacts = sqlite3_column_int(st, 2);
+        rp->n_cc++;
+    }
+    if (rc != SQLITE_DONE)
+        return done_fail(db, st, ei, "cannot count company sends");
+    db_done(st);
+    return 0;
+}
+
+int store_run_suppressions(struct db *db, struct runplan *rp,
+                           struct errinfo *ei)
+{
+    static const char sql[] = "SELECT value FROM suppressions";
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    char *raw, *v;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (rp->n_supp == cap) {
+            cap = cap ? cap * 2 : 16;
+            rp->supp = xrealloc(rp->supp, cap * sizeof(*rp->supp));
+        }
+        /* Read as `suppress add` would store it today: an older
+         * mailrota kept "*@acme.com" as an address that matched nobody. */
+        raw = db_column_strdup(st, 0);
+        v = raw ? suppress_value(raw, NULL, NULL) : NULL;
+        rp->supp[rp->n_supp++] = v ? v : raw;
+        if (v)
+            free(raw);
+    }
+    if (rc != SQLITE_DONE)
+        return done_fail(db, st, ei, "cannot read suppressions");
+    db_done(st);
+    return 0;
+}
+
