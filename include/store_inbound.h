@@ -6,7 +6,7 @@
  * never loses one; a (mailbox, source id) already recorded, or after a
  * UIDVALIDITY change a Message-ID already recorded for the mailbox, is
  * skipped.  The classification is the pure core's (inbound_class.h); the
- * send's record is the send path's own (outbox_record, STAGE_DSN).  Not
+ * send's record is the send path's own (store_run_record, STAGE_DSN).  Not
  * pure.
  */
 #ifndef MAILROTA_STORE_INBOUND_H

@@ -80,6 +80,12 @@ int store_run_record(struct db *db, const struct store_send *s,
                      const char *now_iso, enum bounce_outcome *final,
                      struct errinfo *ei);
 
+/* The attempts row of a try alone (record's first step; an inbound
+ * delay report adds one with stage dsn and leaves the send as it is). */
+int store_run_attempt(struct db *db, const struct store_send *s,
+                      const struct smtp_reply *r, const char *now_iso,
+                      struct errinfo *ei);
+
 /*
  * Writes a message that could not be composed (a variable with no value)
  * as `failed` with the reason in smtp_text: it counts toward neither caps

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "outbox.h"
 #include "status.h"
+#include "store_run.h"
 
 #include "banned.h"
 
@@ -51,9 +51,8 @@ int store_bouncerate_check(struct db *db, long long mailbox_id,
     if (!ready || !bouncerate_exceeded(r, n, bounced))
         return 0;
     bouncerate_text(r, email, n, bounced, text, sizeof(text));
-    if (outbox_mailbox_error(db, mailbox_id,
-                             mailbox_status_name(MBOX_PAUSED), text, now_iso,
-                             ei) < 0)
+    if (store_run_mailbox_error(db, mailbox_id, true, MBOX_PAUSED, text,
+                                now_iso, ei) < 0)
         return -1;
     *paused = true;
     if (out)

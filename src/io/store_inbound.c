@@ -1,8 +1,8 @@
 /*
  * store_inbound.c - recording inbound messages and applying their effects
  * (see store_inbound.h).  The send's outcome of a delivery report is
- * written by the send path's own record (outbox_record with a STAGE_DSN
- * reply), inside this file's transaction (db_begin nests).
+ * written by the send path's own record (store_run_record with a
+ * STAGE_DSN reply), inside this file's transaction (db_begin nests).
  */
 #include "store_inbound.h"
 
@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "crashpoint.h"
-#include "outbox.h"
 #include "store.h"
 #include "store_impl.h"
+#include "store_run.h"
 #include "util.h"
 
 #include "banned.h"
@@ -237,31 +237,6 @@ static int contact_status_set(struct db *db, long long id,
     return store_step_done(db, st, "cannot change the contact", ei);
 }
 
-/* A delay: an attempts row (stage dsn), the send unchanged. */
-static int delay_attempt(struct db *db, const struct store_inbound_msg *m,
-                         const struct match *mt, const struct smtp_reply *r,
-                         struct errinfo *ei)
-{
-    static const char sql[] =
-        "INSERT INTO attempts(send_id, mailbox_id, transport, at, stage,"
-        " smtp_code, smtp_enhanced, smtp_text)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-    sqlite3_stmt *st = NULL;
-
-    if (db_stmt(db, sql, &st, ei) < 0)
-        return -1;
-    TEXT(st, 1, mt->send_id);
-    sqlite3_bind_int64(st, 2, m->mailbox_id);
-    TEXT(st, 3, mt->transport);
-    TEXT(st, 4, m->received_at);
-    TEXT(st, 5, bounce_stage_str(r->stage));
-    if (r->code)
-        sqlite3_bind_int(st, 6, r->code);
-    db_bind_text_or_null(st, 7, r->enhanced);
-    db_bind_text_or_null(st, 8, r->text);
-    return store_step_done(db, st, "cannot record attempt", ei);
-}
-
 /* A delivery report's effect on its send (and through the send path's
  * record, on the contact and the mailbox). */
 static int apply_report(struct db *db, const struct store_inbound_msg *m,
@@ -269,7 +244,7 @@ static int apply_report(struct db *db, const struct store_inbound_msg *m,
                         const struct inbound_rcpt *rc,
                         const struct inbound_effect *e, struct errinfo *ei)
 {
-    struct outbox_send s;
+    struct store_send s;
     struct smtp_reply r;
     struct bounce_verdict v;
     enum bounce_outcome final;
@@ -281,8 +256,6 @@ static int apply_report(struct db *db, const struct store_inbound_msg *m,
         snprintf(r.enhanced, sizeof(r.enhanced), "%s", rc->status);
         snprintf(r.text, sizeof(r.text), "%s", rc->diagnostic);
     }
-    if (m->cls->kind == INBOUND_DELAY)
-        return e->attempt_row ? delay_attempt(db, m, mt, &r, ei) : 0;
     memset(&s, 0, sizeof(s));
     s.id = mt->send_id;
     s.campaign_id = mt->campaign_id;
@@ -291,9 +264,13 @@ static int apply_report(struct db *db, const struct store_inbound_msg *m,
     s.mailbox_email = m->mailbox_email;
     s.transport = mt->transport;
     s.day = m->day;
+    /* A delay: the attempts row (stage dsn) alone, the send as it is. */
+    if (m->cls->kind == INBOUND_DELAY)
+        return e->attempt_row ? store_run_attempt(db, &s, &r, m->received_at,
+                                                  ei) : 0;
     bounce_classify(&r, &v);
-    return outbox_record(db, &s, &r, &v, m->max_attempts, m->received_at,
-                         &final, ei);
+    return store_run_record(db, &s, &r, &v, m->max_attempts, m->received_at,
+                            &final, ei);
 }
 
 /* The contact's side of a reply or an unsubscribe request. */

@@ -213,9 +213,9 @@ static enum send_status outcome_status(enum bounce_outcome o)
     return SEND_UNKNOWN;
 }
 
-static int record_attempt(struct db *db, const struct store_send *s,
-                          const struct smtp_reply *r, const char *now_iso,
-                          struct errinfo *ei)
+int store_run_attempt(struct db *db, const struct store_send *s,
+                      const struct smtp_reply *r, const char *now_iso,
+                      struct errinfo *ei)
 {
     static const char sql[] =
         "INSERT INTO attempts(send_id, mailbox_id, transport, at, stage,"
@@ -377,7 +377,7 @@ int store_run_record(struct db *db, const struct store_send *s,
 
     if (db_begin(db, true, ei) < 0)
         return -1;
-    if (record_attempt(db, s, r, now_iso, ei) < 0 ||
+    if (store_run_attempt(db, s, r, now_iso, ei) < 0 ||
         (attempts = record_attempts(db, s, ei)) < 0)
         goto fail;
     if (v->uses_attempt)
