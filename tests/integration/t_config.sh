@@ -47,4 +47,23 @@ check_not_contains "no warning at 0600" "warning" "$err"
 run "$MR" --db viaflag.db init
 check "--db overrides the config" yes "$([ -f viaflag.db ] && echo yes)"
 
+# inbound: (SPEC "Inbound"): the keys, their errors naming file and line.
+printf 'inbound:\n  enabled: true\n  imap: { host: 127.0.0.1, port: 1993, security: starttls }\n  folder: INBOX\n  lookback_days: 30\n  unsubscribe_words: [stop, "bitte nicht"]\nrules:\n  stop_company_on_reply: false\n' > in.yaml
+chmod 600 in.yaml
+run "$MR" -c in.yaml --db in.db init
+check "the inbound keys load" 0 "$rc"
+printf 'inbound:\n  imap:\n    security: none\n' > in1.yaml
+run "$MR" -c in1.yaml --db in.db plan
+check "inbound.imap.security none exits 78" 78 "$rc"
+check_contains "naming file, line and key" "in1.yaml:3: key 'inbound.imap.security'" "$err"
+printf 'inbound:\n  lookback_days: 0\n' > in2.yaml
+run "$MR" -c in2.yaml --db in.db plan
+check_contains "lookback_days 0 is refused with its line" "in2.yaml:2: key 'inbound.lookback_days'" "$rc $err"
+printf 'inbound:\n  unsubscribe_words: stop\n' > in3.yaml
+run "$MR" -c in3.yaml --db in.db plan
+check_contains "unsubscribe_words must be a list" "in3.yaml:2: key 'inbound.unsubscribe_words': expected a list" "$rc $err"
+printf 'inbound:\n  imap:\n    hots: x\n' > in4.yaml
+run "$MR" -c in4.yaml --db in.db plan
+check_contains "an unknown inbound key, with a suggestion" "did you mean 'inbound.imap.host'" "$rc $err"
+
 done_testing
