@@ -108,6 +108,7 @@ static int command(struct imap_conn *c, const char *cmd, long timeout,
 static char *quoted(const char *s)
 {
     struct strbuf sb;
+    char *q;
 
     sb_init(&sb, 0);
     sb_addch(&sb, '"');
@@ -118,7 +119,9 @@ static char *quoted(const char *s)
             sb_addch(&sb, *s);
     }
     sb_addch(&sb, '"');
-    return sb_detach(&sb, NULL);
+    q = sb_detach(&sb, NULL);
+    sb_release(&sb);
+    return q;
 }
 
 int imap_open(const struct imap_opts *o, struct imap_conn **out,
