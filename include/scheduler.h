@@ -58,6 +58,11 @@ struct sched_candidate {
     /* Latest send to this contact in any campaign whose status counts for
      * cooldown (sent, sending, unknown, bounced); 0 if none. */
     int64_t last_send_at;
+    bool contact_replied;      /* contacts.status = 'replied' */
+    /* Another contact of its company replied to this campaign (an
+     * inbound reply matched to its send): with stop_company_on_reply,
+     * no first email and no follow-up (company_replied). */
+    bool company_replied;
 };
 
 /* Distinct contacts of a company already written to in a campaign. */
@@ -78,6 +83,7 @@ struct sched_input {
     size_t n_suppressions;
     int64_t cooldown_s;                      /* cooldown_days * 86400 */
     int max_per_company;
+    bool stop_company_on_reply; /* rules.stop_company_on_reply */
     size_t max_messages;                     /* --max; 0: no limit */
 };
 
@@ -90,6 +96,8 @@ enum sched_reason {
     SCHED_COOLDOWN,         /* `until` = when it ends */
     SCHED_COMPANY_LIMIT,
     SCHED_NO_CAPACITY,      /* no mailbox with room, or --max reached */
+    SCHED_REPLIED,          /* the contact replied (inbound) */
+    SCHED_COMPANY_REPLIED,  /* a colleague replied to this campaign */
 };
 
 struct sched_item {

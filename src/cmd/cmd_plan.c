@@ -26,7 +26,8 @@ static const char plan_usage[] =
     "                 null, \"reason\" and (cooldown) \"until\"\n"
     "  -v, --verbose  also list every enrolled contact not planned, with\n"
     "                 the reason: campaign_paused, contact_status,\n"
-    "                 suppressed, already_sent, retry_wait, cooldown (with\n"
+    "                 replied, suppressed, already_sent, company_replied,\n"
+    "                 retry_wait, cooldown (with\n"
     "                 the time it ends), company_limit, no_capacity\n"
     "  -h, --help     this help\n";
 

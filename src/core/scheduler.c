@@ -99,6 +99,10 @@ const char *sched_reason_str(enum sched_reason r)
         return "company_limit";
     case SCHED_NO_CAPACITY:
         return "no_capacity";
+    case SCHED_REPLIED:
+        return "replied";
+    case SCHED_COMPANY_REPLIED:
+        return "company_replied";
     }
     return "unknown";
 }
@@ -357,7 +361,7 @@ static enum sched_reason check(struct plan_state *ps,
     if (!c->campaign_active)
         return SCHED_CAMPAIGN_PAUSED;
     if (!c->contact_active)
-        return SCHED_CONTACT_STATUS;
+        return c->contact_replied ? SCHED_REPLIED : SCHED_CONTACT_STATUS;
     if (supp_match(&ps->supp, c->email))
         return SCHED_SUPPRESSED;
     /* A second candidate for a (campaign, contact) already planned here
@@ -366,6 +370,8 @@ static enum sched_reason check(struct plan_state *ps,
     if (c->existing == SCHED_EXISTING_DONE ||
         pair_get(&ps->pairs, c->campaign_id, c->contact_id))
         return SCHED_ALREADY_SENT;
+    if (c->company_replied && in->stop_company_on_reply)
+        return SCHED_COMPANY_REPLIED;
     if (deferred && c->retry_after > ps->now) {
         *until = c->retry_after;
         return SCHED_RETRY_WAIT;

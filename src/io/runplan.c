@@ -55,6 +55,7 @@ int runplan_load(struct db *db, const struct config *cfg, int64_t now,
     in.n_suppressions = rp->n_supp;
     in.cooldown_s = (int64_t)cfg->rules.cooldown_days * 86400;
     in.max_per_company = cfg->rules.max_contacts_per_company;
+    in.stop_company_on_reply = cfg->rules.stop_company_on_reply;
     in.max_messages = max;
     return sched_plan(&in, now, &rp->plan, ei);
 }

@@ -10,6 +10,7 @@
 
 #include "caps.h"
 #include "clock.h"
+#include "inbound_class.h"
 #include "outbox.h"
 #include "store.h"
 #include "suppress.h"
@@ -166,6 +167,8 @@ static void candidate_read(sqlite3_stmt *st, struct runplan *rp)
     }
     s->last_send_at = col_time(st, 11);
     c->company = db_column_strdup(st, 12);
+    s->contact_replied = sqlite3_column_int(st, 13);
+    s->company_replied = sqlite3_column_int(st, 14);
     c->campaign = campaign_index(rp, s->campaign_id);
     rp->n_cand++;
 }
@@ -181,7 +184,12 @@ int store_run_candidates(struct db *db, struct runplan *rp,
         " (SELECT MAX(COALESCE(x.sent_at, x.last_attempt_at, x.created_at))"
         "   FROM sends x WHERE x.contact_id = e.contact_id"
         "   AND x.status IN " STORE_COUNTED("counts_cooldown") "),"
-        " co.name"
+        " co.name, c.status = ?2,"
+        /* a colleague's reply to this campaign (inbound, SPEC) */
+        " EXISTS (SELECT 1 FROM inbound i JOIN sends rs ON rs.id = i.send_id"
+        "   JOIN contacts rc ON rc.id = rs.contact_id"
+        "   WHERE i.kind = ?3 AND rs.campaign_id = e.campaign_id"
+        "   AND rc.company_id = c.company_id AND rc.id <> c.id)"
         " FROM enrollments e"
         " JOIN contacts c ON c.id = e.contact_id"
         " JOIN campaigns ca ON ca.id = e.campaign_id"
@@ -195,6 +203,10 @@ int store_run_candidates(struct db *db, struct runplan *rp,
     if (db_stmt(db, sql, &st, ei) < 0)
         return -1;
     sqlite3_bind_text(st, 1, contact_status_name(CONTACT_ACTIVE), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, contact_status_name(CONTACT_REPLIED), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, inbound_kind_str(INBOUND_REPLY), -1,
                       SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (rp->n_cand == cap) {

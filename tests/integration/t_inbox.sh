@@ -164,13 +164,28 @@ check "--json" '{"read": 0, "bounces": 0, "replies": 0, "auto_replies": 0, "unsu
 run "$MR" inbox --mailbox nobody@sender.example
 check "an unknown --mailbox exits 65" 65 "$rc"
 
-# A contact that replied, unsubscribed or bounced is not planned again.
+# A contact that replied, unsubscribed or bounced is not planned again;
+# a colleague of the one who replied gets no first email in that campaign
+# (rules.stop_company_on_reply), but does in another.
 "$MR" -q campaign add C2 --template "$ROOT/templates/intro.txt"
-"$MR" -q campaign enroll C2 --all-active >/dev/null 2>&1 || "$MR" -q import contacts c.csv --campaign C2
+printf 'email,first_name,company\ncol@two.example,Cat,Two\n' > col.csv
+"$MR" -q import contacts col.csv --campaign C1
+"$MR" -q import contacts c.csv --campaign C2
+"$MR" -q import contacts col.csv --campaign C2
 plan=$("$MR" plan -v 2>&1)
 for c in rep@two.example unsub@three.example gone@one.example; do
     check "$c is not planned" "" "$(printf '%s\n' "$plan" | grep "^m1@sender.example *$c")"
 done
+check "plan -v says replied" "rep@two.example C1 replied" \
+    "$(printf '%s\n' "$plan" | awk '$1 == "rep@two.example" && $2 == "C1" { print $1, $2, $3 }')"
+check "a colleague in that campaign: company_replied" "col@two.example C1 company_replied" \
+    "$(printf '%s\n' "$plan" | awk '$1 == "col@two.example" && $2 == "C1" { print $1, $2, $3 }')"
+check_contains "in another campaign it is planned" "col@two.example" \
+    "$(printf '%s\n' "$plan" | grep '^m1@sender.example' | grep C2)"
+set_rule stop_company_on_reply false
+check_contains "with stop_company_on_reply: false it is planned in C1 too" "col@two.example" \
+    "$("$MR" plan 2>&1 | grep '^m1@sender.example' | grep C1)"
+set_rule stop_company_on_reply true
 
 # A new UIDVALIDITY (the folder recreated): the lookback is read again,
 # but no message is processed twice (by Message-ID); a new one is.

@@ -22,11 +22,11 @@
 /* An enrolled, active contact in an active campaign, never written to. */
 #define CAND(camp, ct, co, email, enr, last)                                \
     {(camp), (ct), (co), (email), true, true, (enr), SCHED_EXISTING_NONE,   \
-     0, (last)}
+     0, (last), false, false}
 /* Every field. */
 #define CANDX(camp, ct, co, email, ctact, camact, enr, ex, retry, last)     \
     {(camp), (ct), (co), (email), (ctact), (camact), (enr), (ex), (retry),  \
-     (last)}
+     (last), false, false}
 #define DEFERRED(camp, ct, co, email, enr, retry, last)                     \
     CANDX(camp, ct, co, email, true, true, enr, SCHED_EXISTING_DEFERRED,    \
           retry, last)
@@ -562,6 +562,48 @@ static void test_least_recently_used(void)
     free(c);
 }
 
+/* A contact that replied, and its colleagues in that campaign. */
+static void test_replied(void)
+{
+    static const struct {
+        bool active, replied, company_replied, stop;
+        enum sched_reason want;    /* 0: planned */
+    } cases[] = {
+        {false, true, false, true, SCHED_REPLIED},
+        {false, false, false, true, SCHED_CONTACT_STATUS},
+        {true, false, true, true, SCHED_COMPANY_REPLIED},
+        {true, false, true, false, 0},  /* stop_company_on_reply: false */
+        {true, false, false, true, 0},
+    };
+    struct sched_mailbox mb = {0};
+
+    mb.id = 1;
+    mb.cap = 10;
+    mb.available = true;
+    for (size_t i = 0; i < ARRLEN(cases); i++) {
+        struct sched_candidate *c = plain_candidates(1);
+        struct sched_input in = {0};
+        struct sched_plan p;
+
+        c[0].contact_active = cases[i].active;
+        c[0].contact_replied = cases[i].replied;
+        c[0].company_replied = cases[i].company_replied;
+        c[0].company_id = 7;
+        in.mailboxes = &mb;
+        in.n_mailboxes = 1;
+        in.candidates = c;
+        in.n_candidates = 1;
+        in.cooldown_s = CD;
+        in.max_per_company = 4;
+        in.stop_company_on_reply = cases[i].stop;
+        p = run_plan(&in, NOW);
+        T_INT(p.n_items, cases[i].want ? 0 : 1);
+        T_INT(p.n_skips ? p.skips[0].reason : 0, cases[i].want);
+        sched_plan_release(&p);
+        free(c);
+    }
+}
+
 static void test_reason_str(void)
 {
     static const struct {
@@ -576,6 +618,8 @@ static void test_reason_str(void)
         {SCHED_COOLDOWN, "cooldown"},
         {SCHED_COMPANY_LIMIT, "company_limit"},
         {SCHED_NO_CAPACITY, "no_capacity"},
+        {SCHED_REPLIED, "replied"},
+        {SCHED_COMPANY_REPLIED, "company_replied"},
         {(enum sched_reason)0, "unknown"},
         {(enum sched_reason)99, "unknown"},
     };
@@ -771,6 +815,7 @@ int main(void)
     T_RUN(test_fill_evenly);
     T_RUN(test_fill_uneven);
     T_RUN(test_least_recently_used);
+    T_RUN(test_replied);
     T_RUN(test_reason_str);
     T_RUN(test_suppressed);
     T_RUN(test_large);
