@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 #include "err.h"
-#include "secret_key.h"
+#include "key_len.h"
 
 /* Longest password line accepted from a command or a file descriptor
  * (not counting the line end). */

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 
 #include "err.h"
-#include "secret_key.h"
+#include "key_len.h"
 
 #define UNSUB_KEY_LABEL "mailrota-unsubscribe"
 

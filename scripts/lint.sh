@@ -1,7 +1,8 @@
 #!/bin/sh
 # make lint: the purity rule of STYLE.md (pure modules touch no file,
-# network, database, clock, environment or randomness), banned.h in every
-# source file, and cppcheck when installed.
+# network, database, clock, environment or randomness), functions of at
+# most 80 lines in src/core, banned.h in every source file, and cppcheck
+# when installed.
 set -u
 # Everything under src/core is pure policy (docs/ARCHITECTURE.md), and so is
 # util.c.
@@ -49,6 +50,13 @@ for f in src/*/*.c include/*.h; do
         esac
     done
 done
+# Functions fit one screen (STYLE.md): at most 80 lines each, core or not.
+long=$(awk -v MAX=80 -f scripts/funclen.awk src/*/*.c)
+if [ -n "$long" ]; then
+    printf '%s\n' "$long" | sed 's/^/lint: /' >&2
+    echo "lint: split the functions above into named steps" >&2
+    status=1
+fi
 for f in src/*/*.c; do
     grep -q '#include "banned.h"' "$f" || {
         echo "lint: $f does not include banned.h" >&2

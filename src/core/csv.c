@@ -1,3 +1,8 @@
+/*
+ * csv.c - the CSV reader: RFC 4180 with the usual spreadsheet leniencies
+ * (see csv.h), fed by a read callback chunk by chunk.  Pure.  The guesses
+ * about the delimiter and UTF-16 are in csv_sniff.c.
+ */
 #include "csv.h"
 
 #include <stdbool.h>
@@ -5,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv_int.h"
 #include "util.h"
 
 #include "banned.h"
@@ -134,55 +140,6 @@ char csv_delimiter(const struct csv_reader *r)
 bool csv_utf16(const struct csv_reader *r)
 {
     return r->utf16;
-}
-
-/*
- * The delimiter of the first non-blank line of b[0..n): ',' when it holds
- * one outside quotes, else ';', else a tab, else ','.  Returns whether that
- * line is complete in b (a line break outside quotes ends it).
- */
-static bool sniff(const unsigned char *b, size_t n, char *delim)
-{
-    size_t i = 0, comma = 0, semi = 0, tab = 0;
-    bool quoted = false, done = false;
-
-    if (n >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
-    while (i < n && (b[i] == '\n' || b[i] == '\r'))
-        i++;
-    for (; i < n && !done; i++) {
-        if (b[i] == '"')
-            quoted = !quoted;
-        else if (!quoted && (b[i] == '\n' || b[i] == '\r'))
-            done = true;
-        else if (!quoted)
-            comma += b[i] == ',', semi += b[i] == ';', tab += b[i] == '\t';
-    }
-    *delim = comma ? ',' : semi ? ';' : tab ? '\t' : ',';
-    return done;
-}
-
-/*
- * UTF-16 without a byte order mark: in its first bytes (at least 4), every
- * other byte is NUL and the others are not, as ASCII text in UTF-16 is.
- */
-/* Bytes gathered before the UTF-16 check, however the input is chunked,
- * so that the verdict never depends on how the reads were cut. */
-#define CSV_SNIFF_MIN 16
-
-static bool utf16_nul_pattern(const unsigned char *b, size_t n)
-{
-    size_t zero[2] = { 0, 0 };
-
-    if (n > CSV_SNIFF_MIN)
-        n = CSV_SNIFF_MIN;
-    n &= ~(size_t)1;
-    if (n < 4)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        zero[i & 1] += b[i] == 0;
-    return (zero[0] == 0 && zero[1] == n / 2) ||
-           (zero[1] == 0 && zero[0] == n / 2);
 }
 
 /*
@@ -378,10 +335,10 @@ static void start(struct csv_reader *r)
         r->pos = 3;
     else if (utf16_bom(r->buf, r->end))
         r->utf16 = r->utf16_bom = true;
-    else if (utf16_nul_pattern(b, r->end))
+    else if (csv_utf16_nul_pattern(b, r->end))
         r->utf16 = true;
     if (r->detect && !r->utf16) {
-        sniff(b, r->end, &delim);
+        csv_sniff(b, r->end, &delim);
         use_delimiter(r, delim);
     }
 }
@@ -413,8 +370,8 @@ static int fill(struct csv_reader *r, struct errinfo *ei)
             r->end += (size_t)got;
         } while (!r->started && !r->eof && r->end < CSV_CHUNK &&
                  (r->end < CSV_SNIFF_MIN ||
-                  !sniff((const unsigned char *)r->buf,
-                                       r->end, &delim)));
+                  !csv_sniff((const unsigned char *)r->buf, r->end,
+                             &delim)));
         if (!r->started)
             start(r);
         if (r->pos < r->end)
@@ -448,13 +405,146 @@ static int at_eof(struct csv_reader *r, struct csv_record *rec)
     return finish_record(r, rec);
 }
 
+/* ST_CRLF: a CR ended the last line; the LF of a CRLF goes with it. */
+static void step_crlf(struct csv_reader *r)
+{
+    if (r->buf[r->pos] == '\n')
+        r->pos++;
+    r->state = ST_RECORD;
+}
+
+/* ST_RECORD: skips blank lines without starting a record, then starts
+ * one. */
+static void step_record(struct csv_reader *r)
+{
+    const unsigned char *b = (const unsigned char *)r->buf;
+    size_t i = r->pos, n = r->end;
+
+    while (i < n && (b[i] == '\n' || b[i] == '\r')) {
+        r->line++;
+        if (b[i++] == '\r') {
+            r->state = ST_CRLF;
+            break;
+        }
+    }
+    r->pos = i;
+    if (r->state == ST_CRLF || i == n)
+        return;
+    begin_record(r);
+    r->state = ST_FIELD;
+}
+
+/* ST_FIELD: starts a field, quoted or not. */
+static void step_field(struct csv_reader *r)
+{
+    begin_field(r);
+    if (r->buf[r->pos] == '"') {
+        r->pos++;
+        r->state = ST_QUOTED;
+    } else {
+        r->state = ST_UNQUOTED;
+    }
+}
+
+/* ST_UNQUOTED: up to the delimiter or the line end; true when a line end
+ * finished the record. */
+static bool step_unquoted(struct csv_reader *r)
+{
+    const unsigned char *b = (const unsigned char *)r->buf;
+    size_t i = r->pos, n = r->end, s = i;
+    unsigned char c;
+
+    while (i < n && !r->stop_unquoted[b[i]])
+        i++;
+    append(r, b + s, i - s);
+    if (i == n) {
+        r->pos = i;
+        return false;
+    }
+    c = b[i++];
+    r->pos = i;
+    if (c == (unsigned char)r->delim) {
+        end_field(r);
+        r->state = ST_FIELD;
+    } else if (c == '\n' || c == '\r') {
+        r->line++;
+        end_field(r);
+        r->state = c == '\r' ? ST_CRLF : ST_RECORD;
+        return true;
+    } else {
+        nul_byte(r);
+    }
+    return false;
+}
+
+/* ST_QUOTED: up to the next quote, line ends included in the field. */
+static void step_quoted(struct csv_reader *r)
+{
+    const unsigned char *b = (const unsigned char *)r->buf;
+    size_t i = r->pos, n = r->end, s;
+    unsigned char c;
+
+    for (;;) {
+        s = i;
+        while (i < n && !stop_quoted[b[i]])
+            i++;
+        if (i == n) {
+            append(r, b + s, i - s);
+            break;
+        }
+        c = b[i];
+        if (c == '\n') {
+            r->line++;
+            i++;
+            append(r, b + s, i - s);
+            continue;
+        }
+        append(r, b + s, i - s);
+        i++;
+        if (c == '"') {
+            r->state = ST_QUOTE;
+            break;
+        }
+        nul_byte(r);
+    }
+    r->pos = i;
+}
+
+/* ST_QUOTE: after a quote inside a quoted field, an escaped quote or the
+ * end of the field; true when a line end finished the record. */
+static bool step_quote(struct csv_reader *r)
+{
+    const unsigned char *b = (const unsigned char *)r->buf;
+    size_t i = r->pos;
+    unsigned char c = b[i];
+
+    if (c == '"') {
+        append(r, b + i, 1);
+        r->pos = i + 1;
+        r->state = ST_QUOTED;
+    } else if (c == (unsigned char)r->delim) {
+        r->pos = i + 1;
+        end_field(r);
+        r->state = ST_FIELD;
+    } else if (c == '\n' || c == '\r') {
+        r->pos = i + 1;
+        r->line++;
+        end_field(r);
+        r->state = c == '\r' ? ST_CRLF : ST_RECORD;
+        return true;
+    } else {
+        /* "ab"c: the rest up to the delimiter is skipped */
+        rec_fail_field(r, "text after closing quote");
+        r->state = ST_UNQUOTED;
+    }
+    return false;
+}
+
 int csv_next(struct csv_reader *r, struct csv_record *rec,
              struct errinfo *ei)
 {
     for (;;) {
-        const unsigned char *b;
-        size_t i, n, s;
-        unsigned char c;
+        bool ended = false;
 
         if (r->pos >= r->end) {
             int rc = fill(r, ei);
@@ -464,117 +554,27 @@ int csv_next(struct csv_reader *r, struct csv_record *rec,
             if (rc == 0)
                 return at_eof(r, rec);
         }
-        b = (const unsigned char *)r->buf;
-        i = r->pos;
-        n = r->end;
-
         switch (r->state) {
         case ST_CRLF:
-            if (b[i] == '\n')
-                i++;
-            r->pos = i;
-            r->state = ST_RECORD;
+            step_crlf(r);
             break;
-
         case ST_RECORD:
-            /* skip blank lines without starting a record */
-            while (i < n && (b[i] == '\n' || b[i] == '\r')) {
-                r->line++;
-                if (b[i++] == '\r') {
-                    r->state = ST_CRLF;
-                    break;
-                }
-            }
-            r->pos = i;
-            if (r->state == ST_CRLF || i == n)
-                break;
-            begin_record(r);
-            r->state = ST_FIELD;
+            step_record(r);
             break;
-
         case ST_FIELD:
-            begin_field(r);
-            if (b[i] == '"') {
-                r->pos = i + 1;
-                r->state = ST_QUOTED;
-            } else {
-                r->state = ST_UNQUOTED;
-            }
+            step_field(r);
             break;
-
         case ST_UNQUOTED:
-            s = i;
-            while (i < n && !r->stop_unquoted[b[i]])
-                i++;
-            append(r, b + s, i - s);
-            if (i == n) {
-                r->pos = i;
-                break;
-            }
-            c = b[i++];
-            r->pos = i;
-            if (c == (unsigned char)r->delim) {
-                end_field(r);
-                r->state = ST_FIELD;
-            } else if (c == '\n' || c == '\r') {
-                r->line++;
-                end_field(r);
-                r->state = c == '\r' ? ST_CRLF : ST_RECORD;
-                return finish_record(r, rec);
-            } else {
-                nul_byte(r);
-            }
+            ended = step_unquoted(r);
             break;
-
         case ST_QUOTED:
-            for (;;) {
-                s = i;
-                while (i < n && !stop_quoted[b[i]])
-                    i++;
-                if (i == n) {
-                    append(r, b + s, i - s);
-                    break;
-                }
-                c = b[i];
-                if (c == '\n') {
-                    r->line++;
-                    i++;
-                    append(r, b + s, i - s);
-                    continue;
-                }
-                append(r, b + s, i - s);
-                i++;
-                if (c == '"') {
-                    r->state = ST_QUOTE;
-                    break;
-                }
-                nul_byte(r);
-            }
-            r->pos = i;
+            step_quoted(r);
             break;
-
         case ST_QUOTE:
-            c = b[i];
-            if (c == '"') {
-                append(r, b + i, 1);
-                r->pos = i + 1;
-                r->state = ST_QUOTED;
-            } else if (c == (unsigned char)r->delim) {
-                r->pos = i + 1;
-                end_field(r);
-                r->state = ST_FIELD;
-            } else if (c == '\n' || c == '\r') {
-                r->pos = i + 1;
-                r->line++;
-                end_field(r);
-                r->state = c == '\r' ? ST_CRLF : ST_RECORD;
-                return finish_record(r, rec);
-            } else {
-                /* "ab"c: the rest up to the delimiter is skipped */
-                rec_fail_field(r, "text after closing quote");
-                r->state = ST_UNQUOTED;
-            }
+            ended = step_quote(r);
             break;
         }
+        if (ended)
+            return finish_record(r, rec);
     }
 }

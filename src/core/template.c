@@ -1,67 +1,36 @@
 /*
- * template.c - template files and {{var}} rendering.  See template.h for the
- * format and the rules.  Pure.
+ * template.c - template files and the {{var}} scanner.  See template.h for
+ * the format and the rules.  Pure.  Rendering is in template_render.c.
  *
- * One scanner (scan_next) splits a template string into literal text runs
+ * One scanner (tpl_scan_next) splits a template string into literal text runs
  * and variables; check, render and each_var are loops over it, so the three
  * can never disagree about what a variable is.
  */
 #include "template.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "template_int.h"
 #include "util.h"
 
 #include "banned.h"
 
-enum tok_kind {
-    TOK_END,
-    TOK_TEXT,
-    TOK_VAR,
-};
-
-struct token {
-    enum tok_kind kind;
-    const char *text; /* TOK_TEXT: the run; TOK_VAR: the default */
-    size_t len;
-    char name[TEMPLATE_NAME_MAX + 1]; /* TOK_VAR: lower-cased */
-    bool has_default;
-    int line; /* where the token starts */
-};
-
-struct scanner {
-    const char *p;
-    const char *origin; /* NULL: messages say "line N" */
-    int line;
-};
-
-static int loc_err(struct errinfo *ei, const char *origin, int line,
-                   const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int loc_err(struct errinfo *ei, const char *origin, int line,
-                   const char *fmt, ...)
+int tpl_loc_err(struct errinfo *ei, const char *origin, int line,
+                const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
     err_vset_at(ei, ERR_DATA, origin, line, fmt, ap);
     va_end(ap);
-    return -1; /* spelled out so analyzers see scan_next() fail */
+    return -1; /* spelled out so analyzers see tpl_scan_next() fail */
 }
 
 static bool is_blank_ch(char c)
 {
     return c == ' ' || c == '\t';
-}
-
-/* C0 controls and DEL; TAB and LF are handled by the callers. */
-static bool is_ctl(unsigned char c)
-{
-    return c < 0x20 || c == 0x7f;
 }
 
 static bool is_name_ch(char c)
@@ -84,15 +53,15 @@ static int ctl_err(struct errinfo *ei, const char *origin, int line,
                    unsigned char c)
 {
     if (c == '\r')
-        return loc_err(ei, origin, line, "bare carriage return");
-    return loc_err(ei, origin, line, "control character 0x%02x", c);
+        return tpl_loc_err(ei, origin, line, "bare carriage return");
+    return tpl_loc_err(ei, origin, line, "control character 0x%02x", c);
 }
 
 static int c1_err(struct errinfo *ei, const char *origin, int line,
                   const char *p)
 {
-    return loc_err(ei, origin, line, "control character U+%04X",
-                   (unsigned)(unsigned char)p[1]);
+    return tpl_loc_err(ei, origin, line, "control character U+%04X",
+                       (unsigned)(unsigned char)p[1]);
 }
 
 static bool is_ident(const char *s, const char *e)
@@ -146,17 +115,17 @@ static int check_bytes(const char *buf, size_t len, const char *origin,
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
         if (memchr(p, '\0', n))
-            return loc_err(ei, origin, line, "NUL byte");
+            return tpl_loc_err(ei, origin, line, "NUL byte");
         if (!utf8_valid(p, n))
-            return loc_err(ei, origin, line, "not valid UTF-8");
+            return tpl_loc_err(ei, origin, line, "not valid UTF-8");
         p += n + (nl ? 1 : 0);
         line++;
     }
     return 0;
 }
 
-static void scanner_init(struct scanner *sc, const char *tmpl,
-                         const char *origin, int first_line)
+void tpl_scanner_init(struct scanner *sc, const char *tmpl,
+                      const char *origin, int first_line)
 {
     sc->p = tmpl;
     sc->origin = origin;
@@ -184,11 +153,11 @@ static int scan_var(struct scanner *sc, struct token *tok,
         if (at_close(q))
             break;
         if (*q == '\0' || *q == '\n')
-            return loc_err(ei, sc->origin, sc->line,
-                           "unclosed '{{' (no '}}' on the same line)");
+            return tpl_loc_err(ei, sc->origin, sc->line,
+                               "unclosed '{{' (no '}}' on the same line)");
         if (at_open(q))
-            return loc_err(ei, sc->origin, sc->line,
-                           "'{{' inside a variable");
+            return tpl_loc_err(ei, sc->origin, sc->line,
+                               "'{{' inside a variable");
         if (*q != '\t' && is_ctl((unsigned char)*q))
             return ctl_err(ei, sc->origin, sc->line, (unsigned char)*q);
         if (utf8_is_c1(q))
@@ -203,22 +172,23 @@ static int scan_var(struct scanner *sc, struct token *tok,
     trim_range(&ns, &ne);
     nlen = (size_t)(ne - ns);
     if (nlen == 0)
-        return loc_err(ei, sc->origin, sc->line, "empty variable name");
+        return tpl_loc_err(ei, sc->origin, sc->line, "empty variable name");
     for (const char *c = ns; c < ne; c++) {
         if (is_name_ch(*c))
             continue;
         if ((unsigned char)*c < 0x80)
-            return loc_err(ei, sc->origin, sc->line,
-                           "bad character '%c' in variable name '%.*s'", *c,
-                           (int)(nlen > 80 ? 80 : nlen), ns);
-        return loc_err(ei, sc->origin, sc->line,
-                       "bad character 0x%02x in variable name '%.*s'",
-                       (unsigned char)*c, (int)(nlen > 80 ? 80 : nlen), ns);
+            return tpl_loc_err(ei, sc->origin, sc->line,
+                               "bad character '%c' in variable name '%.*s'",
+                               *c, (int)(nlen > 80 ? 80 : nlen), ns);
+        return tpl_loc_err(ei, sc->origin, sc->line,
+                           "bad character 0x%02x in variable name '%.*s'",
+                           (unsigned char)*c, (int)(nlen > 80 ? 80 : nlen),
+                           ns);
     }
     if (nlen > TEMPLATE_NAME_MAX)
-        return loc_err(ei, sc->origin, sc->line,
-                       "variable name longer than %d characters",
-                       TEMPLATE_NAME_MAX);
+        return tpl_loc_err(ei, sc->origin, sc->line,
+                           "variable name longer than %d characters",
+                           TEMPLATE_NAME_MAX);
 
     memcpy(tok->name, ns, nlen);
     tok->name[nlen] = '\0';
@@ -229,12 +199,12 @@ static int scan_var(struct scanner *sc, struct token *tok,
         de = close;
         trim_range(&ds, &de);
         if (looks_like_filter(ds, de))
-            return loc_err(ei, sc->origin, sc->line,
-                           "'{{%s|%.*s}}' looks like a filter: there are no "
-                           "filters, only a default text after one '|', "
-                           "as in {{%s|there}}",
-                           tok->name, (int)(de - ds > 60 ? 60 : de - ds), ds,
-                           tok->name);
+            return tpl_loc_err(ei, sc->origin, sc->line,
+                               "'{{%s|%.*s}}' looks like a filter: there are "
+                               "no filters, only a default text after one "
+                               "'|', as in {{%s|there}}",
+                               tok->name, (int)(de - ds > 60 ? 60 : de - ds),
+                               ds, tok->name);
         tok->text = ds;
         tok->len = (size_t)(de - ds);
     } else {
@@ -251,8 +221,8 @@ static int scan_var(struct scanner *sc, struct token *tok,
  * Fills tok with the next literal run or variable.  Control characters other
  * than TAB and LF are errors.  The caller has checked UTF-8.
  */
-static int scan_next(struct scanner *sc, struct token *tok,
-                     struct errinfo *ei)
+int tpl_scan_next(struct scanner *sc, struct token *tok,
+                  struct errinfo *ei)
 {
     const char *p = sc->p;
 
@@ -264,8 +234,8 @@ static int scan_next(struct scanner *sc, struct token *tok,
     if (at_open(p))
         return scan_var(sc, tok, ei);
     if (at_close(p))
-        return loc_err(ei, sc->origin, sc->line,
-                       "'}}' without an opening '{{'");
+        return tpl_loc_err(ei, sc->origin, sc->line,
+                           "'}}' without an opening '{{'");
 
     tok->text = p;
     while (*p && !at_open(p) && !at_close(p)) {
@@ -293,9 +263,9 @@ int template_check(const char *tmpl, const char *origin, int first_line,
 
     if (check_bytes(tmpl, strlen(tmpl), origin, first_line, ei) < 0)
         return -1;
-    scanner_init(&sc, tmpl, origin, first_line);
+    tpl_scanner_init(&sc, tmpl, origin, first_line);
     do {
-        if (scan_next(&sc, &tok, ei) < 0)
+        if (tpl_scan_next(&sc, &tok, ei) < 0)
             return -1;
     } while (tok.kind != TOK_END);
     return 0;
@@ -309,184 +279,15 @@ int template_each_var(const char *tmpl, int first_line,
 
     if (template_check(tmpl, NULL, first_line, ei) < 0)
         return -1;
-    scanner_init(&sc, tmpl, NULL, first_line);
+    tpl_scanner_init(&sc, tmpl, NULL, first_line);
     for (;;) {
-        if (scan_next(&sc, &tok, ei) < 0)
+        if (tpl_scan_next(&sc, &tok, ei) < 0)
             return -1;
         if (tok.kind == TOK_END)
             return 0;
         if (tok.kind == TOK_VAR)
             fn(ctx, tok.name, tok.has_default, tok.line);
     }
-}
-
-static int too_long(struct errinfo *ei)
-{
-    return err_set(ei, ERR_DATA, "rendered text longer than %d bytes",
-                   TEMPLATE_MAX_OUTPUT);
-}
-
-/*
- * Appends template text (a literal run or a default).  In one-line mode a
- * TAB, U+2028 and U+2029 become a space and a line break is an error.
- */
-static int add_text(struct strbuf *sb, const char *s, size_t n, bool oneline,
-                    int line, struct errinfo *ei)
-{
-    if (!oneline) {
-        if (sb_add(sb, s, n) < 0)
-            return too_long(ei);
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-
-        if (c == '\n')
-            return loc_err(ei, NULL, line,
-                           "line break in a one-line template");
-        if (i + 2 < n && utf8_is_line_sep(s + i)) {
-            c = ' ';
-            i += 2;
-        }
-        if (sb_addch(sb, c == '\t' ? ' ' : c) < 0)
-            return too_long(ei);
-    }
-    return 0;
-}
-
-/*
- * Appends the cleaned value v (valid UTF-8) to the empty buffer val; see
- * template.h for the rules.  C1 controls (U+0080..U+009F) are the two-byte
- * sequences C2 80..C2 9F; in one-line mode U+2028 and U+2029 count as
- * white space too.
- */
-static int clean_value(struct strbuf *val, const char *v, bool oneline,
-                       struct errinfo *ei)
-{
-    const unsigned char *p = (const unsigned char *)v;
-    bool pending = false; /* one-line: a space is owed before the next char */
-
-    while (*p) {
-        size_t n = 1;
-        bool ctl = is_ctl(*p);
-
-        if (utf8_is_c1((const char *)p)) {
-            ctl = true;
-            n = 2;
-        }
-        if (oneline) {
-            if (utf8_is_line_sep((const char *)p))
-                n = 3;
-            if (ctl || *p == ' ' || n == 3) {
-                pending = true;
-                p += n;
-                continue;
-            }
-            if (pending && val->len > 0 && sb_addch(val, ' ') < 0)
-                return too_long(ei);
-            pending = false;
-        } else if (ctl && *p != '\n' && *p != '\t') {
-            p += n; /* CR, other C0, DEL, C1: dropped */
-            continue;
-        }
-        if (sb_add(val, p, n) < 0)
-            return too_long(ei);
-        p += n;
-    }
-    if (!oneline) {
-        str_trim(val->buf);
-        val->len = strlen(val->buf);
-    }
-    return 0;
-}
-
-/* True when the output from max(at - 1, 0) on contains "{{". */
-static bool forms_open(const struct strbuf *sb, size_t at)
-{
-    return strstr(sb->buf + (at ? at - 1 : 0), "{{") != NULL;
-}
-
-int template_render(const char *tmpl, bool oneline, template_lookup_fn lookup,
-                    void *ctx, char **out, struct errinfo *ei)
-{
-    struct scanner sc;
-    struct token tok = {.kind = TOK_END};
-    struct strbuf sb, val;
-    /* the variable whose value ends the output so far, or "" */
-    char prev[TEMPLATE_NAME_MAX + 1] = "";
-    int ret = -1;
-
-    /*
-     * Check the whole template first, so a malformed template fails the
-     * same way for every contact instead of behind a missing value.
-     */
-    if (template_check(tmpl, NULL, 1, ei) < 0)
-        return -1;
-    sb_init(&sb, TEMPLATE_MAX_OUTPUT);
-    sb_init(&val, TEMPLATE_MAX_OUTPUT);
-    scanner_init(&sc, tmpl, NULL, 1);
-    for (;;) {
-        size_t at = sb.len;
-        const char *v;
-
-        if (scan_next(&sc, &tok, ei) < 0)
-            goto out;
-        if (tok.kind == TOK_END)
-            break;
-        if (tok.kind == TOK_TEXT) {
-            if (add_text(&sb, tok.text, tok.len, oneline, tok.line, ei) < 0)
-                goto out;
-            /* template text has no "{{"; only a value's '{' can join it */
-            if (forms_open(&sb, at)) {
-                err_set(ei, ERR_DATA,
-                        "value of {{%s}} forms '{{' with the text next to it",
-                        prev[0] ? prev : "?");
-                goto out;
-            }
-            prev[0] = '\0';
-            continue;
-        }
-
-        sb_reset(&val);
-        v = lookup(ctx, tok.name);
-        if (v) {
-            if (!utf8_valid(v, strlen(v))) {
-                err_set(ei, ERR_DATA, "value of {{%s}} is not valid UTF-8",
-                        tok.name);
-                goto out;
-            }
-            if (clean_value(&val, v, oneline, ei) < 0)
-                goto out;
-        }
-        if (val.len == 0) {
-            if (!tok.has_default) {
-                err_set(ei, ERR_DATA, "no value for {{%s}}", tok.name);
-                goto out;
-            }
-            if (add_text(&val, tok.text, tok.len, oneline, tok.line, ei) < 0)
-                goto out;
-        } else if (strstr(val.buf, "{{")) {
-            err_set(ei, ERR_DATA, "value of {{%s}} contains '{{'", tok.name);
-            goto out;
-        }
-        if (sb_add(&sb, val.buf, val.len) < 0) {
-            too_long(ei);
-            goto out;
-        }
-        if (forms_open(&sb, at)) {
-            err_set(ei, ERR_DATA,
-                    "value of {{%s}} forms '{{' with the text next to it",
-                    tok.name);
-            goto out;
-        }
-        memcpy(prev, tok.name, strlen(tok.name) + 1);
-    }
-    *out = sb_detach(&sb, NULL);
-    ret = 0;
-out:
-    sb_release(&sb);
-    sb_release(&val);
-    return ret;
 }
 
 /*
@@ -547,8 +348,8 @@ int template_parse(const char *text, size_t len, const char *origin,
     }
     /* named, rather than reported as its first NUL byte */
     if (utf16_bom(text, len))
-        return loc_err(ei, origin, 1, "UTF-16 text (a UTF-16 byte order "
-                       "mark): save the file as UTF-8");
+        return tpl_loc_err(ei, origin, 1, "UTF-16 text (a UTF-16 byte order "
+                           "mark): save the file as UTF-8");
     if (check_bytes(text, len, origin, 1, ei) < 0)
         return -1;
 
@@ -563,22 +364,22 @@ int template_parse(const char *text, size_t len, const char *origin,
 
     eol = strchr(norm, '\n');
     if (!subject_line(norm, eol ? (size_t)(eol - norm) : n, &vs, &ve)) {
-        loc_err(ei, origin, 1, "missing 'Subject:' line");
+        tpl_loc_err(ei, origin, 1, "missing 'Subject:' line");
         goto out;
     }
     if (vs == ve) {
-        loc_err(ei, origin, 1, "empty subject");
+        tpl_loc_err(ei, origin, 1, "empty subject");
         goto out;
     }
     subject = xstrndup(vs, (size_t)(ve - vs));
     if (!eol) {
-        loc_err(ei, origin, 2, "missing blank line after 'Subject:'");
+        tpl_loc_err(ei, origin, 2, "missing blank line after 'Subject:'");
         goto out;
     }
     line2 = eol + 1;
     eol2 = strchr(line2, '\n');
     if (!blank_line(line2, eol2 ? (size_t)(eol2 - line2) : strlen(line2))) {
-        loc_err(ei, origin, 2, "missing blank line after 'Subject:'");
+        tpl_loc_err(ei, origin, 2, "missing blank line after 'Subject:'");
         goto out;
     }
 
@@ -588,7 +389,7 @@ int template_parse(const char *text, size_t len, const char *origin,
     while (blen && (is_blank_ch(bs[blen - 1]) || bs[blen - 1] == '\n'))
         blen--;
     if (blen == 0) {
-        loc_err(ei, origin, TEMPLATE_BODY_LINE, "empty body");
+        tpl_loc_err(ei, origin, TEMPLATE_BODY_LINE, "empty body");
         goto out;
     }
     body = xmalloc(blen + 2);

@@ -270,64 +270,44 @@ static void error_text(const char *body, size_t len, long status,
     sanitize(rep->text);
 }
 
-static int fetch(struct oauth_cache *c, struct entry *e,
-                 struct smtp_reply *rep)
+/* Builds the client-credentials form and POSTs it; returns libcurl's
+ * code.  form, *hdr and r are the caller's to release. */
+static CURLcode post_request(struct oauth_cache *c, struct entry *e, CURL *h,
+                             const char *url, struct strbuf *form,
+                             struct curl_slist **hdr, struct https_resp *r)
 {
     const struct config_oauth *o = &c->cfg->oauth;
-    static const char *const paths[] = { "$.access_token", "$.expires_in" };
-    enum jsonq_type ty[2];
-    char *v[2] = { NULL, NULL }, *url = NULL;
-    struct strbuf form;
-    struct https_resp r;
-    struct curl_slist *hdr = NULL;
-    long status = 0;
-    long long expires_in = 0;
-    int64_t now;
-    CURL *h;
     CURLcode rc;
-    int ret = -1;
 
-    memset(rep, 0, sizeof(*rep));
-    rep->stage = STAGE_TOKEN;
-    rep->oauth = true;
-    h = curl_easy_init();
-    if (!h) {
-        snprintf(rep->text, sizeof(rep->text), "cannot create a libcurl "
-                 "handle");
-        return -1;
-    }
-    url = token_url(h, o);
-    sb_init(&form, 0);
-    add_field(h, &form, "grant_type", "client_credentials");
-    add_field(h, &form, "client_id", o->client_id);
-    add_field(h, &form, "client_secret", c->secret);
-    add_field(h, &form, "scope", e->scope);
-    https_setup(h, c->cfg, url, &r);
-    hdr = curl_slist_append(hdr, "Accept: application/json");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, form.buf);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form.len);
+    add_field(h, form, "grant_type", "client_credentials");
+    add_field(h, form, "client_id", o->client_id);
+    add_field(h, form, "client_secret", c->secret);
+    add_field(h, form, "scope", e->scope);
+    https_setup(h, c->cfg, url, r);
+    *hdr = curl_slist_append(*hdr, "Accept: application/json");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdr);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, form->buf);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form->len);
     log_info("oauth: asking %s for a token (tenant %s, scope %s)", url,
              o->tenant_id, e->scope);
     crash_point("token.request");
     rc = curl_easy_perform(h);
     crash_point("token.received");
-    now = clock_now();
-    if (https_result(h, rc, &r, STAGE_TOKEN, &status, rep) < 0) {
-        /* The text is libcurl's; say where it was going. */
-        char msg[SMTP_TEXT_MAX];
-        snprintf(msg, sizeof(msg), "token endpoint unreachable: %.470s",
-                 rep->text);
-        snprintf(rep->text, sizeof(rep->text), "%s", msg);
-        rep->oauth = true;
-        goto out;
-    }
-    rep->code = (int)status;
-    if (status != 200) {
-        error_text(r.body.buf, r.body.len, status, rep);
-        goto out;
-    }
-    jsonq_get(r.body.buf, r.body.len, paths, 2, ty, v);
+    return rc;
+}
+
+/* A 200 answer: its access token and lifetime go into e and the cache. */
+static int take_token(struct oauth_cache *c, struct entry *e,
+                      const char *body, size_t len, int64_t now,
+                      struct smtp_reply *rep)
+{
+    static const char *const paths[] = { "$.access_token", "$.expires_in" };
+    enum jsonq_type ty[2];
+    char *v[2] = { NULL, NULL };
+    long long expires_in = 0;
+    int ret = -1;
+
+    jsonq_get(body, len, paths, 2, ty, v);
     if (ty[0] != JSONQ_TEXT || !v[0] || !*v[0] ||
         strlen(v[0]) > TOKEN_MAX || strpbrk(v[0], " \t\r\n\"\\")) {
         snprintf(rep->text, sizeof(rep->text), "the token endpoint answered "
@@ -354,6 +334,50 @@ static int fetch(struct oauth_cache *c, struct entry *e,
 out:
     secret_free(v[0]);
     free(v[1]);
+    return ret;
+}
+
+static int fetch(struct oauth_cache *c, struct entry *e,
+                 struct smtp_reply *rep)
+{
+    char *url = NULL;
+    struct strbuf form;
+    struct https_resp r;
+    struct curl_slist *hdr = NULL;
+    long status = 0;
+    int64_t now;
+    CURL *h;
+    CURLcode rc;
+    int ret = -1;
+
+    memset(rep, 0, sizeof(*rep));
+    rep->stage = STAGE_TOKEN;
+    rep->oauth = true;
+    h = curl_easy_init();
+    if (!h) {
+        snprintf(rep->text, sizeof(rep->text), "cannot create a libcurl "
+                 "handle");
+        return -1;
+    }
+    url = token_url(h, &c->cfg->oauth);
+    sb_init(&form, 0);
+    rc = post_request(c, e, h, url, &form, &hdr, &r);
+    now = clock_now();
+    if (https_result(h, rc, &r, STAGE_TOKEN, &status, rep) < 0) {
+        /* The text is libcurl's; say where it was going. */
+        char msg[SMTP_TEXT_MAX];
+        snprintf(msg, sizeof(msg), "token endpoint unreachable: %.470s",
+                 rep->text);
+        snprintf(rep->text, sizeof(rep->text), "%s", msg);
+        rep->oauth = true;
+        goto out;
+    }
+    rep->code = (int)status;
+    if (status != 200)
+        error_text(r.body.buf, r.body.len, status, rep);
+    else
+        ret = take_token(c, e, r.body.buf, r.body.len, now, rep);
+out:
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
     https_resp_release(&r);
