@@ -161,6 +161,23 @@ int cmd_mailbox_test(struct app *app, int argc, char **argv,
 int cmd_campaign(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_plan(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_inbox(struct app *app, int argc, char **argv, struct errinfo *ei);
+
+/* What an inbox pass read (cmd_inbox.c), and how many mailboxes it tried
+ * and could not read. */
+struct inbox_counts {
+    long read, bounces, replies, auto_replies, unsubscribes, other;
+    size_t tried, failed;
+};
+
+/*
+ * Reads the new inbound mail of every mailbox (or `email` only) and
+ * applies it: `inbox`, and `run` before it plans.  The caller holds the
+ * run lock and opened db.  A mailbox that cannot be read is warned about
+ * on stderr (even with -q) and counted in n->failed.  Errors: ERR_DB
+ * and the like (the database), ERR_DATA (email not on the roster).
+ */
+int inbox_pass(struct app *app, struct db *db, const char *email,
+               struct inbox_counts *n, struct errinfo *ei);
 int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_suppress(struct app *app, int argc, char **argv, struct errinfo *ei);

@@ -88,6 +88,8 @@ struct config_unsubscribe {
 /* SPEC "Inbound": reading each mailbox's inbox (the `inbox` command). */
 struct config_inbound {
     bool enabled;              /* true */
+    bool configured;           /* the file sets some inbound.* key: `run`
+                                  reads inboxes first only then */
     char *imap_host;           /* outlook.office365.com */
     int imap_port;             /* 993 */
     enum smtp_security imap_security; /* implicit or starttls (never none) */

@@ -43,10 +43,6 @@ static const char inbox_usage[] =
 /* The most messages one pass takes from a mailbox (the rest: next pass). */
 #define INBOX_MAX_PER_PASS 100000
 
-struct counts {
-    long read, bounces, replies, auto_replies, unsubscribes, other;
-};
-
 struct inbox {
     struct app *app;
     struct db *db;
@@ -55,11 +51,10 @@ struct inbox {
     struct oauth_cache *oauth;
     const char *const *words;
     size_t n_words;
-    struct counts n;
-    size_t tried, failed;
+    struct inbox_counts n;
 };
 
-static void count(struct counts *n, enum inbound_kind k)
+static void count(struct inbox_counts *n, enum inbound_kind k)
 {
     n->read++;
     switch (k) {
@@ -249,7 +244,7 @@ static int read_items(struct inbox *ib, const struct store_inbound_mailbox *m,
 }
 
 /* One mailbox's pass.  -1 only on a database error (ei); a mailbox that
- * cannot be read is warned about and counted in ib->failed. */
+ * cannot be read is warned about and counted in ib->n.failed. */
 static int read_mailbox(struct inbox *ib,
                         const struct store_inbound_mailbox *m,
                         struct errinfo *ei)
@@ -268,9 +263,9 @@ static int read_mailbox(struct inbox *ib,
     char *secret;
     int ret = 0;
 
-    ib->tried++;
+    ib->n.tried++;
     if (!(secret = mailbox_secret(ib, m))) {
-        ib->failed++;
+        ib->n.failed++;
         return 0;
     }
     memset(&o, 0, sizeof(o));
@@ -290,7 +285,7 @@ static int read_mailbox(struct inbox *ib,
     if (imap_open(&o, &c, &f, &e, &iei) < 0) {
         warn_mailbox(ib, m, &e, e.auth ? "login refused by"
                                        : "cannot read from");
-        ib->failed++;
+        ib->n.failed++;
         goto out;
     }
     if (store_inbound_cursor(ib->db, m->mb.id, &cur, ei) < 0) {
@@ -301,7 +296,7 @@ static int read_mailbox(struct inbox *ib,
     if (imap_list(c, above, since, INBOX_MAX_PER_PASS, &items, &n, &e,
                   &iei) < 0) {
         warn_mailbox(ib, m, &e, "cannot list the messages on");
-        ib->failed++;
+        ib->n.failed++;
         goto out;
     }
     if (read_items(ib, m, c, &f, items, n, ei) < 0) {
@@ -324,7 +319,7 @@ out:
     return ret;
 }
 
-static void print_counts(const struct counts *n, bool json)
+static void print_counts(const struct inbox_counts *n, bool json)
 {
     if (json)
         printf("{\"read\": %ld, \"bounces\": %ld, \"replies\": %ld, "
@@ -394,6 +389,38 @@ static int read_all(struct inbox *ib, const char *email, struct errinfo *ei)
     return ret;
 }
 
+int inbox_pass(struct app *app, struct db *db, const char *email,
+               struct inbox_counts *n, struct errinfo *ei)
+{
+    struct inbox ib;
+    int ret = -1;
+
+    memset(&ib, 0, sizeof(ib));
+    memset(n, 0, sizeof(*n));
+    ib.app = app;
+    ib.db = db;
+    if (!app->cfg.inbound.enabled) {
+        log_info("inbound.enabled is false: no inbox is read");
+        return 0;
+    }
+    if (app_load_key(app, ib.key, &ib.have_key, ei) < 0)
+        return -1;
+    mime_global_init();
+    ib.words = app->cfg.inbound.has_unsubscribe_words
+                   ? (const char *const *)app->cfg.inbound.unsubscribe_words
+                   : default_words;
+    ib.n_words = app->cfg.inbound.has_unsubscribe_words
+                     ? app->cfg.inbound.n_unsubscribe_words
+                     : sizeof(default_words) / sizeof(default_words[0]);
+    ib.oauth = oauth_cache_new(&app->cfg, db, ib.have_key ? ib.key : NULL);
+    if (read_all(&ib, email, ei) == 0)
+        ret = 0;
+    *n = ib.n;
+    oauth_cache_free(ib.oauth);
+    secure_wipe(ib.key, sizeof(ib.key));
+    return ret;
+}
+
 int cmd_inbox(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
     static const struct option opts[] = {
@@ -403,7 +430,8 @@ int cmd_inbox(struct app *app, int argc, char **argv, struct errinfo *ei)
         { NULL, 0, NULL, 0 },
     };
     struct runlock lk = { -1, NULL };
-    struct inbox ib;
+    struct inbox_counts n;
+    struct db *db = NULL;
     const char *email = NULL;
     bool json = false;
     int c, ret = -1;
@@ -420,42 +448,22 @@ int cmd_inbox(struct app *app, int argc, char **argv, struct errinfo *ei)
     if (optind < argc)
         return err_set(ei, ERR_USAGE, "inbox: unexpected argument '%s'",
                        argv[optind]);
-    memset(&ib, 0, sizeof(ib));
-    ib.app = app;
-    if (app_open_db(app, 0, &ib.db, ei) < 0)
+    if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
-    if (!app->cfg.inbound.enabled) {
-        log_info("inbound.enabled is false: no inbox is read");
-        print_counts(&ib.n, json);
-        db_close(ib.db);
-        return 0;
-    }
     /* One writer of sends at a time: `run` holds the same lock. */
     if (runlock_take(&lk, app->cfg.database, ei) < 0 ||
-        app_load_key(app, ib.key, &ib.have_key, ei) < 0)
-        goto out;
-    mime_global_init();
-    ib.words = app->cfg.inbound.has_unsubscribe_words
-                   ? (const char *const *)app->cfg.inbound.unsubscribe_words
-                   : default_words;
-    ib.n_words = app->cfg.inbound.has_unsubscribe_words
-                     ? app->cfg.inbound.n_unsubscribe_words
-                     : sizeof(default_words) / sizeof(default_words[0]);
-    ib.oauth = oauth_cache_new(&app->cfg, ib.db, ib.have_key ? ib.key : NULL);
-    if (read_all(&ib, email, ei) < 0)
+        inbox_pass(app, db, email, &n, ei) < 0)
         goto out;
     if (!app->quiet)
-        print_counts(&ib.n, json);
-    if (ib.tried && ib.failed == ib.tried) {
+        print_counts(&n, json);
+    if (n.tried && n.failed == n.tried) {
         err_set(ei, ERR_UNAVAILABLE, "no inbox could be read (see the "
                 "warnings above for each mailbox and its fix)");
         goto out;
     }
     ret = 0;
 out:
-    oauth_cache_free(ib.oauth);
-    secure_wipe(ib.key, sizeof(ib.key));
     runlock_release(&lk);
-    db_close(ib.db);
+    db_close(db);
     return ret;
 }

@@ -22,9 +22,13 @@
 #include "banned.h"
 
 static const char run_usage[] =
-    "usage: mailrota run [--dry-run] [--max N]\n"
+    "usage: mailrota run [--dry-run] [--max N] [--no-inbox]\n"
     "\n"
-    "The nightly job: plans who may be written to now (see 'mailrota plan'),\n"
+    "The nightly job: reads the inboxes first when the config has an\n"
+    "inbound: section (as 'mailrota inbox': bounces, replies, unsubscribes;\n"
+    "a mailbox whose inbox cannot be read is warned about, even with -q,\n"
+    "and still sends), then\n"
+    "plans who may be written to now (see 'mailrota plan'),\n"
     "sends each message from its mailbox over SMTP, and records every\n"
     "outcome with the server's reply in the database.  Ends with the line\n"
     "  planned N, sent N, deferred N, bounced N, failed N, unknown N\n"
@@ -42,6 +46,7 @@ static const char run_usage[] =
     "Options:\n"
     "  -n, --dry-run  plan and compose every message, send and write nothing\n"
     "      --max N    send at most N messages\n"
+    "      --no-inbox do not read the inboxes first\n"
     "  -h, --help     this help\n"
     "\n"
     "Exit status: 0 (bounces are outcomes), 69 when contacts wait, nothing\n"
@@ -61,6 +66,7 @@ struct night {
     struct db *db;
     long long max;
     bool dry;
+    bool no_inbox;             /* --no-inbox */
     bool tpl_error;            /* a campaign's template is unusable */
     struct errinfo tei;        /* why */
     struct runreport_failures dry_fails;
@@ -73,6 +79,7 @@ static int parse_opts(int argc, char **argv, struct night *n,
     static const struct option opts[] = {
         { "dry-run", no_argument, NULL, 'n' },
         { "max", required_argument, NULL, 'm' },
+        { "no-inbox", no_argument, NULL, 'I' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -83,6 +90,7 @@ static int parse_opts(int argc, char **argv, struct night *n,
         switch (c) {
         case -2: return 1;
         case 'n': n->dry = true; break;
+        case 'I': n->no_inbox = true; break;
         case 'm':
             if (app_parse_count("--max", optarg, 10000000, &n->max, ei) < 0)
                 return -1;
@@ -114,6 +122,23 @@ static int lock_and_recover(struct night *n, struct errinfo *ei)
         log_warnx("%d message%s left 'sending' by an interrupted run "
                   "marked 'unknown' (not resent; see send_log)",
                   recovered, recovered == 1 ? "" : "s");
+    return 0;
+}
+
+/* SPEC: `run` reads the inboxes first, so that a contact who bounced,
+ * replied or unsubscribed is not planned -- when the config has an
+ * inbound: section (README: a setup that never configured inbound mail
+ * is not made to connect to outlook.office365.com).  Before any thread
+ * starts (GMime's global init). */
+static int read_inboxes(struct night *n, struct app *app, struct errinfo *ei)
+{
+    struct inbox_counts k;
+
+    if (inbox_pass(app, n->db, NULL, &k, ei) < 0)
+        return -1;
+    log_info("inbox: read %ld, bounces %ld, replies %ld, auto-replies %ld, "
+             "unsubscribes %ld, other %ld", k.read, k.bounces, k.replies,
+             k.auto_replies, k.unsubscribes, k.other);
     return 0;
 }
 
@@ -281,6 +306,9 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     db_wait_while(n->db, run_waits, r);
     r->cfg = &app->cfg;
     if (!n->dry && lock_and_recover(n, ei) < 0)
+        goto out;
+    if (!n->dry && !n->no_inbox && app->cfg.inbound.configured &&
+        read_inboxes(n, app, ei) < 0)
         goto out;
     if (plan(n, app, ei) < 0)
         goto out;

@@ -244,6 +244,8 @@ int cfg_set_value(struct load_ctx *lc, const struct key_def *k, int line,
     const char *s;
     size_t n;
 
+    if (strncmp(k->name, "inbound.", 8) == 0)
+        lc->c->inbound.configured = true;
     if (k->kind == K_DOMAINS)
         return cfg_set_domains(lc, k, line, v, ei);
     if (k->kind == K_WORDS)

@@ -241,4 +241,24 @@ run "$MR" inbox
 check_not_contains "a mailbox with --inbound none is not read" "m2@sender.example" "$err"
 check "mailbox set --inbound stores it" "none" "$(q "select inbound from mailboxes where email = 'm2@sender.example'")"
 
+# run reads the inboxes first (unless --no-inbox); a mailbox whose inbox
+# cannot be read is said on stderr even with -q, and run goes on.
+cat > reply3.eml <<EOF2
+From: Flo <late@six.example>
+To: m1@sender.example
+Subject: Re: hello
+Message-ID: <reply-3@six.example>
+In-Reply-To: <$(mid late@six.example)>
+
+Interested, send details.
+EOF2
+put m1@sender.example reply3.eml
+n0=$(q "select count(*) from inbound")
+run "$MR" run -q --no-inbox
+check "run --no-inbox reads nothing" "$n0 active" "$(q "select count(*) from inbound") $(contact late@six.example)"
+run "$MR" run -q
+check "run reads the inbox first" "$((n0 + 1)) replied" "$(q "select count(*) from inbound") $(contact late@six.example)"
+check_contains "a mailbox it cannot read is said even with -q" "inbox of admin@sender.example" "$err"
+check "and run goes on (its summary row is written)" 3 "$(q "select count(*) from runs")"
+
 done_testing
