@@ -15,6 +15,7 @@
 #include "message.h"
 #include "oauth.h"
 #include "run_engine.h"
+#include "store_bouncerate.h"
 #include "util.h"
 
 #include "banned.h"
@@ -272,13 +273,33 @@ static void warn_unreachable(const struct worker *w,
                   bounce_stage_str(rep->stage), rep->text);
 }
 
+/* Bounce-rate protection after each send (SPEC): *paused when the
+ * mailbox is paused now (store_bouncerate.h; health says it on stderr). */
+static void bounce_rate(struct run *r, struct db *db,
+                        const struct rp_mailbox *m, const char *now,
+                        bool *paused)
+{
+    const struct config_rules *ru = &r->cfg->rules;
+    struct bouncerate_rule br = { ru->bounce_window, ru->bounce_min_sends,
+                                  ru->max_bounce_rate };
+    struct errinfo ei = { ERR_OK, "" };
+    char text[512];
+
+    if (db_write(r, store_bouncerate_check(db, m->id, m->email, &br, now,
+                                           paused, text, sizeof(text),
+                                           &ei)) < 0)
+        run_halt(r, &ei);
+    else if (*paused)
+        log_alert("mailbox %s: %s", m->email, text);
+}
+
 /* Writes the reply of f and, on a fallback to Graph, says so on the
  * mailbox's row; returns the outcome recorded (unknown when the database
  * refused: the claim stays `sending`, the run halts). */
 static enum bounce_outcome record(struct run *r, struct worker *w,
                                   struct db *db, struct flight *f,
                                   const struct bounce_verdict *v,
-                                  bool *fallback)
+                                  bool *fallback, bool *paused)
 {
     const struct rp_mailbox *m = &r->rp->mb[w->mb];
     const struct smtp_reply *rep = &f->rep;
@@ -295,6 +316,8 @@ static enum bounce_outcome record(struct run *r, struct worker *w,
         run_halt(r, &ei);
         final = OUTCOME_UNKNOWN;
         *fallback = false;
+    } else if (final == OUTCOME_SENT || final == OUTCOME_BOUNCED) {
+        bounce_rate(r, db, m, now, paused);
     }
     if (*fallback) {
         char msg[SMTP_TEXT_MAX + 128];
@@ -312,7 +335,7 @@ static enum bounce_outcome record(struct run *r, struct worker *w,
 /* What the verdict says of the job and the mailbox (under r->mu). */
 static void settle(struct run *r, struct worker *w, struct flight *f,
                    const struct bounce_verdict *v, enum bounce_outcome final,
-                   bool fallback)
+                   bool fallback, bool paused)
 {
     const struct rp_mailbox *m = &r->rp->mb[w->mb];
     const struct smtp_reply *rep = &f->rep;
@@ -342,7 +365,9 @@ static void settle(struct run *r, struct worker *w, struct flight *f,
         job->done = true;
         job->outcome = final;
     }
-    if (v->mailbox == MAILBOX_BLOCKED_TENANT) {
+    if (paused && !w->dead) {
+        run_retire(r, w);   /* paused for its bounce rate: stops now */
+    } else if (v->mailbox == MAILBOX_BLOCKED_TENANT) {
         run_retire_domain(r, m->email);
     } else if (v->mailbox != MAILBOX_OK && !w->dead) {
         if (v->mailbox == MAILBOX_AUTH_FAILED)
@@ -360,19 +385,19 @@ void job_finish(struct run *r, struct worker *w, struct db *db,
 {
     struct bounce_verdict v;
     enum bounce_outcome final;
-    bool fallback;
+    bool fallback, paused = false;
 
     /* The server's reply is in; nothing is recorded yet. */
     crash_point(f->rep.code == 250 || f->rep.code == 202 ? "reply.sent"
                                                           : "reply.other");
     t->ops->classify(&f->rep, &v);
     fallback = fall_back_to_graph(r, w, &v);
-    final = record(r, w, db, f, &v, &fallback);
+    final = record(r, w, db, f, &v, &fallback, &paused);
     crash_point("record.after");
     log_attempt(r, &r->rp->mb[w->mb], f->co.to, &f->rep, final,
                 clock_now_ms() - f->t0);
     pthread_mutex_lock(&r->mu);
-    settle(r, w, f, &v, final, fallback);
+    settle(r, w, f, &v, final, fallback, paused);
     pthread_mutex_unlock(&r->mu);
     flight_release(f);
 }

@@ -193,14 +193,49 @@ static void imap_day(int64_t t, char out[16])
     snprintf(out, 16, "%02d-%s-%04d", d, mon[m - 1], y);
 }
 
+/* UIDs per UID FETCH of the list: a short command line, a bounded reply. */
+#define IMAP_META_CHUNK 500
+
+/* Size and received date of uids[0..n) into items[0..n). */
+static int list_meta(struct imap_conn *c, const long long *uids, size_t n,
+                     struct imap_item *items, struct imap_error *e,
+                     struct errinfo *ei)
+{
+    struct imapresp_meta *meta = xcalloc(n + 16, sizeof(*meta));
+    struct strbuf cmd;
+    size_t nm, j = 0;
+    int r;
+
+    sb_init(&cmd, 0);
+    sb_adds(&cmd, "UID FETCH ");
+    for (size_t i = 0; i < n; i++)
+        sb_addf(&cmd, "%s%lld", i ? "," : "", uids[i]);
+    sb_adds(&cmd, " (UID RFC822.SIZE INTERNALDATE)");
+    r = command(c, cmd.buf, 120, e, ei);
+    sb_release(&cmd);
+    nm = r < 0 ? 0 : imapresp_meta(c->resp.buf, c->resp.len, meta, n + 16);
+    /* Both ascending (a UID set is answered in sequence order). */
+    for (size_t i = 0; i < n; i++) {
+        items[i].uid = uids[i];
+        items[i].size = -1;
+        while (j < nm && meta[j].uid < uids[i])
+            j++;
+        if (j < nm && meta[j].uid == uids[i]) {
+            items[i].size = meta[j].size;
+            items[i].internaldate = meta[j].internaldate;
+        }
+    }
+    free(meta);
+    return r;
+}
+
 int imap_list(struct imap_conn *c, long long above, int64_t since,
               size_t cap, struct imap_item **out, size_t *n,
               struct imap_error *e, struct errinfo *ei)
 {
     long long *uids = xcalloc(cap ? cap : 1, sizeof(*uids));
-    struct imapresp_meta *meta = NULL;
-    struct imap_item *items = NULL;
-    size_t nu, nm, k = 0;
+    struct imap_item *items;
+    size_t nu;
     bool more;
     char *cmd, day[16];
 
@@ -219,36 +254,19 @@ int imap_list(struct imap_conn *c, long long above, int64_t since,
     }
     free(cmd);
     nu = imapresp_search(c->resp.buf, c->resp.len, above, uids, cap, &more);
-    if (nu == 0) {
-        free(uids);
-        return 0;
+    items = xcalloc(nu ? nu : 1, sizeof(*items));
+    for (size_t i = 0; i < nu; i += IMAP_META_CHUNK) {
+        size_t k = nu - i < IMAP_META_CHUNK ? nu - i : IMAP_META_CHUNK;
+
+        if (list_meta(c, uids + i, k, items + i, e, ei) < 0) {
+            free(items);
+            free(uids);
+            return -1;
+        }
     }
-    cmd = xasprintf("UID FETCH %lld:%lld (UID RFC822.SIZE INTERNALDATE)",
-                    uids[0], uids[nu - 1]);
-    if (command(c, cmd, 120, e, ei) < 0) {
-        free(cmd);
-        free(uids);
-        return -1;
-    }
-    free(cmd);
-    meta = xcalloc(nu * 2 + 16, sizeof(*meta));
-    nm = imapresp_meta(c->resp.buf, c->resp.len, meta, nu * 2 + 16);
-    items = xcalloc(nu, sizeof(*items));
-    for (size_t i = 0; i < nu; i++) {
-        items[k].uid = uids[i];
-        items[k].size = -1;
-        for (size_t j = 0; j < nm; j++)
-            if (meta[j].uid == uids[i]) {
-                items[k].size = meta[j].size;
-                items[k].internaldate = meta[j].internaldate;
-                break;
-            }
-        k++;
-    }
-    free(meta);
     free(uids);
     *out = items;
-    *n = k;
+    *n = nu;
     return 0;
 }
 
@@ -263,7 +281,8 @@ int imap_fetch(struct imap_conn *c, const struct imap_item *it, size_t max,
 
     *raw = NULL;
     *len = 0;
-    *headers_only = it->size < 0 || it->size > (long long)max;
+    /* Unknown size: the whole message, cut at max below. */
+    *headers_only = it->size > (long long)max;
     cmd = xasprintf("UID FETCH %lld BODY.PEEK[%s]", it->uid,
                     *headers_only ? "HEADER" : "");
     if (command(c, cmd, 120, e, ei) < 0) {

@@ -129,11 +129,11 @@ setup_roster_and_contacts() {
 
 # A schema-1 database, as an older mailrota left it: every later migration
 # undone (0003 only redefines a view, which 0003 itself drops again;
-# 0004 adds contacts.company_name, dropped here; 0006's tables, view and
+# 0004 adds contacts.company_name, dropped here; 0006's tables, view, index and
 # mailboxes.inbound are dropped, its widened CHECKs stay: 0006 widens
 # them only where they are not wide yet).
 downgrade() {
-    sqlite3 mailrota.db "drop view inbound_log; drop table inbound; drop table inbound_cursors; alter table mailboxes drop column inbound; drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1" || exit 1
+    sqlite3 mailrota.db "drop view inbound_log; drop table inbound; drop table inbound_cursors; drop index sends_message_id; alter table mailboxes drop column inbound; drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1" || exit 1
 }
 # The newest schema version this mailrota knows.
 LATEST=$(ls "$ROOT"/migrations/*.sql | wc -l | tr -d ' ')
