@@ -253,9 +253,11 @@ static int import_row(struct import *im, const struct csv_record *rec,
 {
     char *v[CONTACT_FIELD_DOMAIN + 1] = { NULL };
     char *email = NULL, *domain = NULL;
-    struct store_contact c = { NULL };
+    struct store_contact c;
     long long contact_id = 0;
     int ret = -1;
+
+    memset(&c, 0, sizeof(c));
 
     if (check_row(im, rec, v, &email, &domain) == 0) {
         ret = 0;

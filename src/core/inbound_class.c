@@ -36,7 +36,7 @@ static const char *const ndr_subjects[] = {
 static const char *const ooo_subjects[] = {
     "Automatic reply", "Auto reply", "Auto-reply", "Autoreply",
     "Auto response", "Auto-response", "Out of Office", "Out of the Office",
-    "Abwesenheitsnotiz", "Automatische Antwort", "Au\xc3\x9f" "er Haus",
+    "Abwesenheitsnotiz", "Automatische Antwort", ("Au\xc3\x9f" "er Haus"),
     "R\xc3\xa9ponse automatique", "Absence du bureau",
     "Respuesta autom\xc3\xa1tica", "Fuera de la oficina",
     "Risposta automatica", "Resposta autom\xc3\xa1tica",
