@@ -64,7 +64,8 @@ struct config_rules {
     int max_run_minutes;       /* 0: no limit */
     bool stop_company_on_reply;/* true: a reply stops its company in that
                                   campaign (company_replied) */
-    /* Bounce-rate protection (bouncerate.h); not yet keys of the file. */
+    /* Bounce-rate protection (bouncerate.h); bounce_min_sends above
+     * bounce_window turns it off. */
     int bounce_window;         /* 50 */
     int bounce_min_sends;      /* 20 */
     double max_bounce_rate;    /* 0.03 */

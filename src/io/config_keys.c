@@ -58,6 +58,10 @@ const struct key_def cfg_keys[] = {
     {"rules.max_run_minutes", K_INT, OFF(rules.max_run_minutes), 0, 1440, 0},
     {"rules.stop_company_on_reply", K_BOOL, OFF(rules.stop_company_on_reply),
      0, 0, 0},
+    {"rules.bounce_window", K_INT, OFF(rules.bounce_window), 1, 100000, 0},
+    {"rules.bounce_min_sends", K_INT, OFF(rules.bounce_min_sends), 1, 100000,
+     0},
+    {"rules.max_bounce_rate", K_RATE, OFF(rules.max_bounce_rate), 0, 0, 0},
     {"free_mail_domains", K_DOMAINS, 0, 0, 0, 0},
     {"unsubscribe", K_SECTION, 0, 0, 0, 0},
     {"unsubscribe.mailto", K_MAILTO, OFF(unsubscribe.mailto), 0, 0, KF_NULL},
@@ -211,7 +215,30 @@ const char *const cfg_expect[] = {
     [K_MAILTO] = "an email address such as unsubscribe@example.com",
     [K_DOMAINS] = "a list of domain names such as [gmail.com, yahoo.com]",
     [K_WORDS] = "a list of words such as [unsubscribe, remove me]",
+    [K_RATE] = "a fraction from 0 to 1 such as 0.03",
 };
+
+/* rules.max_bounce_rate: a plain decimal from 0 to 1 ("0.03"). */
+static int set_rate(struct load_ctx *lc, const struct key_def *k, int line,
+                    const yaml_node_t *v, struct errinfo *ei)
+{
+    const char *s = (const char *)v->data.scalar.value;
+    double *field = FIELD(lc->c, k->off, double);
+    char shown[SHOW_MAX + 4], *end = NULL;
+    double d;
+
+    cfg_show(s, v->data.scalar.length, shown);
+    if (v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+        strspn(s, "0123456789.") != strlen(s) || !*s)
+        return cfg_kerr(lc, line, k->name, ei, "expected %s, got '%s'",
+                        cfg_expect[K_RATE], shown);
+    d = strtod(s, &end);
+    if (!end || *end || d < 0 || d > 1)
+        return cfg_kerr(lc, line, k->name, ei, "expected %s, got '%s'",
+                        cfg_expect[K_RATE], shown);
+    *field = d;
+    return 0;
+}
 
 static int set_security(struct load_ctx *lc, const struct key_def *k,
                         int line, const yaml_node_t *v, struct errinfo *ei)
@@ -277,6 +304,8 @@ int cfg_set_value(struct load_ctx *lc, const struct key_def *k, int line,
         return set_int(lc, k, line, v, ei);
     case K_BOOL:
         return set_bool(lc, k, line, v, ei);
+    case K_RATE:
+        return set_rate(lc, k, line, v, ei);
     case K_SECURITY:
         return set_security(lc, k, line, v, ei);
     default:

@@ -30,6 +30,14 @@ printf 'email,first_name,company\nhard1@zz.example,H,Zz\n' > h.csv
 "$MR" -q import contacts h.csv --campaign C1
 csv 20 30 > b.csv
 "$MR" -q import contacts b.csv --campaign C1
+# On a copy, with max_bounce_rate 0.05 (5% is not more than 5%), it is
+# not paused and sends them all.
+cp mailrota.db copy.db
+set_rule max_bounce_rate 0.05
+"$MR" -q --db copy.db run 2>/dev/null
+check "max_bounce_rate 0.05: not paused, all sent" "cold-ready 31" \
+    "$(DB=copy.db q "select status from mailboxes where email = 'm1@sender.example'") $(DB=copy.db q "select count(*) from sends where status in ('sent', 'bounced')")"
+set_rule max_bounce_rate 0.03
 run "$MR" -q run
 check "m1 is paused" paused "$(q "select status from mailboxes where email = 'm1@sender.example'")"
 check_contains "last_error gives the figures and the fix" \

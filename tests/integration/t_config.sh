@@ -62,6 +62,9 @@ check_contains "lookback_days 0 is refused with its line" "in2.yaml:2: key 'inbo
 printf 'inbound:\n  unsubscribe_words: stop\n' > in3.yaml
 run "$MR" -c in3.yaml --db in.db plan
 check_contains "unsubscribe_words must be a list" "in3.yaml:2: key 'inbound.unsubscribe_words': expected a list" "$rc $err"
+printf 'rules:\n  bounce_window: 40\n  max_bounce_rate: 1.5\n' > in5.yaml
+run "$MR" -c in5.yaml --db in.db plan
+check_contains "max_bounce_rate over 1 is refused with its line" "78 mailrota: error: in5.yaml:3: key 'rules.max_bounce_rate': expected a fraction from 0 to 1" "$rc $err"
 printf 'inbound:\n  imap:\n    hots: x\n' > in4.yaml
 run "$MR" -c in4.yaml --db in.db plan
 check_contains "an unknown inbound key, with a suggestion" "did you mean 'inbound.imap.host'" "$rc $err"
