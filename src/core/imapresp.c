@@ -5,6 +5,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+#include "util.h"
 
 #include "banned.h"
 
@@ -205,19 +208,6 @@ static int month(const char *m)
     return 0;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t imapresp_date(const char *s, size_t len)
 {
     char b[40], mon[4] = "", sign;
@@ -235,7 +225,7 @@ int64_t imapresp_date(const char *s, size_t len)
         mm > 59 || ss > 60 || hh < 0 || mm < 0 || ss < 0)
         return -1;
     zone = (zone / 100) * 3600 + (zone % 100) * 60;
-    return days_from_civil(y, mo, d) * 86400 + hh * 3600 + mm * 60 + ss -
+    return time_from_civil(y, mo, d, hh, mm, ss) -
            (sign == '+' ? zone : -zone);
 }
 
