@@ -70,45 +70,17 @@ static void count(struct inbox_counts *n, enum inbound_kind k)
     }
 }
 
-/* Whether host is Exchange Online's. */
-static bool microsoft_host(const char *host)
-{
-    size_t n = strlen(host);
-
-    return (n >= 14 && str_ieq(host + n - 14, ".office365.com")) ||
-           (n >= 12 && str_ieq(host + n - 12, ".outlook.com"));
-}
-
 /* The warning for a mailbox whose inbox could not be read. */
 static void warn_mailbox(const struct inbox *ib,
                          const struct store_inbound_mailbox *m,
                          const struct imap_error *e, const char *what)
 {
     const struct config_inbound *in = &ib->app->cfg.inbound;
-    const char *who = m->mb.email;
+    char fix[512];
 
-    if (e->auth && !m->xoauth2 && microsoft_host(in->imap_host))
-        log_alert("inbox of %s: %s %s:%d: %s -- Exchange Online has no "
-                  "Basic auth for IMAP: switch the mailbox to OAuth "
-                  "('mailrota mailbox set %s --auth xoauth2', the app needs "
-                  "IMAP.AccessAsApp) or to Graph ('--inbound graph', the "
-                  "app needs Mail.Read)", who, what, in->imap_host,
-                  in->imap_port, e->text, who);
-    else if (e->auth && m->xoauth2)
-        log_alert("inbox of %s: %s %s:%d: %s -- the app needs the "
-                  "IMAP.AccessAsApp permission and FullAccess on the mailbox "
-                  "(Add-MailboxPermission -Identity %s)", who, what,
-                  in->imap_host, in->imap_port, e->text, who);
-    else if (e->auth)
-        log_alert("inbox of %s: %s %s:%d: %s -- check its password "
-                  "('mailrota mailbox set %s --password-env VAR'), or do not "
-                  "read it ('mailrota mailbox set %s --inbound none')", who,
-                  what, in->imap_host, in->imap_port, e->text, who, who);
-    else
-        log_alert("inbox of %s: %s %s:%d: %s -- check inbound.imap in the "
-                  "config, the network and the server's certificate "
-                  "('mailrota mailbox test %s')", who, what, in->imap_host,
-                  in->imap_port, e->text, who);
+    imap_fix(e, m->xoauth2, in->imap_host, m->mb.email, fix, sizeof(fix));
+    log_alert("inbox of %s: %s %s:%d: %s -- %s", m->mb.email, what,
+              in->imap_host, in->imap_port, e->text, fix);
 }
 
 /* The secret of m: its password, or an OAuth token.  NULL: warned. */
