@@ -136,7 +136,11 @@ static int get(struct graph_inbox *g, const char *url, struct https_resp *r,
         }
         if (status == 200)
             return 0;
-        error_of(r->body.buf, r->body.len, status, e);
+        /* A $value's error body went to the sink. */
+        if (sink)
+            error_of(sink->sb.buf, sink->sb.len, status, e);
+        else
+            error_of(r->body.buf, r->body.len, status, e);
         if (status != 429 && status != 503)
             return -1;
         wait = https_retry_after(r->retry_after, clock_now());
@@ -266,6 +270,7 @@ int graph_inbox_fetch(struct graph_inbox *g, const struct graph_item *it,
     }
     *truncated = s.truncated;
     *raw = sb_detach(&s.sb, len);
+    sb_release(&s.sb);   /* sb_detach leaves a fresh buffer behind */
     return 0;
 }
 

@@ -5,7 +5,8 @@
 # the sender's Graph inbox.  Checked: the effects, the cursor
 # (receivedDateTime + id), paging across pages (@odata.nextLink), only
 # GETs, a second pass applies nothing, a 429 with Retry-After is waited
-# out, and a token without Mail.Read is warned about with the fix.
+# out, a kill -9 in the middle of a read applies nothing twice, and a
+# token without Mail.Read is warned about with the fix.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/runlib.sh"
 
@@ -108,6 +109,22 @@ run "$MR" inbox --mailbox m1@sender.example
 check "a second pass reads nothing" "read 0, bounces 0, replies 0, auto-replies 0, unsubscribes 0, other 0" "$out"
 check "and changes nothing" "$before" "$(state)"
 check "nor fetches a message again" 4 "$(m365d_inbox_requests "$M365_DIR" value 200)"
+
+# kill -9 in the middle of a read: the second message's transaction is
+# never committed; the next pass applies it once, the first not again.
+sed 's/news-1@/news-2@/' news.eml > news2.eml
+sed 's/reply-1@/reply-2@/; s/Ben <rep@two.example>/Ann <gone@one.example>/' reply.eml > reply2.eml
+put news2.eml 2026-11-20T17:10:00Z
+put reply2.eml 2026-11-20T17:11:00Z
+n0=$(q "select count(*) from inbound")
+MAILROTA_TEST_CRASH=inbox.uncommitted:2 "$MR" -q inbox --mailbox m1@sender.example >/dev/null 2>&1
+check "killed by SIGKILL in the middle of the read" 137 "$?"
+check "the first message is recorded, the second is not" "$((n0 + 1)) 2026-11-20T17:10:00Z" \
+    "$(q "select count(*) from inbound") $(q "select graph_received_at from inbound_cursors c join mailboxes m on m.id = c.mailbox_id where m.email = 'm1@sender.example'")"
+run "$MR" inbox --mailbox m1@sender.example
+check "the next pass reads the rest only" "read 1, bounces 0, replies 1, auto-replies 0, unsubscribes 0, other 0" "$out"
+check "each message once" "$((n0 + 2)) 1 1" \
+    "$(q "select count(*) from inbound") $(q "select count(*) from inbound where message_id = 'news-2@list.example'") $(q "select count(*) from inbound where message_id = 'reply-2@two.example'")"
 
 # A 429 with Retry-After: waited out, then read.
 put news.eml 2026-11-20T17:30:00Z
