@@ -26,6 +26,7 @@ struct graph_inbox {
     struct curl_slist *hdr;
     char *auth;                /* "Authorization: Bearer ..." (secret) */
     char *base;                /* {base_url}/users/{email} */
+    char *origin;              /* {base_url}/: where nextLinks may lead */
     int waited;                /* seconds waited for Retry-After so far */
 };
 
@@ -46,6 +47,7 @@ struct graph_inbox *graph_inbox_new(const struct config *cfg,
     g->base = xasprintf("%.*s/users/%s", (int)n, cfg->graph.base_url,
                         user ? user : "");
     curl_free(user);
+    g->origin = xasprintf("%.*s/", (int)n, cfg->graph.base_url);
     g->auth = xasprintf("Authorization: Bearer %s", token);
     g->hdr = curl_slist_append(NULL, g->auth);
     g->hdr = curl_slist_append(g->hdr, "Accept: application/json");
@@ -61,6 +63,7 @@ void graph_inbox_free(struct graph_inbox *g)
     secure_wipe(g->auth, strlen(g->auth));
     free(g->auth);
     free(g->base);
+    free(g->origin);
     free(g);
 }
 
@@ -231,8 +234,9 @@ int graph_inbox_list(struct graph_inbox *g, const char *since_iso, size_t cap,
         https_resp_release(&r);
         free(url);
         url = next;
-        /* The token goes nowhere but to graph.base_url. */
-        if (url && strncmp(url, g->base, strlen(g->base)) != 0) {
+        /* The token goes nowhere but under graph.base_url (Graph may
+         * spell the user differently: '@' not escaped, or its id). */
+        if (url && strncmp(url, g->origin, strlen(g->origin)) != 0) {
             snprintf(e->text, sizeof(e->text), "@odata.nextLink leaves "
                      "graph.base_url: not followed");
             ret = -1;

@@ -839,8 +839,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                           for i, when, _ in page]}
         if skip + size < len(msgs):
             q["$skip"] = str(skip + size)
+            # Graph spells the user as it likes (here: '@' unescaped).
             body["@odata.nextLink"] = "https://%s%s?%s" % (
-                self.headers.get("Host", ""), self.path_only(),
+                self.headers.get("Host", ""),
+                urllib.parse.unquote(self.path_only()),
                 urllib.parse.urlencode(q, quote_via=urllib.parse.quote))
         return 200, body, []
 
