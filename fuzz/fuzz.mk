@@ -11,7 +11,7 @@
 
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  ?= csv template config reply message jsonq tz dsn inbound
+FUZZ_TARGETS  ?= csv template config reply message jsonq tz dsn inbound imapresp
 # Debian 12: clang is clang-14, whose libFuzzer and sanitizer runtimes are
 # only a Recommends; llvm-14 brings llvm-symbolizer for readable traces.
 FUZZ_PKGS     ?= clang libclang-rt-14-dev llvm-14
@@ -56,7 +56,7 @@ fuzz-build: fuzz-deps
 # `make test` replays every committed corpus without libFuzzer, with the
 # project's compiler (and under ASan and UBSan with `make sanitize`):
 # $(BUILD)/tests/test_fuzz_NAME runs the target once on each input.
-FUZZ_ALL         := csv template config reply message jsonq tz dsn inbound
+FUZZ_ALL         := csv template config reply message jsonq tz dsn inbound imapresp
 FUZZ_REPLAY_BINS := $(patsubst %,$(BUILD)/tests/test_fuzz_%,$(FUZZ_ALL))
 
 $(BUILD)/tests/test_fuzz_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h \

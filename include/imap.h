@@ -82,4 +82,14 @@ int imap_fetch(struct imap_conn *c, const struct imap_item *it, size_t max,
                char **raw, size_t *len, bool *headers_only,
                struct imap_error *e, struct errinfo *ei);
 
+/*
+ * The fix for a failed open of `email`'s inbox, in words, into out: LOGIN
+ * refused by Exchange Online (no Basic auth for IMAP: xoauth2 or graph),
+ * XOAUTH2 refused (IMAP.AccessAsApp and FullAccess), a wrong password, or
+ * the connection (inbound.imap, network, certificate).  `inbox` and
+ * `mailbox test` both say it.
+ */
+void imap_fix(const struct imap_error *e, bool xoauth2, const char *host,
+              const char *email, char *out, size_t cap);
+
 #endif

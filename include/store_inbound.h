@@ -19,17 +19,19 @@
 #include "inbound_class.h"
 #include "runplan.h"
 
-/* Where a mailbox's inbox was read up to (IMAP). */
+/* Where a mailbox's inbox was read up to: IMAP, or Graph. */
 struct store_inbound_cursor {
-    long long uidvalidity;     /* 0: never read */
+    long long uidvalidity;     /* 0: never read over IMAP */
     long long last_uid;
+    char graph_at[21];         /* last receivedDateTime; "": never read */
+    char graph_id[256];        /* the id of that message */
 };
 
 /* One message read, classified (inbound_classify), not yet settled. */
 struct store_inbound_msg {
     long long mailbox_id;
     const char *mailbox_email;
-    const char *source_id;     /* "UIDVALIDITY:UID" */
+    const char *source_id;     /* "UIDVALIDITY:UID", or the Graph id */
     const char *message_id;    /* normalised (inbound_msgid_norm), or "" */
     const char *received_at;   /* the server's received date, ISO UTC */
     const char *day;           /* local day of now: a quota-full day */

@@ -1,7 +1,8 @@
 /*
  * cmd_inbox.c - `inbox`: read each mailbox's new inbound mail once,
  * classify it and apply its effect (SPEC "Inbound: bounces, replies and
- * unsubscribes").  The IMAP reader is io/imap.c (read-only), the parser
+ * unsubscribes").  The readers are io/imap.c and io/graph_inbox.c
+ * (read-only, the same shape: open, list, fetch, close), the parser
  * io/mime.c, the classification core/inbound_class.c, the record and its
  * effects io/store_inbound.c.
  */
@@ -12,6 +13,7 @@
 #include "app.h"
 #include "clock.h"
 #include "creds.h"
+#include "graph_inbox.h"
 #include "imap.h"
 #include "inbound_class.h"
 #include "log.h"
@@ -28,10 +30,11 @@ static const char inbox_usage[] =
     "usage: mailrota inbox [--mailbox EMAIL] [--json]\n"
     "\n"
     "Reads each mailbox's new inbound mail once (IMAP EXAMINE and\n"
-    "BODY.PEEK: nothing is flagged, moved or deleted), classifies it\n"
-    "(bounce, delay, auto-reply, unsubscribe, reply, other), matches it to\n"
-    "the send it answers and applies the effect: a bounced send and\n"
-    "contact, a contact that replied or unsubscribed.  Ends with the line\n"
+    "BODY.PEEK, or Graph GETs: nothing is flagged, moved or deleted),\n"
+    "classifies it (bounce, delay, auto-reply, unsubscribe, reply, other),\n"
+    "matches it to the send it answers and applies the effect: a bounced\n"
+    "send and contact, a contact that replied or unsubscribed.  Ends with\n"
+    "the line\n"
     "'read N, bounces N, replies N, auto-replies N, unsubscribes N, other N'.\n"
     "A mailbox that cannot be read is warned about; the others are read.\n"
     "\n"
@@ -67,45 +70,17 @@ static void count(struct inbox_counts *n, enum inbound_kind k)
     }
 }
 
-/* Whether host is Exchange Online's. */
-static bool microsoft_host(const char *host)
-{
-    size_t n = strlen(host);
-
-    return (n >= 14 && str_ieq(host + n - 14, ".office365.com")) ||
-           (n >= 12 && str_ieq(host + n - 12, ".outlook.com"));
-}
-
 /* The warning for a mailbox whose inbox could not be read. */
 static void warn_mailbox(const struct inbox *ib,
                          const struct store_inbound_mailbox *m,
                          const struct imap_error *e, const char *what)
 {
     const struct config_inbound *in = &ib->app->cfg.inbound;
-    const char *who = m->mb.email;
+    char fix[512];
 
-    if (e->auth && !m->xoauth2 && microsoft_host(in->imap_host))
-        log_alert("inbox of %s: %s %s:%d: %s -- Exchange Online has no "
-                  "Basic auth for IMAP: switch the mailbox to OAuth "
-                  "('mailrota mailbox set %s --auth xoauth2', the app needs "
-                  "IMAP.AccessAsApp) or to Graph ('--inbound graph', the "
-                  "app needs Mail.Read)", who, what, in->imap_host,
-                  in->imap_port, e->text, who);
-    else if (e->auth && m->xoauth2)
-        log_alert("inbox of %s: %s %s:%d: %s -- the app needs the "
-                  "IMAP.AccessAsApp permission and FullAccess on the mailbox "
-                  "(Add-MailboxPermission -Identity %s)", who, what,
-                  in->imap_host, in->imap_port, e->text, who);
-    else if (e->auth)
-        log_alert("inbox of %s: %s %s:%d: %s -- check its password "
-                  "('mailrota mailbox set %s --password-env VAR'), or do not "
-                  "read it ('mailrota mailbox set %s --inbound none')", who,
-                  what, in->imap_host, in->imap_port, e->text, who, who);
-    else
-        log_alert("inbox of %s: %s %s:%d: %s -- check inbound.imap in the "
-                  "config, the network and the server's certificate "
-                  "('mailrota mailbox test %s')", who, what, in->imap_host,
-                  in->imap_port, e->text, who);
+    imap_fix(e, m->xoauth2, in->imap_host, m->mb.email, fix, sizeof(fix));
+    log_alert("inbox of %s: %s %s:%d: %s -- %s", m->mb.email, what,
+              in->imap_host, in->imap_port, e->text, fix);
 }
 
 /* The secret of m: its password, or an OAuth token.  NULL: warned. */
@@ -142,20 +117,28 @@ static char *mailbox_secret(struct inbox *ib,
 }
 
 /* One message of m: parse, classify, record and apply. */
+/* What the reader says of one message: where it is, its key, the cursor
+ * after it. */
+struct inbox_src {
+    const char *source;        /* inbound.source_id */
+    const char *label;         /* "UID 7", for the log */
+    int64_t received;          /* the server's received date; 0: unknown */
+    const struct store_inbound_cursor *cur;
+};
+
 static int read_message(struct inbox *ib,
                         const struct store_inbound_mailbox *m,
-                        const struct imap_folder *f, const struct imap_item *it,
+                        const struct inbox_src *src,
                         const char *raw, size_t len, bool headers_only,
                         struct errinfo *ei)
 {
     const struct config *cfg = &ib->app->cfg;
     struct inbound_opts o = { ib->words, ib->n_words, cfg->unsubscribe.mailto };
-    struct store_inbound_cursor cur = { f->uidvalidity, it->uid };
     struct store_inbound_msg sm;
     struct store_inbound_out out;
     struct inbound_result *r = xcalloc(1, sizeof(*r));
     struct mime_msg mm;
-    char source[64], mid[INBOUND_ID_MAX] = "", recv[ISO_TIME_LEN];
+    char mid[INBOUND_ID_MAX] = "", recv[ISO_TIME_LEN];
     char now[ISO_TIME_LEN], day[11];
     int64_t t = clock_now();
     int ret;
@@ -170,9 +153,8 @@ static int read_message(struct inbox *ib,
     if (mm.message_id[0])
         inbound_msgid_norm(mm.message_id, strlen(mm.message_id), mid,
                            sizeof(mid));
-    snprintf(source, sizeof(source), "%lld:%lld", f->uidvalidity, it->uid);
     time_iso(t, now);
-    time_iso(it->internaldate > 0 ? it->internaldate : t, recv);
+    time_iso(src->received > 0 ? src->received : t, recv);
     if (clock_local_day(t, cfg->timezone, day, ei) < 0) {
         ret = -1;
         goto out;
@@ -180,7 +162,7 @@ static int read_message(struct inbox *ib,
     memset(&sm, 0, sizeof(sm));
     sm.mailbox_id = m->mb.id;
     sm.mailbox_email = m->mb.email;
-    sm.source_id = source;
+    sm.source_id = src->source;
     sm.message_id = mid;
     sm.received_at = recv;
     sm.day = day;
@@ -189,10 +171,10 @@ static int read_message(struct inbox *ib,
     sm.cls = r;
     sm.stop_company_on_reply = cfg->rules.stop_company_on_reply;
     sm.max_attempts = cfg->rules.max_attempts;
-    ret = store_inbound_record(ib->db, &sm, &cur, now, &out, ei);
+    ret = store_inbound_record(ib->db, &sm, src->cur, now, &out, ei);
     if (ret == 0 && !out.seen) {
         count(&ib->n, out.kind);
-        log_info("inbox of %s: UID %lld %s: %s", m->mb.email, it->uid,
+        log_info("inbox of %s: %s %s: %s", m->mb.email, src->label,
                  inbound_kind_str(out.kind), out.effect);
     }
 out:
@@ -224,7 +206,10 @@ static int read_items(struct inbox *ib, const struct store_inbound_mailbox *m,
                       struct errinfo *ei)
 {
     for (size_t i = 0; i < n; i++) {
+        struct store_inbound_cursor cur;
         struct imap_error e;
+        struct inbox_src src;
+        char source[64], label[32];
         char *raw;
         size_t len;
         bool hdr;
@@ -235,7 +220,15 @@ static int read_items(struct inbox *ib, const struct store_inbound_mailbox *m,
             warn_mailbox(ib, m, &e, "lost the connection to");
             return 0;
         }
-        r = read_message(ib, m, f, &items[i], raw, len, hdr, ei);
+        memset(&cur, 0, sizeof(cur));
+        cur.uidvalidity = f->uidvalidity;
+        cur.last_uid = items[i].uid;
+        snprintf(source, sizeof(source), "%lld:%lld", f->uidvalidity,
+                 items[i].uid);
+        snprintf(label, sizeof(label), "UID %lld", items[i].uid);
+        src = (struct inbox_src){ source, label, items[i].internaldate,
+                                  &cur };
+        r = read_message(ib, m, &src, raw, len, hdr, ei);
         free(raw);
         if (r < 0)
             return -1;
@@ -306,9 +299,12 @@ static int read_mailbox(struct inbox *ib,
     /* Nothing older than the lookback is read later either. */
     if (since && f.uidnext > 1 && (n == 0 ||
                                    items[n - 1].uid < f.uidnext - 1)) {
-        struct store_inbound_cursor nc = { f.uidvalidity, f.uidnext - 1 };
+        struct store_inbound_cursor nc;
         char now[ISO_TIME_LEN];
 
+        memset(&nc, 0, sizeof(nc));
+        nc.uidvalidity = f.uidvalidity;
+        nc.last_uid = f.uidnext - 1;
         time_iso(clock_now(), now);
         ret = store_inbound_cursor_set(ib->db, m->mb.id, &nc, now, ei);
     }
@@ -316,6 +312,118 @@ out:
     free(items);
     imap_close(c);
     secret_free(secret);
+    return ret;
+}
+
+/* The warning for a mailbox whose inbox Graph would not give. */
+static void warn_graph(const struct store_inbound_mailbox *m,
+                       const struct graph_inbox_error *e, const char *what)
+{
+    const char *fix = graph_inbox_fix(e);
+
+    log_alert("inbox of %s: %s Graph: %s%s%s", m->mb.email, what, e->text,
+              *fix ? " -- " : "", fix);
+}
+
+/* The Graph token (graph.scope) for m's reads.  NULL: warned. */
+static char *graph_token(struct inbox *ib,
+                         const struct store_inbound_mailbox *m)
+{
+    struct smtp_reply rep;
+    struct errinfo ei;
+    char *s = NULL;
+
+    memset(&ei, 0, sizeof(ei));
+    if (oauth_cache_ready(ib->oauth, &ei) < 0) {
+        log_alert("inbox of %s: no token for Graph: %s", m->mb.email,
+                  ei.msg);
+        return NULL;
+    }
+    if (oauth_token(ib->oauth, ib->app->cfg.graph.scope, false, &s, NULL,
+                    &rep) < 0) {
+        log_alert("inbox of %s: no token for Graph: %.400s -- check "
+                  "oauth.* and graph.scope in the config ('mailrota "
+                  "mailbox test %s')", m->mb.email, rep.text, m->mb.email);
+        return NULL;
+    }
+    return s;
+}
+
+/* Reads the listed Graph messages after the cursor's own; -1 only on a
+ * database error (ei). */
+static int read_graph_items(struct inbox *ib,
+                            const struct store_inbound_mailbox *m,
+                            struct graph_inbox *g,
+                            const struct store_inbound_cursor *cur,
+                            const struct graph_item *items, size_t n,
+                            struct errinfo *ei)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct store_inbound_cursor nc = *cur;
+        struct graph_inbox_error e;
+        struct inbox_src src;
+        char label[48];
+        char *raw;
+        size_t len;
+        bool cut;
+        int r;
+
+        /* The filter is "ge": the cursor's message comes again. */
+        if (strcmp(items[i].id, cur->graph_id) == 0)
+            continue;
+        if (graph_inbox_fetch(g, &items[i], MIME_MAX_BYTES, &raw, &len, &cut,
+                              &e) < 0) {
+            warn_graph(m, &e, "cannot read a message through");
+            return 0;
+        }
+        snprintf(nc.graph_at, sizeof(nc.graph_at), "%s", items[i].received);
+        snprintf(nc.graph_id, sizeof(nc.graph_id), "%s", items[i].id);
+        snprintf(label, sizeof(label), "message of %s", items[i].received);
+        src = (struct inbox_src){ items[i].id, label, items[i].received_t,
+                                  &nc };
+        r = read_message(ib, m, &src, raw, len, cut, ei);
+        free(raw);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One Graph mailbox's pass: as read_mailbox. */
+static int read_graph(struct inbox *ib, const struct store_inbound_mailbox *m,
+                      struct errinfo *ei)
+{
+    struct store_inbound_cursor cur;
+    struct graph_inbox_error e;
+    struct graph_item *items = NULL;
+    struct graph_inbox *g;
+    char since[ISO_TIME_LEN];
+    size_t n = 0;
+    char *token;
+    int ret = 0;
+
+    ib->n.tried++;
+    if (store_inbound_cursor(ib->db, m->mb.id, &cur, ei) < 0)
+        return -1;
+    if (!(token = graph_token(ib, m))) {
+        ib->n.failed++;
+        return 0;
+    }
+    if (cur.graph_at[0])
+        snprintf(since, sizeof(since), "%s", cur.graph_at);
+    else
+        time_iso(clock_now() -
+                 (int64_t)ib->app->cfg.inbound.lookback_days * 86400, since);
+    g = graph_inbox_new(&ib->app->cfg, m->mb.email, token);
+    secret_free(token);
+    if (graph_inbox_list(g, since, INBOX_MAX_PER_PASS, &items, &n, &e) < 0) {
+        warn_graph(m, &e, "cannot list the messages through");
+        ib->n.failed++;
+    } else {
+        ret = read_graph_items(ib, m, g, &cur, items, n, ei);
+    }
+    free(items);
+    graph_inbox_free(g);
     return ret;
 }
 
@@ -357,7 +465,7 @@ static int bounce_check(struct inbox *ib,
     return 0;
 }
 
-/* Reads every mailbox of the roster (or `email`) whose reader is IMAP. */
+/* Reads every mailbox of the roster (or `email`) with its reader. */
 static int read_all(struct inbox *ib, const char *email, struct errinfo *ei)
 {
     struct store_inbound_mailbox *v = NULL;
@@ -374,14 +482,10 @@ static int read_all(struct inbox *ib, const char *email, struct errinfo *ei)
     for (size_t i = 0; i < n && ret == 0; i++) {
         if (strcmp(v[i].reader, "none") == 0)
             continue;
-        if (strcmp(v[i].reader, "graph") == 0) {
-            log_alert("inbox of %s: reading through Graph is not in this "
-                      "version; read it over IMAP with 'mailrota mailbox set "
-                      "%s --inbound imap' (auth xoauth2)", v[i].mb.email,
-                      v[i].mb.email);
-            continue;
-        }
-        ret = read_mailbox(ib, &v[i], ei);
+        if (strcmp(v[i].reader, "graph") == 0)
+            ret = read_graph(ib, &v[i], ei);
+        else
+            ret = read_mailbox(ib, &v[i], ei);
         if (ret == 0)
             ret = bounce_check(ib, &v[i], ei);
     }

@@ -9,6 +9,8 @@
  *   plain, login  password -> connect -> tls -> auth (NOOP, QUIT)
  *   xoauth2       token (+ SMTP.SendAsApp role) -> connect -> tls -> auth
  *   graph         token (+ Mail.Send role) -> connect -> tls to Graph
+ * then, with an inbound: section, its inbound reader
+ * (mailbox_test_inbound.c): IMAP login + EXAMINE, or a Graph read.
  * An SMTP mailbox with fallback: graph whose AUTH answers 5.7.139/5.7.30
  * passes when its Graph steps pass, since runs then send through Graph.
  */
@@ -23,6 +25,7 @@
 #include "diagnose.h"
 #include "graph.h"
 #include "log.h"
+#include "mailbox_test_inbound.h"
 #include "oauth.h"
 #include "runplan.h"
 #include "secret.h"
@@ -38,7 +41,9 @@ static const char test_usage[] =
     "Checks that mailboxes can authenticate, sending no mail: gets the\n"
     "password or OAuth token, connects, starts TLS, lists the AUTH\n"
     "mechanisms offered and authenticates (for auth graph: the token, its\n"
-    "Mail.Send permission and TLS to Graph).  Prints the server's reply\n"
+    "Mail.Send permission and TLS to Graph); then its inbound reader\n"
+    "(IMAP login and EXAMINE of the folder, or a Graph read of the inbox;\n"
+    "with an inbound: section in the config).  Prints the server's reply\n"
     "with a diagnosis and the fix, and warns for mailboxes still on Basic\n"
     "authentication to Microsoft's servers (smtp.host under office365.com\n"
     "or outlook.com), which Microsoft turns off by default at the end of\n"
@@ -72,10 +77,12 @@ struct result {
     struct result *fallback;   /* the Graph steps of a fallback, or NULL */
     const char *steps[6];      /* steps passed, in order */
     size_t n_steps;
+    struct inbound_check in;   /* the inbound reader's test */
 };
 
 struct tester {
     struct app *app;
+    struct db *db;
     struct oauth_cache *oauth;
     /* A test asks the endpoint itself, once per scope, rather than trust a
      * stored token: the secret or the consent may have changed since. */
@@ -312,6 +319,27 @@ static bool sends(const struct rp_mailbox *m)
     return mailbox_status_parse(m->status, &s) && mailbox_status_sends(s);
 }
 
+/* Whether the sending side and the inbound reader both passed. */
+static bool all_ok(const struct result *res)
+{
+    return res->ok && (!res->in.tested || res->in.ok);
+}
+
+/* The inbound reader's line(s). */
+static void print_inbound(const struct inbound_check *in, FILE *f)
+{
+    if (!in->tested)
+        return;
+    if (in->ok) {
+        fprintf(f, "  %-10s ok: %s\n", "inbound", in->reply);
+        return;
+    }
+    fprintf(f, "  %-10s FAILED (%s %s): %s\n", "inbound", in->reader,
+            in->step, in->reply);
+    if (in->fix[0])
+        fprintf(f, "  %-10s %s\n", "fix", in->fix);
+}
+
 static void print_human(const struct result *res, FILE *f)
 {
     const struct rp_mailbox *m = res->m;
@@ -321,15 +349,16 @@ static void print_human(const struct result *res, FILE *f)
             m->fallback && strcmp(m->fallback, "graph") == 0
                 ? ", fallback graph" : "",
             sends(m) ? "" : ", not cold-ready",
-            res->graph_fallback ? "ok through Graph"
-            : res->ok           ? "ok"
-                                : "FAILED");
+            !all_ok(res)        ? "FAILED"
+            : res->graph_fallback ? "ok through Graph"
+                                  : "ok");
     for (size_t i = 0; i < res->n_steps; i++)
         fprintf(f, "  %-10s ok\n", res->steps[i]);
     if (res->mechs[0])
         fprintf(f, "  %-10s %s\n", "mechanisms", res->mechs);
     if (!res->ok || res->smtp_refused)
         print_failure(res, f);
+    print_inbound(&res->in, f);
     if (!g)
         return;
     fprintf(f, "  fallback to Graph (fallback: graph):\n");
@@ -387,7 +416,7 @@ static void add_json(struct strbuf *js, const struct result *res)
     sb_adds(js, ", \"status\": ");
     sb_add_json_str(js, res->m->status);
     sb_addf(js, ", \"ok\": %s, \"via_graph\": %s, ",
-            res->ok ? "true" : "false",
+            all_ok(res) ? "true" : "false",
             res->graph_fallback ? "true" : "false");
     add_json_outcome(js, res);
     sb_adds(js, ", \"mechanisms\": [");
@@ -412,6 +441,21 @@ static void add_json(struct strbuf *js, const struct result *res)
     }
     sb_adds(js, ", \"warning\": ");
     sb_add_json_str(js, res->warning[0] ? res->warning : NULL);
+    sb_adds(js, ", \"inbound\": ");
+    if (res->in.tested) {
+        sb_adds(js, "{\"reader\": ");
+        sb_add_json_str(js, res->in.reader);
+        sb_addf(js, ", \"ok\": %s, \"failed_step\": ",
+                res->in.ok ? "true" : "false");
+        sb_add_json_str(js, res->in.ok ? NULL : res->in.step);
+        sb_adds(js, ", \"reply\": ");
+        sb_add_json_str(js, res->in.reply);
+        sb_adds(js, ", \"fix\": ");
+        sb_add_json_str(js, res->in.fix[0] ? res->in.fix : NULL);
+        sb_addch(js, '}');
+    } else {
+        sb_adds(js, "null");
+    }
     sb_addch(js, '}');
 }
 
@@ -458,6 +502,7 @@ static void test_roster(struct tester *t, const struct runplan *rp,
                         const struct test_args *a, size_t *tested,
                         size_t *failed)
 {
+    struct errinfo ei = { ERR_OK, "" };
     struct strbuf js;
 
     sb_init(&js, 0);
@@ -468,6 +513,11 @@ static void test_roster(struct tester *t, const struct runplan *rp,
         if (a->email && !str_ieq(rp->mb[i].email, a->email))
             continue;
         test_one(t, &rp->mb[i], &res);
+        if (mailbox_test_inbound(t->app, t->db, t->oauth,
+                                 t->have_key ? t->key : NULL,
+                                 rp->mb[i].email, &res.in, &ei) < 0)
+            log_warnx("mailbox %s: inbound not tested: %s", rp->mb[i].email,
+                      ei.msg);
         if (res.warning[0])
             log_warnx("mailbox %s %s", rp->mb[i].email, res.warning);
         if (a->json) {
@@ -477,7 +527,7 @@ static void test_roster(struct tester *t, const struct runplan *rp,
             print_human(&res, stdout);
         }
         (*tested)++;
-        if (!res.ok)
+        if (!all_ok(&res))
             (*failed)++;
         free(res.fallback);
     }
@@ -518,6 +568,7 @@ int cmd_mailbox_test(struct app *app, int argc, char **argv,
     t.app = app;
     if (app_open_db(app, 0, &db, ei) < 0)
         goto out;
+    t.db = db;
     if (app_load_key(app, t.key, &t.have_key, ei) < 0)
         goto out;
     t.oauth = oauth_cache_new(&app->cfg, db, t.have_key ? t.key : NULL);

@@ -257,6 +257,7 @@ void imapresp_last(const char *buf, size_t len, char *out, size_t cap)
         }
     }
     for (size_t i = 0; best && i < best_n && k + 1 < cap; i++)
-        out[k++] = (unsigned char)best[i] < 0x20 ? ' ' : best[i];
+        out[k++] = (unsigned char)best[i] < 0x20 || best[i] == 0x7f ? ' '
+                                                                 : best[i];
     out[k] = '\0';
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diagnose.h"
 #include "imapresp.h"
 #include "inbound_msg.h"
 #include "util.h"
@@ -302,4 +303,27 @@ int imap_fetch(struct imap_conn *c, const struct imap_item *it, size_t max,
     (*raw)[lit_len] = '\0';
     *len = lit_len;
     return 0;
+}
+
+void imap_fix(const struct imap_error *e, bool xoauth2, const char *host,
+              const char *email, char *out, size_t cap)
+{
+    if (e->auth && !xoauth2 && diagnose_microsoft_host(host))
+        snprintf(out, cap, "Exchange Online has no Basic auth for IMAP: "
+                 "switch the mailbox to OAuth ('mailrota mailbox set %s "
+                 "--auth xoauth2', the app needs IMAP.AccessAsApp) or to "
+                 "Graph ('--inbound graph', the app needs Mail.Read)",
+                 email);
+    else if (e->auth && xoauth2)
+        snprintf(out, cap, "the app needs the IMAP.AccessAsApp permission "
+                 "and FullAccess on the mailbox (Add-MailboxPermission "
+                 "-Identity %s)", email);
+    else if (e->auth)
+        snprintf(out, cap, "check its password ('mailrota mailbox set %s "
+                 "--password-env VAR'), or do not read it ('mailrota "
+                 "mailbox set %s --inbound none')", email, email);
+    else
+        snprintf(out, cap, "check inbound.imap in the config, the network "
+                 "and the server's certificate ('mailrota mailbox test %s')",
+                 email);
 }

@@ -167,10 +167,13 @@ static int cursor_put(struct db *db, long long mailbox_id,
 {
     static const char sql[] =
         "INSERT INTO inbound_cursors(mailbox_id, uidvalidity, last_uid,"
-        " updated_at) VALUES (?1, ?2, ?3, ?4)"
+        " updated_at, graph_received_at, graph_id)"
+        " VALUES (?1, ?2, ?3, ?4, nullif(?5, ''), nullif(?6, ''))"
         " ON CONFLICT(mailbox_id) DO UPDATE SET"
         " uidvalidity = excluded.uidvalidity,"
-        " last_uid = excluded.last_uid, updated_at = excluded.updated_at";
+        " last_uid = excluded.last_uid, updated_at = excluded.updated_at,"
+        " graph_received_at = excluded.graph_received_at,"
+        " graph_id = excluded.graph_id";
     sqlite3_stmt *st = NULL;
 
     if (db_stmt(db, sql, &st, ei) < 0)
@@ -179,6 +182,8 @@ static int cursor_put(struct db *db, long long mailbox_id,
     sqlite3_bind_int64(st, 2, cur->uidvalidity);
     sqlite3_bind_int64(st, 3, cur->last_uid);
     TEXT(st, 4, now_iso);
+    TEXT(st, 5, cur->graph_at);
+    TEXT(st, 6, cur->graph_id);
     return store_step_done(db, st, "cannot advance the inbound cursor", ei);
 }
 
@@ -187,7 +192,8 @@ int store_inbound_cursor(struct db *db, long long mailbox_id,
                          struct errinfo *ei)
 {
     static const char sql[] =
-        "SELECT uidvalidity, last_uid FROM inbound_cursors"
+        "SELECT uidvalidity, last_uid, coalesce(graph_received_at, ''),"
+        " coalesce(graph_id, '') FROM inbound_cursors"
         " WHERE mailbox_id = ?1";
     sqlite3_stmt *st = NULL;
     int rc;
@@ -200,6 +206,10 @@ int store_inbound_cursor(struct db *db, long long mailbox_id,
     if (rc == SQLITE_ROW) {
         cur->uidvalidity = sqlite3_column_int64(st, 0);
         cur->last_uid = sqlite3_column_int64(st, 1);
+        snprintf(cur->graph_at, sizeof(cur->graph_at), "%s",
+                 (const char *)sqlite3_column_text(st, 2));
+        snprintf(cur->graph_id, sizeof(cur->graph_id), "%s",
+                 (const char *)sqlite3_column_text(st, 3));
     }
     db_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -76,7 +76,7 @@ import json, sys
 a = json.load(sys.stdin)
 print(eval(sys.argv[1]))' "$1" 2>&1
 }
-KEYS="auth diagnosis failed_step fallback fix mailbox mechanisms ok problem reply status steps via_graph warning"
+KEYS="auth diagnosis failed_step fallback fix inbound mailbox mechanisms ok problem reply status steps via_graph warning"
 # has_mech MECH: yes when the JSON's mechanisms list it.
 has_mech() {
     case " $(jf mechanisms) " in *" $1 "*) echo yes ;; *) echo "no: $(jf mechanisms)" ;; esac

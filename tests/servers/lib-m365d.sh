@@ -15,6 +15,15 @@
 #   m365d_graph_count DIR       prints the number of messages Graph accepted
 #   m365d_script DIR JSON       replaces DIR/token-script.json atomically
 #                               ('' removes it)
+#   m365d_inbox_put DIR USER FILE WHEN
+#                               puts FILE in USER's Graph inbox, received at
+#                               WHEN (ISO UTC, e.g. 2026-11-20T16:00:00Z)
+#   m365d_inbox_script DIR JSON replaces DIR/inbox-script.json atomically
+#                               ('' removes it): {"status":429,"times":N,
+#                               "retry_after":S} faults the next N inbox GETs
+#   m365d_inbox_requests DIR [WHAT [STATUS]]
+#                               prints the number of inbox GETs so far (WHAT
+#                               list or value; STATUS an HTTP status)
 #   m365d_mint DIR AUD [LIFETIME [ROLES]]
 #                               prints a token signed with DIR/token.key,
 #                               e.g. an expired one (LIFETIME -60); ROLES
@@ -128,6 +137,35 @@ m365d_script() {
     fi
     printf '%s\n' "$2" >"$1/.token-script.json.new" &&
         mv -f "$1/.token-script.json.new" "$1/token-script.json"
+}
+
+m365d_inbox_put() {
+    _md_box=$1/inbox/$(printf '%s' "$2" | tr '[:upper:]' '[:lower:]')
+    mkdir -p "$_md_box" || return 1
+    _md_n=$(find "$_md_box" -name '*.eml' | wc -l)
+    _md_n=$(printf '%06d' $((_md_n + 1)))
+    printf '%s\n' "$4" >"$_md_box/$_md_n.received" &&
+        cp "$3" "$_md_box/.$_md_n.eml" &&
+        mv -f "$_md_box/.$_md_n.eml" "$_md_box/$_md_n.eml"
+}
+
+m365d_inbox_script() {
+    if [ -z "$2" ]; then
+        rm -f "$1/inbox-script.json"
+        return 0
+    fi
+    printf '%s\n' "$2" >"$1/.inbox-script.json.new" &&
+        mv -f "$1/.inbox-script.json.new" "$1/inbox-script.json"
+}
+
+m365d_inbox_requests() {
+    if [ ! -f "$1/inbox-requests.log" ]; then
+        echo 0
+        return 0
+    fi
+    _md_pat=${2:+"\"what\": \"$2\""}
+    grep -F -e "${_md_pat:-\"at\"}" "$1/inbox-requests.log" |
+        grep -c -F -e "\"status\": ${3:-}" | tr -d ' '
 }
 
 m365d_mint() {

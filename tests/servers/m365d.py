@@ -6,6 +6,10 @@ plays two Microsoft services:
 
   POST /{tenant}/oauth2/v2.0/token          Entra ID, client-credentials grant
   POST /v1.0/users/{mailbox}/sendMail        Microsoft Graph, MIME (base64) form
+  GET  /v1.0/users/{mailbox}/mailFolders/inbox/messages
+                                             the inbox, paged (@odata.nextLink)
+  GET  /v1.0/users/{mailbox}/messages/{id}/$value
+                                             one message's MIME
 
 Tokens are mstoken.py tokens (HMAC-signed, JWT-shaped); smtpd.py verifies the
 same tokens for SMTP AUTH XOAUTH2 when given the same --token-key-file.
@@ -18,6 +22,13 @@ usage: /usr/bin/python3 tests/servers/m365d.py --dir DIR --cert F --key F
        --client-secret-file F --token-key-file F [--tenant T] [--client-id C]
        [--expires-in N] [--roles-outlook LIST] [--roles-graph LIST]
        [--graph-users FILE] [--graph-deny EMAIL]... [--port N] [--host H]
+       [--inbox-page-size N]
+
+The inbox of a mailbox is DIR/inbox/{mailbox}/NNNNNN.eml, each with
+NNNNNN.received (its receivedDateTime, ISO UTC); lib-m365d.sh's
+m365d_inbox_put writes them. DIR/inbox-script.json ({"status": 429 or 503,
+"times": N, "retry_after": S}) answers the next N inbox GETs with that
+status. Reading the inbox needs Mail.Read in the token's roles (else 403).
 """
 
 import argparse
@@ -63,10 +74,18 @@ DEFAULT_TENANT = "11111111-1111-4111-8111-111111111111"
 DEFAULT_CLIENT_ID = "22222222-2222-4222-8222-222222222222"
 ROLE_SMTP = "SMTP.SendAsApp"
 ROLE_GRAPH = "Mail.Send"
+ROLE_READ = "Mail.Read"
 
 TOKEN_PATH = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$")
 GRAPH_PATH = re.compile(r"^/v1\.0/users/([^/]+)/sendMail$", re.I)
 MAIL_NAME = re.compile(r"^([0-9]{6})\.(eml|json)$")
+INBOX_LIST = re.compile(r"^/v1\.0/users/([^/]+)/mailFolders/inbox/messages$",
+                        re.I)
+INBOX_VALUE = re.compile(r"^/v1\.0/users/([^/]+)/messages/([^/]+)/\$value$",
+                         re.I)
+INBOX_NAME = re.compile(r"^([0-9]{6})\.eml$")
+INBOX_FILTER = re.compile(r"^receivedDateTime ge ([0-9T:.Z-]+)$")
+ID_PREFIX = "AAMkAGI2TG93AAA="     # an id is this + NNNNNN: has "=" in it
 
 # token-script.json "fail" values.
 TOKEN_FAILS = ("invalid_client", "unauthorized_client", "invalid_scope",
@@ -202,9 +221,13 @@ class App:
         self.script_path = os.path.join(self.top, "token-script.json")
         self.script_raw = None
         self.script_used = 0
+        self.inbox_script_raw = None
+        self.inbox_script_used = 0
         self.token_log = open(os.path.join(self.top, "token-requests.log"),
                               "a", buffering=1)
         self.graph_log = open(os.path.join(self.top, "graph-requests.log"),
+                              "a", buffering=1)
+        self.inbox_log = open(os.path.join(self.top, "inbox-requests.log"),
                               "a", buffering=1)
         with self.lock:
             self.write_stats()
@@ -217,6 +240,52 @@ class App:
     def log_graph(self, rec):
         with self.lock:
             self.graph_log.write(json.dumps(rec, sort_keys=True) + "\n")
+
+    def log_inbox(self, rec):
+        with self.lock:
+            self.inbox_log.write(json.dumps(rec, sort_keys=True) + "\n")
+
+    def inbox_fault(self):
+        """DIR/inbox-script.json for this GET: (status, retry_after) or
+        None.  "times" counts from the file's last change."""
+        try:
+            with open(os.path.join(self.top, "inbox-script.json"), "rb") as f:
+                raw = f.read(4096)
+            script = json.loads(raw) if raw.strip() else {}
+        except (OSError, ValueError):
+            return None
+        if not isinstance(script, dict) or \
+                script.get("status") not in (429, 503):
+            return None
+        with self.lock:
+            if raw != self.inbox_script_raw:
+                self.inbox_script_raw = raw
+                self.inbox_script_used = 0
+            if self.inbox_script_used >= int(script.get("times", 1)):
+                return None
+            self.inbox_script_used += 1
+        return script["status"], int(script.get("retry_after", 1))
+
+    def inbox(self, user):
+        """[(id, receivedDateTime, path)] of user's inbox, oldest first."""
+        d = os.path.join(self.top, "inbox", user.lower())
+        out = []
+        try:
+            names = sorted(os.listdir(d))
+        except FileNotFoundError:
+            return out
+        for name in names:
+            m = INBOX_NAME.match(name)
+            if not m:
+                continue
+            try:
+                with open(os.path.join(d, m.group(1) + ".received")) as f:
+                    when = f.read().strip()
+            except FileNotFoundError:
+                continue
+            out.append((ID_PREFIX + m.group(1), when, os.path.join(d, name)))
+        out.sort(key=lambda t: (t[1], t[0]))
+        return out
 
     def write_stats(self):
         st = {"requests": self.requests,
@@ -405,6 +474,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def route(self):
         path = self.path_only()
         known = TOKEN_PATH.match(path) or GRAPH_PATH.match(path)
+        if self.command == "GET":
+            upath = urllib.parse.unquote(path)
+            m = INBOX_LIST.match(upath)
+            if m:
+                return self.inbox_request(m.group(1), None)
+            m = INBOX_VALUE.match(upath)
+            if m:
+                return self.inbox_request(m.group(1), m.group(2))
         if self.command == "POST":
             m = TOKEN_PATH.match(path)
             if m:
@@ -679,6 +756,104 @@ class Handler(http.server.BaseHTTPRequestHandler):
         rec["id"] = app.store(mime, meta)
         return 202, None, []
 
+    # --- Graph inbox (read-only) ----------------------------------------------
+    def inbox_request(self, user, mid):
+        app = self.server.app
+        key = user.lower()
+        rec = {"at": now_iso(), "user": user, "what": "value" if mid
+               else "list", "id": mid, "status": None, "error": None}
+        status, body, headers = self.inbox_check(key, user)
+        if status is None:
+            status, body, headers = (self.inbox_value(key, mid) if mid
+                                     else self.inbox_list(key))
+        rec["status"] = status
+        if isinstance(body, dict) and "error" in body:
+            rec["error"] = body["error"]["code"]
+        app.log_inbox(rec)
+        log.info("%s GET inbox %s user=%s id=%s -> %d %s", self.peer(),
+                 rec["what"], printable(user), printable(mid or "-"), status,
+                 rec["error"] or "ok")
+        if isinstance(body, bytes):
+            self.send_body(status, body, "text/plain", headers)
+        else:
+            self.send_json(status, body, headers)
+
+    def inbox_check(self, key, user):
+        """Token, Mail.Read, the user, the policy, the fault script ->
+        (None, None, None) when the read may go on."""
+        app = self.server.app
+        authz = self.headers.get("Authorization", "")
+        if authz[:7].lower() != "bearer " or not authz[7:].strip():
+            return self.graph_error(401, "InvalidAuthenticationToken",
+                                    G_EMPTY, self.www_authenticate())
+        payload, reason = mstoken.verify(authz[7:].strip(), app.key,
+                                         mstoken.GRAPH)
+        if reason:
+            return self.graph_error(401, "InvalidAuthenticationToken",
+                                    G_TOKEN[reason], self.www_authenticate())
+        if not mstoken.has_role(payload, ROLE_READ):
+            return self.graph_error(403, "ErrorAccessDenied", G_DENIED)
+        if app.graph_users is not None and key not in app.graph_users:
+            return self.graph_error(404, "ErrorInvalidUser",
+                                    G_USER.format(user=user))
+        if key in app.graph_deny:
+            return self.graph_error(403, "ErrorAccessDenied", G_POLICY)
+        fault = app.inbox_fault()
+        if fault:
+            status, ra = fault
+            return self.graph_error(
+                status, "ApplicationThrottled" if status == 429
+                else "ServiceUnavailable",
+                G_THROTTLED if status == 429 else G_UNAVAIL,
+                [("Retry-After", "%d" % ra)])
+        return None, None, None
+
+    def inbox_list(self, key):
+        app = self.server.app
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path)
+                                        .query, keep_blank_values=True))
+        since = None
+        if q.get("$filter"):
+            m = INBOX_FILTER.match(q["$filter"])
+            if not m:
+                return self.graph_error(400, "BadRequest", "Invalid filter "
+                                        "clause: %s" % q["$filter"][:80])
+            since = m.group(1)
+        if q.get("$orderby", "receivedDateTime asc") != \
+                "receivedDateTime asc":
+            return self.graph_error(400, "BadRequest", "m365d: only "
+                                    "$orderby=receivedDateTime asc")
+        try:
+            top = int(q.get("$top", "10"))
+            skip = int(q.get("$skip", "0"))
+        except ValueError:
+            return self.graph_error(400, "BadRequest", "bad $top or $skip")
+        size = max(1, min(top, app.o.inbox_page_size))
+        msgs = [t for t in app.inbox(key) if since is None or t[1] >= since]
+        page = msgs[skip:skip + size]
+        body = {"@odata.context": "https://graph.microsoft.com/v1.0/"
+                "$metadata#users('%s')/mailFolders('inbox')/messages" % key,
+                "value": [{"@odata.etag": 'W/"CQAAABYAAAA"', "id": i,
+                           "receivedDateTime": when,
+                           "internetMessageId": "<%s@m365d>" % i[-6:]}
+                          for i, when, _ in page]}
+        if skip + size < len(msgs):
+            q["$skip"] = str(skip + size)
+            # Graph spells the user as it likes (here: '@' unescaped).
+            body["@odata.nextLink"] = "https://%s%s?%s" % (
+                self.headers.get("Host", ""),
+                urllib.parse.unquote(self.path_only()),
+                urllib.parse.urlencode(q, quote_via=urllib.parse.quote))
+        return 200, body, []
+
+    def inbox_value(self, key, mid):
+        for i, _, path in self.server.app.inbox(key):
+            if i == mid:
+                with open(path, "rb") as f:
+                    return 200, f.read(), []
+        return self.graph_error(404, "ErrorItemNotFound", "The specified "
+                                "object was not found in the store.")
+
     @staticmethod
     def www_authenticate():
         return [("WWW-Authenticate",
@@ -759,6 +934,8 @@ def parse_args(argv):
     p.add_argument("--mailbox-concurrency", type=int, default=0,
                    help="429 above this many sendMail in flight per "
                    "mailbox (0: no limit)")
+    p.add_argument("--inbox-page-size", type=int, default=10,
+                   help="most messages per inbox page (Graph: 10)")
     p.add_argument("--timeout", type=float, default=30.0,
                    help="idle seconds before a connection is closed")
     return p.parse_args(argv)

@@ -86,10 +86,14 @@ static void test_last(void)
     static const char r[] =
         "* OK [CAPABILITY IMAP4rev1] ready\r\n"
         "A001 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n";
+    static const char ctl[] = "A1 NO a\x01" "b\x7f" "\x1b" "[2Jc\r\n";
     char out[128];
 
     imapresp_last(r, strlen(r), out, sizeof(out));
     T_STR(out, "NO [AUTHENTICATIONFAILED] Authentication failed.");
+    /* Control characters, DEL included (fuzz_imapresp), become spaces. */
+    imapresp_last(ctl, strlen(ctl), out, sizeof(out));
+    T_STR(out, "NO a b  [2Jc");
     T_INT(imapresp_date("01-Jan-1970 00:00:00 +0000", 26), 0);
     T_INT(imapresp_date("31-Foo-2026 00:00:00 +0000", 26), -1);
 }
