@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "err.h"
 
 struct imap_opts {
@@ -34,6 +35,12 @@ struct imap_opts {
     const char *bearer;        /* AUTHENTICATE XOAUTH2 */
     const char *folder;        /* INBOX */
 };
+
+/* o for the mailbox `email` from the config's inbound and TLS settings;
+ * secret is its password, or with xoauth2 its token (borrowed). */
+void imap_opts_from_config(struct imap_opts *o, const struct config *cfg,
+                           const char *email, bool xoauth2,
+                           const char *secret);
 
 struct imap_conn;
 

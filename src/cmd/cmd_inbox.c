@@ -261,19 +261,7 @@ static int read_mailbox(struct inbox *ib,
         ib->n.failed++;
         return 0;
     }
-    memset(&o, 0, sizeof(o));
-    o.host = cfg->inbound.imap_host;
-    o.port = cfg->inbound.imap_port;
-    o.implicit_tls = cfg->inbound.imap_security == SMTP_SECURITY_IMPLICIT;
-    o.verify_peer = cfg->tls.verify_peer;
-    o.ca_file = cfg->tls.ca_file;
-    o.timeout_seconds = cfg->smtp.timeout_seconds;
-    o.username = m->mb.email;
-    o.folder = cfg->inbound.folder;
-    if (m->xoauth2)
-        o.bearer = secret;
-    else
-        o.password = secret;
+    imap_opts_from_config(&o, cfg, m->mb.email, m->xoauth2, secret);
     memset(&iei, 0, sizeof(iei));
     if (imap_open(&o, &c, &f, &e, &iei) < 0) {
         warn_mailbox(ib, m, &e, e.auth ? "login refused by"

@@ -72,19 +72,7 @@ static void test_imap(struct app *app, struct oauth_cache *oauth,
         failed(c, "password", ei.msg, "");
         return;
     }
-    memset(&o, 0, sizeof(o));
-    o.host = cfg->inbound.imap_host;
-    o.port = cfg->inbound.imap_port;
-    o.implicit_tls = cfg->inbound.imap_security == SMTP_SECURITY_IMPLICIT;
-    o.verify_peer = cfg->tls.verify_peer;
-    o.ca_file = cfg->tls.ca_file;
-    o.timeout_seconds = cfg->smtp.timeout_seconds;
-    o.username = m->mb.email;
-    o.folder = cfg->inbound.folder;
-    if (m->xoauth2)
-        o.bearer = secret;
-    else
-        o.password = secret;
+    imap_opts_from_config(&o, cfg, m->mb.email, m->xoauth2, secret);
     if (imap_open(&o, &conn, &f, &e, &ei) < 0) {
         failed(c, e.auth ? "login" : "connect", e.text, "");
         imap_fix(&e, m->xoauth2, o.host, m->mb.email, c->fix,

@@ -125,6 +125,25 @@ static char *quoted(const char *s)
     return q;
 }
 
+void imap_opts_from_config(struct imap_opts *o, const struct config *cfg,
+                           const char *email, bool xoauth2,
+                           const char *secret)
+{
+    memset(o, 0, sizeof(*o));
+    o->host = cfg->inbound.imap_host;
+    o->port = cfg->inbound.imap_port;
+    o->implicit_tls = cfg->inbound.imap_security == SMTP_SECURITY_IMPLICIT;
+    o->verify_peer = cfg->tls.verify_peer;
+    o->ca_file = cfg->tls.ca_file;
+    o->timeout_seconds = cfg->smtp.timeout_seconds;
+    o->username = email;
+    o->folder = cfg->inbound.folder;
+    if (xoauth2)
+        o->bearer = secret;
+    else
+        o->password = secret;
+}
+
 int imap_open(const struct imap_opts *o, struct imap_conn **out,
               struct imap_folder *f, struct imap_error *e,
               struct errinfo *ei)
