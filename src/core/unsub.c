@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "digest.h"
 #include "template.h"
 #include "util.h"
 
@@ -50,17 +51,6 @@ int unsub_url_check(const char *url, bool *needs_key, struct errinfo *ei)
     return 0;
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static int token(const unsigned char *key, const char *email,
                  char out[HEX_LEN + 1], struct errinfo *ei)
 {
@@ -79,7 +69,7 @@ static int token(const unsigned char *key, const char *email,
     free(lower);
     if (!ok)
         return err_set(ei, ERR_SOFTWARE, "unsubscribe token: HMAC failed");
-    hex(mac, mlen, out);
+    digest_hex(mac, mlen, out);
     return 0;
 }
 
