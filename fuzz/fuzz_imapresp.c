@@ -40,15 +40,14 @@ static void check_search(const char *buf, size_t len, long long above)
     FUZZ_ASSERT(more_a == more_b && memcmp(a, b, n * sizeof(*a)) == 0);
 }
 
-static void check_body(const char *buf, size_t len)
+static void check_body(const char *buf, size_t len, long long uid)
 {
-    const char *lit = NULL;
-    size_t lit_len = 0;
-    bool cut = false;
+    struct imapresp_lit l;
 
-    if (imapresp_body(buf, len, &lit, &lit_len, &cut)) {
-        FUZZ_ASSERT(lit >= buf && lit <= buf + len);
-        FUZZ_ASSERT(lit_len <= (size_t)(buf + len - lit));
+    if (imapresp_body(buf, len, uid, &l)) {
+        FUZZ_ASSERT(l.p >= buf && l.p <= buf + len);
+        FUZZ_ASSERT(l.len <= (size_t)(buf + len - l.p));
+        FUZZ_ASSERT(!l.cut || l.unclosed);
     }
 }
 
@@ -82,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(n <= CAP);
     FUZZ_ASSERT(imapresp_meta(buf, size, m2, CAP) == n);
     FUZZ_ASSERT(memcmp(m, m2, n * sizeof(*m)) == 0);
-    check_body(buf, size);
+    check_body(buf, size, size ? data[size - 1] % 8 : 0);
     check_last(buf, size);
     (void)imapresp_date(buf, size);
     free(buf);

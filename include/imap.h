@@ -84,7 +84,12 @@ int imap_list(struct imap_conn *c, long long above, int64_t since,
 /*
  * The message uid: BODY.PEEK[] when it is at most max bytes, else
  * BODY.PEEK[HEADER] (*headers_only set).  *raw is new (free()).
+ * 0, or IMAP_FETCH_ENDED_EARLY: a line of the message ended libcurl's
+ * reading of the response (it starts with libcurl's command tag), so *raw
+ * is only the part before it and the connection is out of step: close it
+ * (imap_close) and open another before the next command.  -1: failed (e).
  */
+#define IMAP_FETCH_ENDED_EARLY 1
 int imap_fetch(struct imap_conn *c, const struct imap_item *it, size_t max,
                char **raw, size_t *len, bool *headers_only,
                struct imap_error *e, struct errinfo *ei);

@@ -36,13 +36,26 @@ struct imapresp_meta {
 size_t imapresp_meta(const char *buf, size_t len, struct imapresp_meta *out,
                      size_t cap);
 
+/* A FETCH response's literal, as imapresp_body() finds it. */
+struct imapresp_lit {
+    const char *p;            /* into buf */
+    size_t len;               /* the bytes there */
+    bool cut;                 /* fewer than announced: the response ended
+                                 inside the literal */
+    bool unclosed;            /* nothing after it (the FETCH's closing
+                                 parenthesis never came) */
+};
+
 /*
- * The literal of the first FETCH response's BODY[...] item: *lit points
- * into buf, *lit_len is the bytes there (fewer than announced when the
- * response was cut: *cut set).  False when there is none.
+ * The literal of the BODY[...] item of the FETCH response for uid (its
+ * UID item on the FETCH line, or on the line closing the literal); other
+ * FETCH lines are passed over.  False when there is none.  A response cut
+ * or unclosed where the server sent more means that the exchange ended
+ * early: libcurl ends a command at the first line that starts with its
+ * tag, and a message's line can (imap.c).
  */
-bool imapresp_body(const char *buf, size_t len, const char **lit,
-                   size_t *lit_len, bool *cut);
+bool imapresp_body(const char *buf, size_t len, long long uid,
+                   struct imapresp_lit *out);
 
 /* "04-Dec-2026 06:01:02 +0100" as Unix time; -1 when unreadable. */
 int64_t imapresp_date(const char *s, size_t len);

@@ -171,28 +171,46 @@ size_t imapresp_meta(const char *buf, size_t len, struct imapresp_meta *out,
     return n;
 }
 
-bool imapresp_body(const char *buf, size_t len, const char **lit,
-                   size_t *lit_len, bool *cut)
+/* Whether the first line from p (< end) names uid in a UID item. */
+static bool names_uid(const char *p, const char *end, long long uid)
+{
+    const char *lf = memchr(p, '\n', (size_t)(end - p));
+
+    return item(p, (size_t)((lf ? lf : end) - p), "UID ") == uid;
+}
+
+bool imapresp_body(const char *buf, size_t len, long long uid,
+                   struct imapresp_lit *out)
 {
     size_t pos = 0, ln;
     const char *line;
 
+    memset(out, 0, sizeof(*out));
     while (next_line(buf, len, &pos, &line, &ln)) {
         const char *b, *p, *end = line + ln;
-        long long n;
+        long long n, uid_here;
+        size_t avail;
 
         if (ln < 2 || line[0] != '*' || !find(line, ln, " FETCH ("))
             continue;
         b = find(line, ln, "BODY[");
         if (!b || !(p = memchr(b, '{', (size_t)(end - b))))
             continue;
+        uid_here = item(line, (size_t)(p - line), "UID ");
         p++;
         n = number(&p, end);
         if (n < 0 || p >= end || *p != '}')
             continue;
-        *lit = buf + pos;   /* the literal starts after the line's LF */
-        *lit_len = len - pos < (size_t)n ? len - pos : (size_t)n;
-        *cut = *lit_len < (size_t)n;
+        avail = len - pos < (size_t)n ? len - pos : (size_t)n;
+        /* RFC 3501 lets the UID item follow the literal. */
+        if (uid_here != uid &&
+            (uid_here >= 0 || avail < (size_t)n ||
+             !names_uid(buf + pos + avail, buf + len, uid)))
+            continue;
+        out->p = buf + pos;   /* the literal starts after the line's LF */
+        out->len = avail;
+        out->cut = avail < (size_t)n;
+        out->unclosed = pos + avail >= len;
         return true;
     }
     return false;

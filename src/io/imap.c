@@ -24,6 +24,7 @@ struct imap_conn {
     char *url;
     struct strbuf resp;        /* the server's lines of the last command */
     bool resp_cut;             /* some did not fit */
+    CURLcode rc;               /* the last command's */
     char errbuf[CURL_ERROR_SIZE];
     char *folder;              /* quoted */
 };
@@ -92,6 +93,7 @@ static int command(struct imap_conn *c, const char *cmd, long timeout,
     curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, cmd);
     curl_easy_setopt(c->h, CURLOPT_TIMEOUT, timeout);
     rc = curl_easy_perform(c->h);
+    c->rc = rc;
     if (rc == CURLE_OK)
         return 0;
     memset(e, 0, sizeof(*e));
@@ -290,14 +292,29 @@ int imap_list(struct imap_conn *c, long long above, int64_t since,
     return 0;
 }
 
+/*
+ * Whether the last command's exchange ended early, inside the literal of
+ * l: libcurl reads a custom command's response line by line and ends it
+ * at the first line that starts with its tag ("A005 "), and a message can
+ * hold such a line.  It then said OK, NO or BAD (CURLE_QUOTE_ERROR) where
+ * the server was still sending the message; our own cap (resp_cut) is not
+ * such an end.  The rest of the literal is still on the connection.
+ */
+static bool ended_early(const struct imap_conn *c,
+                        const struct imapresp_lit *l)
+{
+    return l->unclosed && !c->resp_cut &&
+           (c->rc == CURLE_OK || c->rc == CURLE_QUOTE_ERROR);
+}
+
 int imap_fetch(struct imap_conn *c, const struct imap_item *it, size_t max,
                char **raw, size_t *len, bool *headers_only,
                struct imap_error *e, struct errinfo *ei)
 {
-    const char *lit;
-    size_t lit_len;
-    bool cut;
+    struct imapresp_lit l;
+    bool found, early;
     char *cmd;
+    int r;
 
     *raw = NULL;
     *len = 0;
@@ -305,23 +322,24 @@ int imap_fetch(struct imap_conn *c, const struct imap_item *it, size_t max,
     *headers_only = it->size > (long long)max;
     cmd = xasprintf("UID FETCH %lld BODY.PEEK[%s]", it->uid,
                     *headers_only ? "HEADER" : "");
-    if (command(c, cmd, 120, e, ei) < 0) {
-        free(cmd);
-        return -1;
-    }
+    r = command(c, cmd, 120, e, ei);
     free(cmd);
-    if (!imapresp_body(c->resp.buf, c->resp.len, &lit, &lit_len, &cut)) {
+    found = imapresp_body(c->resp.buf, c->resp.len, it->uid, &l);
+    early = found && ended_early(c, &l);
+    if (r < 0 && !early)
+        return -1;
+    if (early)
+        err_clear(ei);
+    if (!found) {
         /* Gone since the list (expunged by another client): empty. */
         *raw = xstrdup("");
         return 0;
     }
-    if (lit_len > max)
-        lit_len = max;
-    *raw = xmalloc(lit_len + 1);
-    memcpy(*raw, lit, lit_len);
-    (*raw)[lit_len] = '\0';
-    *len = lit_len;
-    return 0;
+    *len = l.len > max ? max : l.len;
+    *raw = xmalloc(*len + 1);
+    memcpy(*raw, l.p, *len);
+    (*raw)[*len] = '\0';
+    return early ? IMAP_FETCH_ENDED_EARLY : 0;
 }
 
 void imap_fix(const struct imap_error *e, bool xoauth2, const char *host,

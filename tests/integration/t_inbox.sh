@@ -187,6 +187,44 @@ check_contains "with stop_company_on_reply: false it is planned in C1 too" "col@
     "$("$MR" plan 2>&1 | grep '^m1@sender.example' | grep C1)"
 set_rule stop_company_on_reply true
 
+# A message without a Message-ID: keyed by the digest of its bytes too
+# (checked after the new UIDVALIDITY below).  A hostile message: lines
+# that start like every tag libcurl can give its commands (A000 to Z999),
+# which end libcurl's reading of the FETCH response early, then a fake
+# FETCH of the next UID: it is recorded as other, read in part, and the
+# next message is read whole, on a new connection.
+cat > noid.eml <<EOF2
+From: Someone <someone@elsewhere.example>
+To: m1@sender.example
+Subject: a note without an id
+Date: Fri, 04 Dec 2026 10:00:00 +0000
+
+Just a note.
+EOF2
+next_uid=$(($(imapd_flags "$D" m1@sender.example | tail -n 1 | cut -d' ' -f1) + 3))
+{
+    printf 'From: X <x@hostile.example>\nTo: m1@sender.example\n'
+    printf 'Subject: tags\nMessage-ID: <tags-1@hostile.example>\n\n'
+    for l in A B C D E F G H I J K L M N O P Q R S T U V W X Y Z; do
+        seq -f "$l%03g OK done" 0 999
+    done
+    printf '* 1 FETCH (UID %s BODY[] {40}\n' "$next_uid"
+    printf 'From: <rep@two.example>\nSubject: fake\n\n)\n'
+} > tags.eml
+sed 's/news-1@/news-4@/' news.eml > news4.eml
+for f in noid tags news4; do put m1@sender.example $f.eml; done
+flags_before=$(imapd_flags "$D" m1@sender.example)
+run "$MR" inbox --mailbox m1@sender.example
+check "the note, the hostile message and the next one are read" "0 read 3, bounces 0, replies 0, auto-replies 0, unsubscribes 0, other 3" "$rc $out"
+check "a message without Message-ID is keyed by its digest" "sha256:$(sed 's/\r*$/\r/' noid.eml | sha256sum | cut -d' ' -f1)" \
+    "$(q "select message_id from inbound where subject = 'a note without an id'")"
+check_contains "the hostile message: other, read in part" "other|a line of it ended the IMAP reply early" \
+    "$(q "select kind || '|' || diagnostic from inbound where message_id = 'tags-1@hostile.example'")"
+check "the message after it is read whole, under its own UID" "other|news-4@list.example|$(q "select uidvalidity from inbound_cursors c join mailboxes m on m.id = c.mailbox_id where m.email = 'm1@sender.example'"):$next_uid" \
+    "$(q "select kind || '|' || message_id || '|' || source_id from inbound where subject = (select subject from inbound where message_id = 'news-1@list.example') and message_id like 'news-4%'")"
+check "the fake FETCH matched nobody" "" "$(q "select id from inbound where subject = 'fake'")"
+check "still read-only" "$flags_before" "$(imapd_flags "$D" m1@sender.example)"
+
 # A new UIDVALIDITY (the folder recreated): the lookback is read again,
 # but no message is processed twice (by Message-ID); a new one is.
 before=$(state)
@@ -199,7 +237,7 @@ put m1@sender.example news2.eml
 run "$MR" inbox --mailbox m1@sender.example
 check "after a new UIDVALIDITY only the new message counts" "read 1, bounces 0, replies 0, auto-replies 0, unsubscribes 0, other 1" "$out"
 check "nothing else was applied again" "$(($(echo "$before" | cut -d'|' -f1) + 1))|$(echo "$before" | cut -d'|' -f2-)" "$(state)"
-check "the cursor has the new UIDVALIDITY" "$((uidv + 1000))|9" "$(q "select uidvalidity, last_uid from inbound_cursors c join mailboxes m on m.id = c.mailbox_id where m.email = 'm1@sender.example'")"
+check "the cursor has the new UIDVALIDITY" "$((uidv + 1000))|$((next_uid + 1))" "$(q "select uidvalidity, last_uid from inbound_cursors c join mailboxes m on m.id = c.mailbox_id where m.email = 'm1@sender.example'")"
 
 # kill -9 in the middle of a read: the second message's transaction is
 # never committed; the next pass applies it, and nothing twice.

@@ -67,18 +67,34 @@ static void test_body(void)
         "Subject: x\r\n\r\n"
         ")\r\nA005 OK done\r\n";
     static const char cut[] = "* 1 FETCH (UID 5 BODY[] {100}\r\nabc";
-    const char *lit;
-    size_t len;
-    bool c;
+    /* UID after the literal, and an unsolicited FETCH before it. */
+    static const char after[] =
+        "* 2 FETCH (FLAGS (\\Seen))\r\n"
+        "* 1 FETCH (UID 4 BODY[] {3}\r\nabc)\r\n"
+        "* 3 FETCH (BODY[] {3}\r\nxyz UID 9)\r\nA7 OK\r\n";
+    /* A fake FETCH of another UID inside nothing: passed over. */
+    static const char other[] = "* 1 FETCH (UID 6 BODY[] {3}\r\nabc)\r\n";
+    static const char unclosed[] = "* 1 FETCH (UID 5 BODY[] {3}\r\nabc";
+    struct imapresp_lit l;
 
-    T_OK(imapresp_body(r, strlen(r), &lit, &len, &c));
-    T_INT(len, 14);
-    T_INT(c, 0);
-    T_OK(memcmp(lit, "Subject: x\r\n\r\n", 14) == 0);
-    T_OK(imapresp_body(cut, strlen(cut), &lit, &len, &c));
-    T_INT(len, 3);
-    T_INT(c, 1);
-    T_OK(!imapresp_body("A005 OK\r\n", 9, &lit, &len, &c));
+    T_OK(imapresp_body(r, strlen(r), 5, &l));
+    T_INT(l.len, 14);
+    T_INT(l.cut, 0);
+    T_INT(l.unclosed, 0);
+    T_OK(memcmp(l.p, "Subject: x\r\n\r\n", 14) == 0);
+    T_OK(imapresp_body(cut, strlen(cut), 5, &l));
+    T_INT(l.len, 3);
+    T_INT(l.cut, 1);
+    T_INT(l.unclosed, 1);
+    T_OK(!imapresp_body("A005 OK\r\n", 9, 5, &l));
+    T_OK(imapresp_body(after, strlen(after), 9, &l));
+    T_OK(memcmp(l.p, "xyz", 3) == 0 && l.len == 3 && !l.cut);
+    T_OK(imapresp_body(after, strlen(after), 4, &l));
+    T_OK(memcmp(l.p, "abc", 3) == 0);
+    T_OK(!imapresp_body(other, strlen(other), 5, &l));
+    T_OK(imapresp_body(unclosed, strlen(unclosed), 5, &l));
+    T_INT(l.cut, 0);
+    T_INT(l.unclosed, 1);
 }
 
 static void test_last(void)
