@@ -144,6 +144,9 @@ int app_read_file(const char *path, size_t max, char **out, size_t *len,
 struct template;
 int app_load_template(const char *path, struct template *t,
                       struct errinfo *ei);
+/* The same for a follow-up step's template (its Subject: optional). */
+int app_load_step_template(const char *path, struct template *t,
+                           struct errinfo *ei);
 
 /* A csv_read_fn reading from the file descriptor *(int *)ctx. */
 long app_csv_read_fd(void *ctx, char *buf, size_t n);

@@ -18,8 +18,15 @@
 
 struct compose_in {
     long long contact_id;
-    const struct template *tpl;   /* parsed campaign template */
-    const char *subject;          /* campaign --subject override, or NULL */
+    const struct template *tpl;   /* parsed template of the step */
+    const char *subject;          /* the step's --subject override, or NULL */
+    /* A follow-up (step > 1, SPEC "Sequences"): In-Reply-To and
+     * References from the earlier steps' sends; without a subject of its
+     * own, "Re: " and step 1's (its override, else its template's). */
+    long long campaign_id;
+    int step;                     /* 1-based; 0 is read as 1 */
+    const struct template *first_tpl;
+    const char *first_subject;
     const char *from_name;        /* mailbox display name */
     const char *from_email;       /* mailbox address */
     const char *uuid;             /* the send's id: Message-ID */

@@ -25,6 +25,11 @@ struct message_in {
                                * at `date` (clock_utc_offset()) */
     const char *unsubscribe_mailto; /* NULL/"": no mailto */
     const char *unsubscribe_url;    /* NULL/"": no URL, no List-Unsubscribe-Post */
+    /* A follow-up in a thread (SPEC "Sequences"): the Message-IDs of the
+     * earlier emails, "<id@host>", oldest first.  In-Reply-To names the
+     * last, References all of them. */
+    const char *const *thread;
+    size_t n_thread;
 };
 
 /*

@@ -65,6 +65,8 @@ void msg_put_mailbox(struct out *o, const char *field, const char *name,
 void msg_put_subject(struct out *o, const char *subject);
 /* "Date: Fri, 04 Dec 2026 02:00:05 -0600" at `off` seconds east of UTC. */
 void msg_put_date(struct out *o, int64_t utc, int32_t off);
+/* In-Reply-To (the last of ids) and References (all); nothing for none. */
+void msg_put_thread(struct out *o, const char *const *ids, size_t n);
 /* List-Unsubscribe (and -Post for a URL); nothing when both are unset. */
 void msg_put_unsubscribe(struct out *o, const char *mailto, const char *url);
 

@@ -55,7 +55,9 @@ struct run {
     int64_t started_ms;
     char started[ISO_TIME_LEN];
     struct runlock lock;       /* <database>.lock, noting each claim */
-    struct template *tpl;      /* per campaign, NULL when unusable */
+    struct template *tpl;      /* per campaign and step (run_template);
+                                  body NULL when unusable */
+    size_t *tpl_at;            /* per campaign: its step 1's index */
     struct job *jobs;
     size_t n_jobs;
     struct worker *w;          /* per mailbox */
@@ -136,7 +138,8 @@ void run_halt(struct run *r, const struct errinfo *ei);
 void run_wake(void *arg);
 /* db_wait_while's callback for the main connection. */
 bool run_waits(void *arg);
-/* Hands a job to the mailbox the rotation rule picks; false if none. */
+/* Hands a job to the mailbox the rotation rule picks; false if none, or
+ * when it is a follow-up (its thread's mailbox only). */
 bool run_reassign(struct run *r, size_t job);
 /* The worker stops: its queued jobs go to the others. */
 void run_retire(struct run *r, struct worker *w);
@@ -174,6 +177,10 @@ void run_new_uuid(char out[37]);
 void run_make_jobs(struct run *r);
 /* Each needed campaign's template; -1 (ei) when one is unusable. */
 int run_load_templates(struct run *r, struct errinfo *ei);
+/* The template of job j's campaign and step; NULL when it is unusable. */
+const struct template *run_template(const struct run *r,
+                                    const struct job *j);
+void run_free_templates(struct run *r);
 /* --dry-run: compose every planned message, send and write nothing. */
 void run_dry(struct run *r, struct db *db, struct counts *k,
              struct runreport_failures *fails);

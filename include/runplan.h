@@ -27,11 +27,22 @@ struct rp_mailbox {
     char *password_cmd;
 };
 
+/* A step of a campaign's sequence (SPEC "Sequences"). */
+struct rp_step {
+    char *template_path;
+    char *subject;         /* override, or NULL */
+    int64_t after_s;       /* its wait after the step before */
+};
+
 struct rp_campaign {
     long long id;
     char *name;
     char *template_path;
     char *subject;         /* override, or NULL */
+    int n_steps;           /* >= 1 */
+    struct rp_step *steps; /* [k] for step k in 1..n_steps; [1] is the
+                              campaign's own template, [0] unused */
+    int64_t *after_s;      /* [k]: steps[k].after_s, for sequence.h */
 };
 
 struct rp_candidate {

@@ -6,7 +6,7 @@
  * The rules (SPEC "The sending rules"):
  *  1. the campaign is active, the contact enrolled, `active`, not suppressed
  *     (address, or "@domain" covering the domain and its subdomains,
- *     case-insensitive), and has no send in this campaign yet other than a
+ *     case-insensitive), and has no send for this step yet other than a
  *     deferred one awaiting retry;
  *  2. cooldown: no send to the contact (any campaign or mailbox) counted for
  *     cooldown within cooldown_s seconds (now - last >= cooldown_s is fine);
@@ -20,7 +20,14 @@
  * with the fewest sends today; ties go to the least recently used (a
  * mailbox planned in this plan counts as used after every real send), then
  * roster order (array order).
- * Order: deferred retries first, then oldest enrollment, then contact id.
+ * Sequences (sequence.h): a follow-up (step > 1) is due at the later of
+ * its wait after the previous step and the cooldown (the later one names
+ * the reason: cooldown or not_due); it goes from its thread's mailbox
+ * only (sender_busy when that one is full, sender_unavailable when it
+ * cannot send), only while the previous step is sent (previous_step),
+ * and it does not count again toward the company limit.
+ * Order: deferred retries first, then due follow-ups (longest due
+ * first), then new contacts by oldest enrollment, then contact id.
  */
 #ifndef MAILROTA_SCHEDULER_H
 #define MAILROTA_SCHEDULER_H
@@ -63,6 +70,13 @@ struct sched_candidate {
      * inbound reply matched to its send): with stop_company_on_reply,
      * no first email and no follow-up (company_replied). */
     bool company_replied;
+    /* Its step (sequence.h fills these from the latest send). */
+    int step;                  /* 1-based; 0 is read as 1 */
+    int64_t prev_sent_at;      /* step > 1: when step - 1 was sent */
+    int64_t after_s;           /* step > 1: its wait after step - 1 */
+    long long thread_mailbox_id; /* step > 1: step 1's mailbox, which
+                                    sends the whole thread */
+    bool prev_not_sent;        /* step - 1 ended bounced, failed, unknown */
 };
 
 /* Distinct contacts of a company already written to in a campaign. */
@@ -98,6 +112,10 @@ enum sched_reason {
     SCHED_NO_CAPACITY,      /* no mailbox with room, or --max reached */
     SCHED_REPLIED,          /* the contact replied (inbound) */
     SCHED_COMPANY_REPLIED,  /* a colleague replied to this campaign */
+    SCHED_NOT_DUE,          /* a follow-up before its wait: `until` */
+    SCHED_PREVIOUS_STEP,    /* the earlier step was not delivered */
+    SCHED_SENDER_BUSY,      /* its thread's mailbox is full today */
+    SCHED_SENDER_UNAVAILABLE, /* its thread's mailbox cannot send */
 };
 
 struct sched_item {
@@ -108,7 +126,8 @@ struct sched_item {
 struct sched_skip {
     size_t candidate;
     enum sched_reason reason;
-    int64_t until;          /* SCHED_COOLDOWN, SCHED_RETRY_WAIT; else 0 */
+    int64_t until;          /* SCHED_COOLDOWN, SCHED_RETRY_WAIT,
+                               SCHED_NOT_DUE; else 0 */
 };
 
 struct sched_plan {
@@ -127,6 +146,10 @@ struct sched_plan {
 int sched_plan(const struct sched_input *in, int64_t now,
                struct sched_plan *out, struct errinfo *ei);
 void sched_plan_release(struct sched_plan *p);
+
+/* Whether c is a follow-up (step > 1): it goes from its thread's mailbox
+ * (thread_mailbox_id) or waits; never handed to another (the run). */
+bool sched_follow_up(const struct sched_candidate *c);
 
 /* "cooldown", "company_limit", ... (the words of `plan -v`). */
 const char *sched_reason_str(enum sched_reason r);

@@ -30,6 +30,7 @@ struct store_send {
     const char *run_id;
     long long campaign_id;
     long long contact_id;
+    int step;                  /* 1-based (SPEC "Sequences") */
     long long mailbox_id;
     const char *mailbox_email; /* for the fix in last_error (may be NULL) */
     const struct diagnose_who *who; /* the same, with its password source
@@ -107,8 +108,10 @@ int store_run_mailbox_error(struct db *db, long long mailbox_id,
 /* The roster at rp->day, with each mailbox's effective cap (caps.h). */
 int store_run_roster(struct db *db, int default_cap, struct runplan *rp,
                      struct errinfo *ei);
-/* Campaigns, enrolments (candidates), company counts, suppressions. */
-int store_run_campaigns(struct db *db, struct runplan *rp,
+/* Campaigns with their steps (a step without its own wait waits
+ * cooldown_days), enrolments (candidates: the step each contact is at,
+ * sequence.h), company counts, suppressions. */
+int store_run_campaigns(struct db *db, int cooldown_days, struct runplan *rp,
                         struct errinfo *ei);
 int store_run_candidates(struct db *db, struct runplan *rp,
                          struct errinfo *ei);
@@ -133,6 +136,16 @@ struct store_mail_contact {
  * also after an error. */
 int store_run_contact(struct db *db, long long contact_id,
                       struct store_mail_contact *c, struct errinfo *ei);
+
+/*
+ * The Message-IDs of the sends of steps before `step` of a contact in a
+ * campaign, oldest step first (a follow-up's thread, SPEC "Sequences"):
+ * *ids (new, store_strings_free) and *n; only sent ones with an id.
+ */
+int store_run_thread(struct db *db, long long campaign_id,
+                     long long contact_id, int step, char ***ids, size_t *n,
+                     struct errinfo *ei);
+void store_strings_free(char **v, size_t n);
 void store_mail_contact_release(struct store_mail_contact *c);
 
 struct store_run_row {

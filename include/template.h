@@ -77,7 +77,8 @@ typedef const char *(*template_lookup_fn)(void *ctx, const char *name);
 
 /* A parsed template file; both strings are raw (unrendered) and owned. */
 struct template {
-    char *subject; /* one line, trimmed, non-empty */
+    char *subject; /* one line, trimmed, non-empty; NULL only from
+                      template_parse_step() */
     char *body;    /* LF line ends, ends with exactly one LF, non-empty */
 };
 
@@ -94,6 +95,14 @@ struct template {
  */
 int template_parse(const char *text, size_t len, const char *origin,
                    struct template *out, struct errinfo *ei);
+
+/*
+ * As template_parse(), for a follow-up step of a sequence: the 'Subject:'
+ * line is optional (SPEC "Sequences").  Without one, out->subject is NULL
+ * and the body starts on line 1.
+ */
+int template_parse_step(const char *text, size_t len, const char *origin,
+                        struct template *out, struct errinfo *ei);
 
 /* Frees the strings of t and sets them to NULL; t may be NULL. */
 void template_release(struct template *t);

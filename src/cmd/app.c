@@ -325,8 +325,8 @@ long app_csv_read_fd(void *ctx, char *buf, size_t n)
     return (long)r;
 }
 
-int app_load_template(const char *path, struct template *t,
-                      struct errinfo *ei)
+static int load_template(const char *path, bool step, struct template *t,
+                         struct errinfo *ei)
 {
     char *text = NULL;
     size_t len;
@@ -334,9 +334,22 @@ int app_load_template(const char *path, struct template *t,
 
     if (app_read_file(path, TEMPLATE_MAX_FILE, &text, &len, ei) < 0)
         return err_prefix(ei, "template");
-    r = template_parse(text, len, path, t, ei);
+    r = step ? template_parse_step(text, len, path, t, ei)
+             : template_parse(text, len, path, t, ei);
     free(text);
     return r;
+}
+
+int app_load_template(const char *path, struct template *t,
+                      struct errinfo *ei)
+{
+    return load_template(path, false, t, ei);
+}
+
+int app_load_step_template(const char *path, struct template *t,
+                           struct errinfo *ei)
+{
+    return load_template(path, true, t, ei);
 }
 
 int app_dispatch(struct app *app, const char *group, const char *usage,

@@ -164,7 +164,7 @@ static int plan(struct night *n, struct app *app, struct errinfo *ei)
         n->tpl_error = true;
         /* Messages of unusable campaigns are dropped from this run. */
         for (size_t i = 0; i < r->n_jobs; i++)
-            if (!r->tpl[n->rp.cand[r->jobs[i].cand].campaign].body) {
+            if (!run_template(r, &r->jobs[i])) {
                 r->jobs[i].done = true;
                 r->jobs[i].outcome = OUTCOME_DEFERRED;
                 r->jobs[i].tried = false;
@@ -266,11 +266,7 @@ static void release(struct night *n)
         }
         free(r->w);
     }
-    if (r->tpl) {
-        for (size_t i = 0; i < n->rp.n_camp; i++)
-            template_release(&r->tpl[i]);
-        free(r->tpl);
-    }
+    run_free_templates(r);
     free(r->jobs);
     runreport_failures_release(&n->dry_fails);
     oauth_cache_free(r->oauth);

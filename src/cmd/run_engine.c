@@ -113,7 +113,12 @@ static void enqueue(struct worker *w, size_t job)
 bool run_reassign(struct run *r, size_t job)
 {
     size_t n = r->rp->n_mb, pick;
-    struct dispatch_mailbox *dm = xcalloc(n ? n : 1, sizeof(*dm));
+    struct dispatch_mailbox *dm;
+
+    /* A follow-up stays in its thread's mailbox: it waits. */
+    if (sched_follow_up(&r->rp->scand[r->jobs[job].cand]))
+        return false;
+    dm = xcalloc(n ? n : 1, sizeof(*dm));
 
     for (size_t i = 0; i < n; i++) {
         const struct worker *w = &r->w[i];

@@ -38,11 +38,17 @@ void run_compose_in(const struct run *r, const struct job *j, size_t mb,
 {
     const struct runplan *rp = r->rp;
     const struct rp_candidate *c = &rp->cand[j->cand];
+    const struct rp_campaign *camp = &rp->camp[c->campaign];
+    int step = rp->scand[j->cand].step > 1 ? rp->scand[j->cand].step : 1;
 
     memset(ci, 0, sizeof(*ci));
     ci->contact_id = rp->scand[j->cand].contact_id;
-    ci->tpl = &r->tpl[c->campaign];
-    ci->subject = rp->camp[c->campaign].subject;
+    ci->tpl = run_template(r, j);
+    ci->subject = camp->steps[step].subject;
+    ci->campaign_id = camp->id;
+    ci->step = step;
+    ci->first_tpl = &r->tpl[r->tpl_at[c->campaign]];
+    ci->first_subject = camp->subject;
     ci->from_name = rp->mb[mb].display_name;
     ci->from_email = rp->mb[mb].email;
     ci->uuid = j->id;
@@ -98,6 +104,7 @@ static void flight_init(const struct run *r, const struct worker *w,
     f->os.run_id = r->run_id;
     f->os.campaign_id = sc->campaign_id;
     f->os.contact_id = sc->contact_id;
+    f->os.step = sc->step > 1 ? sc->step : 1;
     f->os.mailbox_id = m->id;
     f->os.mailbox_email = m->email;
     f->os.who = &w->who;

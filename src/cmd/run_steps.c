@@ -48,33 +48,92 @@ void run_make_jobs(struct run *r)
 
 /* ---- templates --------------------------------------------------------- */
 
+/* The step of job j (1-based). */
+static int job_step(const struct run *r, const struct job *j)
+{
+    int step = r->rp->scand[j->cand].step;
+
+    return step > 1 ? step : 1;
+}
+
+const struct template *run_template(const struct run *r,
+                                    const struct job *j)
+{
+    const struct rp_candidate *c = &r->rp->cand[j->cand];
+    const struct template *t =
+        &r->tpl[r->tpl_at[c->campaign] + (size_t)job_step(r, j) - 1];
+
+    return t->body ? t : NULL;
+}
+
+/* Loads step k of campaign c once; a failure is said and leaves it
+ * unusable. */
+static int load_step(struct run *r, bool *tried, size_t c, int k,
+                     struct errinfo *ei)
+{
+    const struct rp_campaign *camp = &r->rp->camp[c];
+    size_t ix = r->tpl_at[c] + (size_t)k - 1;
+    struct template *t = &r->tpl[ix];
+    struct errinfo tei = { ERR_OK, "" };
+    int rc;
+
+    if (tried[ix])
+        return t->body ? 0 : -1;
+    tried[ix] = true;
+    rc = k == 1 ? app_load_template(camp->steps[k].template_path, t, &tei)
+                : app_load_step_template(camp->steps[k].template_path, t,
+                                         &tei);
+    if (rc == 0)
+        return 0;
+    /* A missing or broken template is the operator's to fix: its
+     * messages stay unsent (not failed) until it is. */
+    log_error("campaign %s, step %d: %s: its messages are not sent",
+              camp->name, k, tei.msg);
+    return err_set(ei, tei.code, "campaign %s: template unusable",
+                   camp->name);
+}
+
 int run_load_templates(struct run *r, struct errinfo *ei)
 {
     struct runplan *rp = r->rp;
-    bool *needed = xcalloc(rp->n_camp ? rp->n_camp : 1, sizeof(bool));
+    size_t total = 0;
+    bool *tried;
     int ret = 0;
 
-    r->tpl = xcalloc(rp->n_camp ? rp->n_camp : 1, sizeof(*r->tpl));
-    for (size_t i = 0; i < r->n_jobs; i++)
-        needed[rp->cand[r->jobs[i].cand].campaign] = true;
+    r->tpl_at = xcalloc(rp->n_camp ? rp->n_camp : 1, sizeof(*r->tpl_at));
     for (size_t c = 0; c < rp->n_camp; c++) {
-        struct errinfo tei = { ERR_OK, "" };
-
-        if (!needed[c])
-            continue;
-        if (app_load_template(rp->camp[c].template_path, &r->tpl[c],
-                              &tei) < 0) {
-            /* A missing or broken template is the operator's to fix: its
-             * messages stay unsent (not failed) until it is. */
-            log_error("campaign %s: %s: its messages are not sent",
-                      rp->camp[c].name, tei.msg);
-            err_set(ei, tei.code, "campaign %s: template unusable",
-                    rp->camp[c].name);
-            ret = -1;
-        }
+        r->tpl_at[c] = total;
+        total += (size_t)rp->camp[c].n_steps;
     }
-    free(needed);
+    r->tpl = xcalloc(total ? total : 1, sizeof(*r->tpl));
+    tried = xcalloc(total ? total : 1, sizeof(*tried));
+    /* A follow-up needs its step's, and step 1's for "Re: " its subject. */
+    for (size_t i = 0; i < r->n_jobs; i++) {
+        const struct job *j = &r->jobs[i];
+        size_t c = rp->cand[j->cand].campaign;
+
+        if (load_step(r, tried, c, job_step(r, j), ei) < 0 ||
+            load_step(r, tried, c, 1, ei) < 0)
+            ret = -1;
+    }
+    free(tried);
     return ret;
+}
+
+void run_free_templates(struct run *r)
+{
+    size_t total = 0;
+
+    if (!r->tpl)
+        return;
+    for (size_t c = 0; c < r->rp->n_camp; c++)
+        total += (size_t)r->rp->camp[c].n_steps;
+    for (size_t i = 0; i < total; i++)
+        template_release(&r->tpl[i]);
+    free(r->tpl);
+    free(r->tpl_at);
+    r->tpl = NULL;
+    r->tpl_at = NULL;
 }
 
 /* What would fail goes to *fails. */
@@ -91,7 +150,7 @@ void run_dry(struct run *r, struct db *db, struct counts *k,
         struct compose_out co = { NULL, NULL, 0 };
         struct errinfo ei = { ERR_OK, "" };
 
-        if (!r->tpl[c->campaign].body)
+        if (!run_template(r, j))
             continue;
         run_compose_in(r, j, (size_t)j->mailbox, &ci);
         if (compose_message(db, &ci, &co, &ei) < 0) {

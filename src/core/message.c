@@ -85,6 +85,21 @@ static bool uuid_ok(const char *s)
     return true;
 }
 
+/* "<left@right>" of printable ASCII without spaces or angle brackets
+ * inside: a Message-ID from the database, copied into a header. */
+static bool msgid_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n < 5 || n > 250 || s[0] != '<' || s[n - 1] != '>' ||
+        !memchr(s + 1, '@', n - 2))
+        return false;
+    for (size_t i = 1; i + 1 < n; i++)
+        if (s[i] <= ' ' || s[i] > '~' || s[i] == '<' || s[i] == '>')
+            return false;
+    return true;
+}
+
 /* https://..., printable ASCII that cannot close the <...> around it. */
 static bool url_ok(const char *s)
 {
@@ -274,6 +289,10 @@ static int check_input(const struct message_in *in, struct errinfo *ei)
         return bad_value(ei, "message uuid", in->uuid ? in->uuid : "");
     if (!in->subject || !in->body)
         return err_set(ei, ERR_DATA, "no subject or body");
+    for (size_t i = 0; i < in->n_thread; i++)
+        if (!msgid_ok(in->thread[i]))
+            return bad_value(ei, "Message-ID of an earlier step",
+                             in->thread[i] ? in->thread[i] : "");
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
         if (texts[i] && !utf8_valid(texts[i], strlen(texts[i])))
             return err_set(ei, ERR_DATA, "%s is not valid UTF-8", what[i]);
@@ -308,7 +327,9 @@ int message_build(const struct message_in *in, char **out, size_t *len,
     msg_put_date(&o, in->date, in->utc_offset);
     put_str(&o, "Message-ID: ");
     put_str(&o, mid);
-    put_str(&o, "\r\nMIME-Version: 1.0\r\n"
+    put(&o, "\r\n", 2);
+    msg_put_thread(&o, in->thread, in->n_thread);
+    put_str(&o, "MIME-Version: 1.0\r\n"
                 "Content-Type: text/plain; charset=UTF-8\r\n"
                 "Content-Transfer-Encoding: ");
     put_str(&o, qp ? "quoted-printable\r\n" : "7bit\r\n");

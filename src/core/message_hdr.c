@@ -329,6 +329,21 @@ void msg_put_date(struct out *o, int64_t utc, int32_t off)
     put(o, "\r\n", 2);
 }
 
+void msg_put_thread(struct out *o, const char *const *ids, size_t n)
+{
+    struct hdr h;
+
+    if (n == 0)
+        return;
+    put_str(o, "In-Reply-To: ");
+    put_str(o, ids[n - 1]);
+    put(o, "\r\n", 2);
+    hdr_begin(&h, o, "References");
+    for (size_t i = 0; i < n; i++)
+        hdr_word(&h, ids[i], strlen(ids[i]));
+    hdr_end(&h);
+}
+
 void msg_put_unsubscribe(struct out *o, const char *mailto,
                             const char *url)
 {

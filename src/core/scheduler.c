@@ -103,6 +103,14 @@ const char *sched_reason_str(enum sched_reason r)
         return "replied";
     case SCHED_COMPANY_REPLIED:
         return "company_replied";
+    case SCHED_NOT_DUE:
+        return "not_due";
+    case SCHED_PREVIOUS_STEP:
+        return "previous_step";
+    case SCHED_SENDER_BUSY:
+        return "sender_busy";
+    case SCHED_SENDER_UNAVAILABLE:
+        return "sender_unavailable";
     }
     return "unknown";
 }
@@ -296,9 +304,15 @@ static void pair_add(struct pair_map *m, long long a, long long b, int delta)
 
 /* ---- order ---- */
 
+/* Deferred retries, due follow-ups, new contacts (SPEC "The sending
+ * rules", order). */
+enum order_class { ORDER_RETRY, ORDER_FOLLOW_UP, ORDER_NEW };
+
 struct ordered {
     const struct sched_candidate *c;
     size_t idx;
+    enum order_class cls;
+    int64_t key;        /* follow-up: when due; else enrolled_at */
 };
 
 static int cmp_ll(long long a, long long b)
@@ -306,18 +320,51 @@ static int cmp_ll(long long a, long long b)
     return (a > b) - (a < b);
 }
 
-/* Deferred retries first, then oldest enrolment, contact id, campaign id;
- * the input position makes the order total (qsort is not stable). */
+bool sched_follow_up(const struct sched_candidate *c)
+{
+    return c->step > 1;
+}
+
+static bool follow_up(const struct sched_candidate *c)
+{
+    return sched_follow_up(c);
+}
+
+/* When the follow-up c may go: the later of its wait after the previous
+ * step and the cooldown after the contact's latest send. */
+static int64_t due_at(const struct sched_candidate *c, int64_t cooldown_s)
+{
+    int64_t due = c->prev_sent_at + c->after_s;
+    int64_t cool = c->last_send_at ? c->last_send_at + cooldown_s : 0;
+
+    return cool > due ? cool : due;
+}
+
+static void order_key(struct ordered *o, int64_t cooldown_s)
+{
+    const struct sched_candidate *c = o->c;
+
+    if (c->existing == SCHED_EXISTING_DEFERRED) {
+        o->cls = ORDER_RETRY;
+        o->key = c->enrolled_at;
+    } else if (follow_up(c) && c->existing == SCHED_EXISTING_NONE) {
+        o->cls = ORDER_FOLLOW_UP;
+        o->key = due_at(c, cooldown_s);
+    } else {
+        o->cls = ORDER_NEW;
+        o->key = c->enrolled_at;
+    }
+}
+
+/* Class, then its key (earliest first), contact id, campaign id; the
+ * input position makes the order total (qsort is not stable). */
 static int ordered_cmp(const void *pa, const void *pb)
 {
     const struct ordered *x = pa, *y = pb;
-    int dx = x->c->existing == SCHED_EXISTING_DEFERRED;
-    int dy = y->c->existing == SCHED_EXISTING_DEFERRED;
-    int r;
+    int r = cmp_ll(x->cls, y->cls);
 
-    if (dx != dy)
-        return dy - dx;
-    r = cmp_ll(x->c->enrolled_at, y->c->enrolled_at);
+    if (!r)
+        r = cmp_ll(x->key, y->key);
     if (!r)
         r = cmp_ll(x->c->contact_id, y->c->contact_id);
     if (!r)
@@ -341,23 +388,10 @@ struct plan_state {
     size_t n_items;
 };
 
-/* The rotation (dispatch.h), over each mailbox's load and recency. */
-static size_t pick_mailbox(const struct plan_state *ps)
+/* The rules of the contact and the campaign: rule 1 and the replies. */
+static enum sched_reason check_contact(struct plan_state *ps,
+                                       const struct sched_candidate *c)
 {
-    return dispatch_pick(ps->mb, ps->in->n_mailboxes);
-}
-
-/* Returns the reason the candidate cannot be planned (0: it can), with
- * *until for cooldown and retry_wait, and the chosen mailbox in *mailbox. */
-static enum sched_reason check(struct plan_state *ps,
-                               const struct sched_candidate *c,
-                               int64_t *until, size_t *mailbox)
-{
-    const struct sched_input *in = ps->in;
-    bool deferred = c->existing == SCHED_EXISTING_DEFERRED;
-    int64_t last = c->last_send_at;
-
-    *until = 0;
     if (!c->campaign_active)
         return SCHED_CAMPAIGN_PAUSED;
     if (!c->contact_active)
@@ -370,8 +404,22 @@ static enum sched_reason check(struct plan_state *ps,
     if (c->existing == SCHED_EXISTING_DONE ||
         pair_get(&ps->pairs, c->campaign_id, c->contact_id))
         return SCHED_ALREADY_SENT;
-    if (c->company_replied && in->stop_company_on_reply)
+    if (c->prev_not_sent)
+        return SCHED_PREVIOUS_STEP;
+    if (c->company_replied && ps->in->stop_company_on_reply)
         return SCHED_COMPANY_REPLIED;
+    return 0;
+}
+
+/* The rules of time: Retry-After, the cooldown (rule 2), a follow-up's
+ * wait; *until when the later of them ends. */
+static enum sched_reason check_time(struct plan_state *ps,
+                                    const struct sched_candidate *c,
+                                    int64_t *until)
+{
+    bool deferred = c->existing == SCHED_EXISTING_DEFERRED;
+    int64_t last = c->last_send_at, cool_end = 0, due = 0;
+
     if (deferred && c->retry_after > ps->now) {
         *until = c->retry_after;
         return SCHED_RETRY_WAIT;
@@ -379,21 +427,62 @@ static enum sched_reason check(struct plan_state *ps,
     /* Something planned earlier in this plan is a send at `now`. */
     if (pair_get(&ps->planned, c->contact_id, 0))
         last = ps->now;
-    if (last != 0 && ps->now - last < in->cooldown_s) {
-        *until = last + in->cooldown_s;
-        return SCHED_COOLDOWN;
-    }
-    /* A deferred retry already holds its place in the company count. */
-    if (c->company_id != 0 && !deferred &&
-        pair_get(&ps->company, c->campaign_id, c->company_id) >=
-            in->max_per_company)
-        return SCHED_COMPANY_LIMIT;
+    if (last != 0 && ps->now - last < ps->in->cooldown_s)
+        cool_end = last + ps->in->cooldown_s;
+    if (follow_up(c) && !deferred && ps->now < c->prev_sent_at + c->after_s)
+        due = c->prev_sent_at + c->after_s;
+    if (!cool_end && !due)
+        return 0;
+    *until = cool_end >= due ? cool_end : due;
+    return cool_end >= due ? SCHED_COOLDOWN : SCHED_NOT_DUE;
+}
+
+/* The mailbox (rule 4): a follow-up's own thread's, else the rotation's. */
+static enum sched_reason check_mailbox(struct plan_state *ps,
+                                       const struct sched_candidate *c,
+                                       size_t *mailbox)
+{
+    const struct sched_input *in = ps->in;
+
     if (in->max_messages > 0 && ps->n_items >= in->max_messages)
         return SCHED_NO_CAPACITY;
-    *mailbox = pick_mailbox(ps);
-    if (*mailbox == DISPATCH_NONE)
-        return SCHED_NO_CAPACITY;
-    return 0;
+    if (!follow_up(c)) {
+        *mailbox = dispatch_pick(ps->mb, in->n_mailboxes);
+        return *mailbox == DISPATCH_NONE ? SCHED_NO_CAPACITY : 0;
+    }
+    for (size_t i = 0; i < in->n_mailboxes; i++) {
+        if (in->mailboxes[i].id != c->thread_mailbox_id)
+            continue;
+        if (!ps->mb[i].eligible)
+            return SCHED_SENDER_UNAVAILABLE;
+        if (ps->mb[i].load >= ps->mb[i].cap)
+            return SCHED_SENDER_BUSY;
+        *mailbox = i;
+        return 0;
+    }
+    return SCHED_SENDER_UNAVAILABLE;
+}
+
+/* Returns the reason the candidate cannot be planned (0: it can), with
+ * *until for cooldown, retry_wait and not_due, and the chosen mailbox in
+ * *mailbox. */
+static enum sched_reason check(struct plan_state *ps,
+                               const struct sched_candidate *c,
+                               int64_t *until, size_t *mailbox)
+{
+    enum sched_reason r;
+
+    *until = 0;
+    if ((r = check_contact(ps, c)) || (r = check_time(ps, c, until)))
+        return r;
+    /* A deferred retry already holds its place in the company count, a
+     * follow-up its step 1's. */
+    if (c->company_id != 0 && c->existing != SCHED_EXISTING_DEFERRED &&
+        !follow_up(c) &&
+        pair_get(&ps->company, c->campaign_id, c->company_id) >=
+            ps->in->max_per_company)
+        return SCHED_COMPANY_LIMIT;
+    return check_mailbox(ps, c, mailbox);
 }
 
 static void record(struct plan_state *ps, const struct sched_candidate *c,
@@ -402,7 +491,8 @@ static void record(struct plan_state *ps, const struct sched_candidate *c,
     dispatch_give(&ps->mb[mailbox], &ps->seq);
     pair_add(&ps->planned, c->contact_id, 0, 1);
     pair_add(&ps->pairs, c->campaign_id, c->contact_id, 1);
-    if (c->company_id != 0 && c->existing != SCHED_EXISTING_DEFERRED)
+    if (c->company_id != 0 && c->existing != SCHED_EXISTING_DEFERRED &&
+        !follow_up(c))
         pair_add(&ps->company, c->campaign_id, c->company_id, 1);
 }
 
@@ -443,6 +533,7 @@ int sched_plan(const struct sched_input *in, int64_t now,
     for (size_t i = 0; i < n; i++) {
         ord[i].c = &in->candidates[i];
         ord[i].idx = i;
+        order_key(&ord[i], in->cooldown_s);
     }
     if (n > 1)
         qsort(ord, n, sizeof(*ord), ordered_cmp);

@@ -329,16 +329,13 @@ static bool blank_line(const char *s, size_t n)
     return true;
 }
 
-int template_parse(const char *text, size_t len, const char *origin,
-                   struct template *out, struct errinfo *ei)
+/* The file's text checked and with LF line ends, into *norm (new). */
+static int parse_prepare(const char *text, size_t len, const char *origin,
+                         char **norm, struct errinfo *ei)
 {
-    char *norm = NULL, *subject = NULL, *body = NULL;
-    const char *eol, *line2, *eol2, *vs, *ve, *bs;
-    size_t n = 0, blen;
-    int ret = -1;
+    size_t n = 0;
+    char *out;
 
-    if (!origin)
-        origin = "template";
     if (len > TEMPLATE_MAX_FILE)
         return err_set(ei, ERR_DATA, "%s: larger than %d bytes", origin,
                        TEMPLATE_MAX_FILE);
@@ -352,55 +349,91 @@ int template_parse(const char *text, size_t len, const char *origin,
                            "mark): save the file as UTF-8");
     if (check_bytes(text, len, origin, 1, ei) < 0)
         return -1;
-
     /* CRLF -> LF; a bare CR stays and template_check() reports it */
-    norm = xmalloc(len + 1);
+    out = xmalloc(len + 1);
     for (size_t i = 0; i < len; i++) {
         if (text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
             continue;
-        norm[n++] = text[i];
+        out[n++] = text[i];
     }
-    norm[n] = '\0';
+    out[n] = '\0';
+    *norm = out;
+    return 0;
+}
 
-    eol = strchr(norm, '\n');
-    if (!subject_line(norm, eol ? (size_t)(eol - norm) : n, &vs, &ve)) {
-        tpl_loc_err(ei, origin, 1, "missing 'Subject:' line");
-        goto out;
+/*
+ * The Subject line and the blank line after it: *subject (new) and where
+ * the body starts (*bs, on line *bline).  Without a Subject line: an
+ * error, or when optional, no subject and the body from line 1.
+ */
+static int parse_head(const char *norm, const char *origin, bool optional,
+                      char **subject, const char **bs, int *bline,
+                      struct errinfo *ei)
+{
+    const char *eol = strchr(norm, '\n'), *line2, *eol2, *vs, *ve;
+
+    *subject = NULL;
+    if (!subject_line(norm, eol ? (size_t)(eol - norm) : strlen(norm), &vs,
+                      &ve)) {
+        if (!optional)
+            return tpl_loc_err(ei, origin, 1, "missing 'Subject:' line");
+        *bs = norm;
+        *bline = 1;
+        return 0;
     }
-    if (vs == ve) {
-        tpl_loc_err(ei, origin, 1, "empty subject");
-        goto out;
-    }
-    subject = xstrndup(vs, (size_t)(ve - vs));
-    if (!eol) {
-        tpl_loc_err(ei, origin, 2, "missing blank line after 'Subject:'");
-        goto out;
-    }
+    if (vs == ve)
+        return tpl_loc_err(ei, origin, 1, "empty subject");
+    if (!eol)
+        return tpl_loc_err(ei, origin, 2,
+                           "missing blank line after 'Subject:'");
     line2 = eol + 1;
     eol2 = strchr(line2, '\n');
-    if (!blank_line(line2, eol2 ? (size_t)(eol2 - line2) : strlen(line2))) {
-        tpl_loc_err(ei, origin, 2, "missing blank line after 'Subject:'");
-        goto out;
-    }
+    if (!blank_line(line2, eol2 ? (size_t)(eol2 - line2) : strlen(line2)))
+        return tpl_loc_err(ei, origin, 2,
+                           "missing blank line after 'Subject:'");
+    *subject = xstrndup(vs, (size_t)(ve - vs));
+    *bs = eol2 ? eol2 + 1 : line2 + strlen(line2);
+    *bline = TEMPLATE_BODY_LINE;
+    return 0;
+}
 
-    /* body: drop trailing blank lines and whitespace, end with one LF */
-    bs = eol2 ? eol2 + 1 : line2 + strlen(line2);
-    blen = strlen(bs);
+/* The body from bs: trailing blank lines and whitespace dropped, one LF
+ * at its end.  *body is new. */
+static int parse_body(const char *bs, const char *origin, int bline,
+                      char **body, struct errinfo *ei)
+{
+    size_t blen = strlen(bs);
+
     while (blen && (is_blank_ch(bs[blen - 1]) || bs[blen - 1] == '\n'))
         blen--;
-    if (blen == 0) {
-        tpl_loc_err(ei, origin, TEMPLATE_BODY_LINE, "empty body");
-        goto out;
-    }
-    body = xmalloc(blen + 2);
-    memcpy(body, bs, blen);
-    body[blen] = '\n';
-    body[blen + 1] = '\0';
+    if (blen == 0)
+        return tpl_loc_err(ei, origin, bline, "empty body");
+    *body = xmalloc(blen + 2);
+    memcpy(*body, bs, blen);
+    (*body)[blen] = '\n';
+    (*body)[blen + 1] = '\0';
+    return 0;
+}
 
-    if (template_check(subject, origin, 1, ei) < 0 ||
-        template_check(body, origin, TEMPLATE_BODY_LINE, ei) < 0)
-        goto out;
+static int parse(const char *text, size_t len, const char *origin,
+                 bool subject_optional, struct template *out,
+                 struct errinfo *ei)
+{
+    char *norm = NULL, *subject = NULL, *body = NULL;
+    const char *bs = NULL;
+    int bline = 1, ret = -1;
 
+    if (!origin)
+        origin = "template";
+    if (parse_prepare(text, len, origin, &norm, ei) < 0)
+        return -1;
+    if (parse_head(norm, origin, subject_optional, &subject, &bs, &bline,
+                   ei) < 0 ||
+        parse_body(bs, origin, bline, &body, ei) < 0)
+        goto out;
+    if ((subject && template_check(subject, origin, 1, ei) < 0) ||
+        template_check(body, origin, bline, ei) < 0)
+        goto out;
     out->subject = subject;
     out->body = body;
     subject = body = NULL;
@@ -410,6 +443,18 @@ out:
     free(subject);
     free(body);
     return ret;
+}
+
+int template_parse(const char *text, size_t len, const char *origin,
+                   struct template *out, struct errinfo *ei)
+{
+    return parse(text, len, origin, false, out, ei);
+}
+
+int template_parse_step(const char *text, size_t len, const char *origin,
+                        struct template *out, struct errinfo *ei)
+{
+    return parse(text, len, origin, true, out, ei);
 }
 
 void template_release(struct template *t)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "message.h"
+#include "sequence.h"
 #include "store_run.h"
 #include "unsub.h"
 #include "util.h"
@@ -61,12 +62,35 @@ static void fields_release(struct fields *f)
     store_mail_contact_release(&f->c);
 }
 
+/* The subject: the step's own, else (a follow-up) Re: step 1's. */
+static int render_subject(const struct compose_in *in, struct fields *f,
+                          char **subject, struct errinfo *ei)
+{
+    const char *own = in->subject ? in->subject : in->tpl->subject;
+    char *first = NULL;
+
+    if (own || in->step <= 1)
+        return template_render(own ? own : "", true, lookup, f, subject,
+                               ei);
+    if (!in->first_subject && (!in->first_tpl || !in->first_tpl->subject))
+        return err_set(ei, ERR_SOFTWARE, "the subject of step 1 is unknown");
+    if (template_render(in->first_subject ? in->first_subject
+                                          : in->first_tpl->subject,
+                        true, lookup, f, &first, ei) < 0)
+        return -1;
+    *subject = seq_reply_subject(first);
+    free(first);
+    return 0;
+}
+
 int compose_message(struct db *db, const struct compose_in *in,
                     struct compose_out *out, struct errinfo *ei)
 {
     struct fields f;
     struct message_in m;
     char *subject = NULL, *body = NULL, *to_name = NULL, *url = NULL;
+    char **thread = NULL;
+    size_t n_thread = 0;
     int ret = -1;
 
     memset(&f, 0, sizeof(f));
@@ -74,9 +98,12 @@ int compose_message(struct db *db, const struct compose_in *in,
     f.from_email = in->from_email ? xstrdup(in->from_email) : NULL;
     if (store_run_contact(db, in->contact_id, &f.c, ei) < 0)
         goto out;
-    if (template_render(in->subject ? in->subject : in->tpl->subject, true,
-                        lookup, &f, &subject, ei) < 0 ||
+    if (render_subject(in, &f, &subject, ei) < 0 ||
         template_render(in->tpl->body, false, lookup, &f, &body, ei) < 0)
+        goto out;
+    if (in->step > 1 && store_run_thread(db, in->campaign_id, in->contact_id,
+                                         in->step, &thread, &n_thread,
+                                         ei) < 0)
         goto out;
     if (in->unsubscribe->url && *in->unsubscribe->url &&
         unsub_url_render(in->unsubscribe->url, f.c.email ? f.c.email : "",
@@ -98,12 +125,15 @@ int compose_message(struct db *db, const struct compose_in *in,
     m.utc_offset = in->utc_offset;
     m.unsubscribe_mailto = in->unsubscribe->mailto;
     m.unsubscribe_url = url;
+    m.thread = (const char *const *)thread;
+    m.n_thread = n_thread;
     if (message_build(&m, &out->text, &out->len, ei) < 0)
         goto out;
     out->to = f.c.email;
     f.c.email = NULL;
     ret = 0;
 out:
+    store_strings_free(thread, n_thread);
     free(subject);
     free(body);
     free(to_name);

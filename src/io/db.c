@@ -284,72 +284,117 @@ int db_pending(struct db *db, int *pending, struct errinfo *ei)
     return 0;
 }
 
-int db_migrate(struct db *db, const char *now_iso, int *applied_out,
-               struct errinfo *ei)
+/* Whether the migration left a reference to a row that is not there
+ * (it ran with foreign keys off). */
+static int check_references(struct db *db, struct errinfo *ei)
 {
-    int applied = 0;
     sqlite3_stmt *st = NULL;
+    int rc;
 
-    if (ensure_migrations_table(db, ei) < 0)
+    if (db_prepare(db, "PRAGMA foreign_key_check", &st, ei) < 0)
         return -1;
-    for (int i = 0; i < migrations_count; i++) {
-        const struct migration *m = &migrations[i];
-        bool done;
-        int rc;
-
-        /* Check inside the write transaction so that two concurrent
-         * `migrate`s cannot both apply the same migration. */
-        if (db_begin(db, true, ei) < 0)
-            return -1;
-        if (migration_applied(db, m->version, &done, ei) < 0)
-            goto fail;
-        if (done) {
-            db_rollback(db);
-            continue;
-        }
-        if (sqlite3_exec(db->h, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
-            db_fail(db, ei, "migration failed");
-            err_prefix(ei, "migration %s", m->name);
-            goto fail;
-        }
-        if (store_sync_statuses(db, ei) < 0) {
-            err_prefix(ei, "migration %s", m->name);
-            goto fail;
-        }
-        crash_point("migrate.applied");
-        if (db_prepare(db,
-                       "INSERT INTO schema_migrations(version, name, "
-                       "applied_at) VALUES (?1, ?2, ?3)",
-                       &st, ei) < 0)
-            goto fail;
-        sqlite3_bind_int(st, 1, m->version);
-        sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, now_iso, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        err_set(ei, ERR_SOFTWARE, "it leaves rows of %s referring to rows "
+                "of %s that are not there", sqlite3_column_text(st, 0),
+                sqlite3_column_text(st, 2));
         sqlite3_finalize(st);
-        st = NULL;
-        if (rc != SQLITE_DONE) {
-            db_fail(db, ei, "cannot record migration");
-            goto fail;
-        }
-        {
-            char pragma[64];
-            snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-                     m->version);
-            if (db_exec(db, pragma, ei) < 0)
-                goto fail;
-        }
-        if (db_commit(db, ei) < 0)
-            return -1;
-        crash_point("migrate.committed");
-        applied++;
+        return -1;
     }
-    if (applied_out)
-        *applied_out = applied;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot check foreign keys");
     return 0;
+}
+
+/* Records m as applied, in its transaction. */
+static int record_migration(struct db *db, const struct migration *m,
+                            const char *now_iso, struct errinfo *ei)
+{
+    sqlite3_stmt *st = NULL;
+    char pragma[64];
+    int rc;
+
+    if (db_prepare(db,
+                   "INSERT INTO schema_migrations(version, name, "
+                   "applied_at) VALUES (?1, ?2, ?3)",
+                   &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int(st, 1, m->version);
+    sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, now_iso, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot record migration");
+    snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
+    return db_exec(db, pragma, ei);
+}
+
+/* Applies m in one transaction unless it is applied already: 1 applied,
+ * 0 already, -1 error (rolled back). */
+static int apply_one(struct db *db, const struct migration *m,
+                     const char *now_iso, struct errinfo *ei)
+{
+    bool done;
+
+    /* Check inside the write transaction so that two concurrent
+     * `migrate`s cannot both apply the same migration. */
+    if (db_begin(db, true, ei) < 0)
+        return -1;
+    if (migration_applied(db, m->version, &done, ei) < 0)
+        goto fail;
+    if (done) {
+        db_rollback(db);
+        return 0;
+    }
+    if (sqlite3_exec(db->h, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
+        db_fail(db, ei, "migration failed");
+        goto fail_named;
+    }
+    if (check_references(db, ei) < 0 || store_sync_statuses(db, ei) < 0)
+        goto fail_named;
+    crash_point("migrate.applied");
+    if (record_migration(db, m, now_iso, ei) < 0)
+        goto fail;
+    if (db_commit(db, ei) < 0)
+        return -1;
+    crash_point("migrate.committed");
+    return 1;
+fail_named:
+    err_prefix(ei, "migration %s", m->name);
 fail:
     db_rollback(db);
     return -1;
+}
+
+/*
+ * Migrations run with foreign keys off, so that one can rebuild a table
+ * others refer to (the twelve steps of sqlite.org/lang_altertable.html);
+ * each is checked with foreign_key_check before its commit.  The pragma
+ * cannot change inside a transaction: it is set around them.
+ */
+int db_migrate(struct db *db, const char *now_iso, int *applied_out,
+               struct errinfo *ei)
+{
+    int applied = 0, r = 0;
+
+    if (ensure_migrations_table(db, ei) < 0)
+        return -1;
+    if (db_exec(db, "PRAGMA foreign_keys = OFF", ei) < 0)
+        return -1;
+    for (int i = 0; i < migrations_count && r >= 0; i++) {
+        r = apply_one(db, &migrations[i], now_iso, ei);
+        if (r > 0)
+            applied++;
+    }
+    if (db_exec(db, "PRAGMA foreign_keys = ON", r < 0 ? NULL : ei) < 0)
+        r = -1;
+    if (r < 0)
+        return -1;
+    if (applied_out)
+        *applied_out = applied;
+    return 0;
 }
 
 /* Why path cannot be opened (stat failed with errno e). */

@@ -36,7 +36,7 @@ int runplan_load(struct db *db, const struct config *cfg, int64_t now,
     if (db_begin(db, false, ei) < 0)
         return -1;
     if (store_run_roster(db, cfg->rules.daily_cap, rp, ei) < 0 ||
-        store_run_campaigns(db, rp, ei) < 0 ||
+        store_run_campaigns(db, cfg->rules.cooldown_days, rp, ei) < 0 ||
         store_run_candidates(db, rp, ei) < 0 ||
         store_run_company_counts(db, rp, ei) < 0 ||
         store_run_suppressions(db, rp, ei) < 0) {
@@ -74,9 +74,18 @@ void runplan_release(struct runplan *rp)
         free(m->password_cmd);
     }
     for (size_t i = 0; i < rp->n_camp; i++) {
-        free(rp->camp[i].name);
-        free(rp->camp[i].template_path);
-        free(rp->camp[i].subject);
+        struct rp_campaign *c = &rp->camp[i];
+
+        /* steps[1] shares the campaign's own strings */
+        for (int k = 2; k <= c->n_steps; k++) {
+            free(c->steps[k].template_path);
+            free(c->steps[k].subject);
+        }
+        free(c->steps);
+        free(c->after_s);
+        free(c->name);
+        free(c->template_path);
+        free(c->subject);
     }
     for (size_t i = 0; i < rp->n_cand; i++) {
         free(rp->cand[i].email);

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "status.h"
+#include "util.h"
+
 #include "banned.h"
 
 #define TEXT(st, i, s) sqlite3_bind_text((st), (i), (s), -1, SQLITE_STATIC)
@@ -189,4 +192,50 @@ int store_run_failures(struct db *db, const char *run_id,
     if (rc != SQLITE_DONE)
         return db_fail(db, ei, "cannot read failed sends");
     return 0;
+}
+
+int store_run_thread(struct db *db, long long campaign_id,
+                     long long contact_id, int step, char ***ids, size_t *n,
+                     struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT message_id FROM sends WHERE campaign_id = ?1"
+        " AND contact_id = ?2 AND step < ?3 AND message_id IS NOT NULL"
+        " AND status = ?4 ORDER BY step";
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    *ids = NULL;
+    *n = 0;
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, campaign_id);
+    sqlite3_bind_int64(st, 2, contact_id);
+    sqlite3_bind_int(st, 3, step);
+    TEXT(st, 4, send_status_name(SEND_SENT));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 4;
+            *ids = xrealloc(*ids, cap * sizeof(**ids));
+        }
+        (*ids)[(*n)++] = db_column_strdup(st, 0);
+    }
+    if (rc != SQLITE_DONE) {
+        db_fail(db, ei, "cannot read the thread's Message-IDs");
+        db_done(st);
+        store_strings_free(*ids, *n);
+        *ids = NULL;
+        *n = 0;
+        return -1;
+    }
+    db_done(st);
+    return 0;
+}
+
+void store_strings_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
 }

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "inbound_class.h"
 #include "outbox.h"
+#include "sequence.h"
 #include "store.h"
 #include "suppress.h"
 #include "util.h"
@@ -93,7 +94,69 @@ int store_run_roster(struct db *db, int default_cap, struct runplan *rp,
     return 0;
 }
 
-int store_run_campaigns(struct db *db, struct runplan *rp,
+static size_t campaign_index(const struct runplan *rp, long long id);
+
+/* Step 1 of each campaign: its own template. */
+static void first_steps(struct runplan *rp)
+{
+    for (size_t i = 0; i < rp->n_camp; i++) {
+        struct rp_campaign *c = &rp->camp[i];
+
+        c->n_steps = 1;
+        c->steps = xcalloc(2, sizeof(*c->steps));
+        c->steps[1].template_path = c->template_path;
+        c->steps[1].subject = c->subject;
+    }
+}
+
+/* A row of campaign_steps into its campaign (rows come in step order). */
+static void step_read(sqlite3_stmt *st, int cooldown_days,
+                      struct runplan *rp)
+{
+    size_t i = campaign_index(rp, sqlite3_column_int64(st, 0));
+    struct rp_campaign *c;
+    struct rp_step *s;
+
+    if (i >= rp->n_camp || sqlite3_column_int(st, 1) != rp->camp[i].n_steps + 1)
+        return;   /* a gap: the steps after it wait (campaign_steps' key) */
+    c = &rp->camp[i];
+    c->steps = xrealloc(c->steps, (size_t)(c->n_steps + 2) * sizeof(*s));
+    s = &c->steps[++c->n_steps];
+    s->template_path = db_column_strdup(st, 2);
+    s->subject = db_column_strdup(st, 3);
+    s->after_s = (int64_t)(sqlite3_column_type(st, 4) == SQLITE_NULL
+                               ? cooldown_days
+                               : sqlite3_column_int(st, 4)) * 86400;
+}
+
+static int store_run_steps(struct db *db, int cooldown_days,
+                           struct runplan *rp, struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT campaign_id, step, template_path, subject, after_days"
+        " FROM campaign_steps ORDER BY campaign_id, step";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    first_steps(rp);
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        step_read(st, cooldown_days, rp);
+    if (rc != SQLITE_DONE)
+        return done_fail(db, st, ei, "cannot read campaign steps");
+    db_done(st);
+    for (size_t i = 0; i < rp->n_camp; i++) {
+        struct rp_campaign *c = &rp->camp[i];
+
+        c->after_s = xcalloc((size_t)c->n_steps + 1, sizeof(*c->after_s));
+        for (int k = 2; k <= c->n_steps; k++)
+            c->after_s[k] = c->steps[k].after_s;
+    }
+    return 0;
+}
+
+int store_run_campaigns(struct db *db, int cooldown_days, struct runplan *rp,
                         struct errinfo *ei)
 {
     static const char sql[] =
@@ -112,6 +175,7 @@ int store_run_campaigns(struct db *db, struct runplan *rp,
             rp->camp = xrealloc(rp->camp, cap * sizeof(*rp->camp));
         }
         c = &rp->camp[rp->n_camp++];
+        memset(c, 0, sizeof(*c));
         c->id = sqlite3_column_int64(st, 0);
         c->name = db_column_strdup(st, 1);
         c->template_path = db_column_strdup(st, 2);
@@ -120,7 +184,7 @@ int store_run_campaigns(struct db *db, struct runplan *rp,
     if (rc != SQLITE_DONE)
         return done_fail(db, st, ei, "cannot read campaigns");
     db_done(st);
-    return 0;
+    return store_run_steps(db, cooldown_days, rp, ei);
 }
 
 static size_t campaign_index(const struct runplan *rp, long long id)
@@ -137,15 +201,18 @@ static size_t campaign_index(const struct runplan *rp, long long id)
     return lo;
 }
 
-/* One enrolment's row into rp's next candidate. */
+/* One enrolment's row into rp's next candidate: the step it is at
+ * (sequence.h) from its latest send in the campaign. */
 static void candidate_read(sqlite3_stmt *st, struct runplan *rp)
 {
     struct sched_candidate *s = &rp->scand[rp->n_cand];
     struct rp_candidate *c = &rp->cand[rp->n_cand];
-    enum send_status status;
+    const struct rp_campaign *camp;
+    struct seq_latest l;
 
     memset(s, 0, sizeof(*s));
     memset(c, 0, sizeof(*c));
+    memset(&l, 0, sizeof(l));
     s->campaign_id = sqlite3_column_int64(st, 0);
     s->contact_id = sqlite3_column_int64(st, 1);
     s->company_id = sqlite3_column_int64(st, 2);
@@ -154,22 +221,28 @@ static void candidate_read(sqlite3_stmt *st, struct runplan *rp)
     s->contact_active = sqlite3_column_int(st, 4);
     s->campaign_active = sqlite3_column_int(st, 5);
     s->enrolled_at = col_time(st, 6);
-    if (sqlite3_column_type(st, 8) == SQLITE_NULL) {
-        s->existing = SCHED_EXISTING_NONE;
-    } else if (send_status_parse((const char *)sqlite3_column_text(st, 8),
-                                 &status) && status == SEND_DEFERRED) {
-        s->existing = SCHED_EXISTING_DEFERRED;
+    c->campaign = campaign_index(rp, s->campaign_id);
+    camp = c->campaign < rp->n_camp ? &rp->camp[c->campaign] : NULL;
+    if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+        l.step = sqlite3_column_int(st, 15);
+        /* A status this program does not know ends the sequence. */
+        if (!send_status_parse((const char *)sqlite3_column_text(st, 8),
+                               &l.status))
+            l.status = SEND_UNKNOWN;
+        l.sent_at = col_time(st, 16);
+        l.thread_mailbox_id = sqlite3_column_int64(st, 17);
+    }
+    seq_candidate(&l, camp ? camp->n_steps : 1, camp ? camp->after_s : NULL,
+                  s);
+    if (s->existing == SCHED_EXISTING_DEFERRED) {
         c->send_id = db_column_strdup(st, 7);
         s->retry_after = col_time(st, 9);
         c->attempts = sqlite3_column_int(st, 10);
-    } else {
-        s->existing = SCHED_EXISTING_DONE;
     }
     s->last_send_at = col_time(st, 11);
     c->company = db_column_strdup(st, 12);
     s->contact_replied = sqlite3_column_int(st, 13);
     s->company_replied = sqlite3_column_int(st, 14);
-    c->campaign = campaign_index(rp, s->campaign_id);
     rp->n_cand++;
 }
 
@@ -189,12 +262,19 @@ int store_run_candidates(struct db *db, struct runplan *rp,
         " EXISTS (SELECT 1 FROM inbound i JOIN sends rs ON rs.id = i.send_id"
         "   JOIN contacts rc ON rc.id = rs.contact_id"
         "   WHERE i.kind = ?3 AND rs.campaign_id = e.campaign_id"
-        "   AND rc.company_id = c.company_id AND rc.id <> c.id)"
+        "   AND rc.company_id = c.company_id AND rc.id <> c.id),"
+        /* the latest step's send; the thread's mailbox (step 1's) */
+        " s.step, s.sent_at,"
+        " (SELECT t.mailbox_id FROM sends t WHERE t.campaign_id ="
+        "   e.campaign_id AND t.contact_id = e.contact_id AND t.step = 1)"
         " FROM enrollments e"
         " JOIN contacts c ON c.id = e.contact_id"
         " JOIN campaigns ca ON ca.id = e.campaign_id"
         " LEFT JOIN sends s ON s.campaign_id = e.campaign_id"
         "   AND s.contact_id = e.contact_id"
+        "   AND s.step = (SELECT MAX(x.step) FROM sends x"
+        "     WHERE x.campaign_id = e.campaign_id"
+        "     AND x.contact_id = e.contact_id)"
         " LEFT JOIN companies co ON co.id = c.company_id";
     sqlite3_stmt *st = NULL;
     size_t cap = 0;

@@ -92,7 +92,8 @@ static int claim_read(struct db *db, const struct store_send *s, bool *have,
                       enum send_status *status, struct errinfo *ei)
 {
     static const char sql[] =
-        "SELECT status FROM sends WHERE campaign_id = ?1 AND contact_id = ?2";
+        "SELECT status FROM sends WHERE campaign_id = ?1 AND contact_id = ?2"
+        " AND step = ?3";
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -100,6 +101,7 @@ static int claim_read(struct db *db, const struct store_send *s, bool *have,
         return -1;
     sqlite3_bind_int64(st, 1, s->campaign_id);
     sqlite3_bind_int64(st, 2, s->contact_id);
+    sqlite3_bind_int(st, 3, s->step);
     rc = sqlite3_step(st);
     *have = rc == SQLITE_ROW;
     /* A status this program does not know is no deferred one. */
@@ -142,12 +144,13 @@ static int claim_write(struct db *db, const struct store_send *s, bool have,
         "UPDATE sends SET run_id = ?2, mailbox_id = ?3, transport = ?4,"
         " status = ?10, message_id = ?5, day = ?6, last_attempt_at = ?7,"
         " retry_after = NULL"
-        " WHERE campaign_id = ?8 AND contact_id = ?9 AND status = ?11";
+        " WHERE campaign_id = ?8 AND contact_id = ?9 AND step = ?12"
+        " AND status = ?11";
     static const char ins[] =
         "INSERT INTO sends(id, run_id, mailbox_id, transport, status,"
         " message_id, day, last_attempt_at, campaign_id, contact_id,"
-        " created_at, attempts)"
-        " VALUES (?1, ?2, ?3, ?4, ?10, ?5, ?6, ?7, ?8, ?9, ?7, 0)";
+        " created_at, attempts, step)"
+        " VALUES (?1, ?2, ?3, ?4, ?10, ?5, ?6, ?7, ?8, ?9, ?7, 0, ?12)";
     sqlite3_stmt *st = NULL;
 
     if (db_stmt(db, have ? upd : ins, &st, ei) < 0)
@@ -165,6 +168,7 @@ static int claim_write(struct db *db, const struct store_send *s, bool have,
     sqlite3_bind_int64(st, 8, s->campaign_id);
     sqlite3_bind_int64(st, 9, s->contact_id);
     TEXT(st, 10, send_status_name(SEND_SENDING));
+    sqlite3_bind_int(st, 12, s->step);
     return step(db, st, "cannot claim", ei);
 }
 
@@ -408,9 +412,9 @@ int store_run_fail_compose(struct db *db, const struct store_send *s,
     static const char sql[] =
         "INSERT INTO sends(id, run_id, campaign_id, contact_id, mailbox_id,"
         " transport, status, attempts, smtp_text, day, created_at,"
-        " last_attempt_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?10, 0, ?7, ?8, ?9, ?9)"
-        " ON CONFLICT(campaign_id, contact_id) DO UPDATE SET"
+        " last_attempt_at, step)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?10, 0, ?7, ?8, ?9, ?9, ?12)"
+        " ON CONFLICT(campaign_id, contact_id, step) DO UPDATE SET"
         " status = ?10, smtp_text = excluded.smtp_text,"
         " run_id = excluded.run_id, mailbox_id = excluded.mailbox_id,"
         " last_attempt_at = excluded.last_attempt_at"
@@ -430,6 +434,7 @@ int store_run_fail_compose(struct db *db, const struct store_send *s,
     TEXT(st, 9, now_iso);
     TEXT(st, 10, send_status_name(SEND_FAILED));
     TEXT(st, 11, send_status_name(SEND_DEFERRED));
+    sqlite3_bind_int(st, 12, s->step);
     return step(db, st, "cannot record a failed message", ei);
 }
 

@@ -131,12 +131,22 @@ setup_roster_and_contacts() {
 # undone (0003 only redefines a view, which 0003 itself drops again;
 # 0004 adds contacts.company_name, dropped here; 0006's tables, view, index and
 # mailboxes.inbound are dropped, its widened CHECKs stay: 0006 widens
-# them only where they are not wide yet).
+# them only where they are not wide yet; 0010's campaign_steps is dropped
+# and sends rebuilt as 0001 made it, with 0001's views).
 downgrade() {
-    sqlite3 mailrota.db "drop view inbound_log; drop table inbound; drop table inbound_cursors; drop index sends_message_id; alter table mailboxes drop column inbound; drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1" || exit 1
+    {
+        echo "drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps;"
+        sed -n '/^CREATE TABLE sends (/,/^);/p' "$ROOT/migrations/0001_init.sql" |
+            sed 's/^CREATE TABLE sends (/CREATE TABLE sends_old (/'
+        echo "insert into sends_old select id, run_id, campaign_id, contact_id, mailbox_id, transport, status, attempts, smtp_code, smtp_enhanced, smtp_text, message_id, day, created_at, last_attempt_at, sent_at, retry_after from sends; drop table sends; alter table sends_old rename to sends;"
+        grep '^CREATE INDEX sends_' "$ROOT/migrations/0001_init.sql"
+        sed -n '/^CREATE VIEW send_log AS/,/;$/p; /^CREATE VIEW mailbox_days AS/,/;$/p; /^CREATE VIEW mailbox_today AS/,/;$/p' \
+            "$ROOT/migrations/0001_init.sql"
+        echo "drop table inbound; drop table inbound_cursors; alter table mailboxes drop column inbound; drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1;"
+    } | sqlite3 mailrota.db || exit 1
 }
 # The newest schema version this mailrota knows.
-LATEST=$(ls "$ROOT"/migrations/*.sql | wc -l | tr -d ' ')
+LATEST=$(ls "$ROOT"/migrations/*.sql | sed -n 's|.*/0*\([0-9]*\)_[^/]*$|\1|p' | sort -n | tail -n 1)
 
 export MR_PW_WRONG=not-the-password
 export MAILROTA_NOW=2026-11-20T15:00:00Z

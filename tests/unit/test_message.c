@@ -396,6 +396,49 @@ static void test_exact(void)
     free(msg);
 }
 
+/* A follow-up: In-Reply-To the previous step, References all, folded;
+ * a Message-ID that could add a header is refused. */
+static void test_thread(void)
+{
+    static const char *const ids[] = {
+        "<11111111-1111-4111-8111-111111111111@exzelon.example>",
+        "<22222222-2222-4222-8222-222222222222@exzelon.example>",
+    };
+    static const char *const bad[] = { "<a@b>\r\nBcc: x@y.example" };
+    static const char *const nobr[] = { "a@b.example" };
+    struct message_in in = base_in();
+    struct errinfo ei = { ERR_OK, "" };
+    char *msg, *out = NULL;
+    size_t len;
+
+    in.thread = ids;
+    in.n_thread = 2;
+    msg = build(&in);
+    T_OK(strstr(msg, "Message-ID: <" UUID "@exzelon.example>\r\n"
+                     "In-Reply-To: <22222222-2222-4222-8222-222222222222"
+                     "@exzelon.example>\r\n"
+                     "References: <11111111-1111-4111-8111-111111111111"
+                     "@exzelon.example>\r\n"
+                     " <22222222-2222-4222-8222-222222222222"
+                     "@exzelon.example>\r\n"
+                     "MIME-Version: 1.0\r\n") != NULL);
+    free(msg);
+    in.n_thread = 1;
+    msg = build(&in);
+    T_OK(strstr(msg, "\r\nReferences: <11111111-1111-4111-8111-"
+                     "111111111111@exzelon.example>\r\nMIME") != NULL);
+    free(msg);
+    in.thread = bad;
+    T_INT(message_build(&in, &out, &len, &ei), -1);
+    T_OK(out == NULL);
+    in.thread = nobr;
+    T_INT(message_build(&in, &out, &len, &ei), -1);
+    in.n_thread = 0;
+    msg = build(&in);
+    T_OK(strstr(msg, "In-Reply-To") == NULL && strstr(msg, "References") == NULL);
+    free(msg);
+}
+
 static void test_message_id(void)
 {
     char *id = message_id(UUID, FROM);
@@ -1245,6 +1288,7 @@ static void test_size(void)
 int main(void)
 {
     T_RUN(test_exact);
+    T_RUN(test_thread);
     T_RUN(test_message_id);
     T_RUN(test_dates);
     T_RUN(test_date_offsets);

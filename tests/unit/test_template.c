@@ -520,6 +520,33 @@ static void collect(void *vctx, const char *name, bool has_default,
              len ? "," : "", name, has_default ? 1 : 0, line);
 }
 
+/* A follow-up step's template: the Subject line is optional. */
+static void test_parse_step(void)
+{
+    static const char with[] = "Subject: Quick one\n\nHi {{first_name}}\n";
+    static const char without[] = "Hi {{first_name}},\nany news?\n\n";
+    static const char bad[] = "Hi {{first_name\n";
+    struct template t;
+    struct errinfo ei = { ERR_OK, "" };
+
+    T_INT(template_parse_step(with, strlen(with), "s2.txt", &t, &ei), 0);
+    T_STR(t.subject, "Quick one");
+    T_STR(t.body, "Hi {{first_name}}\n");
+    template_release(&t);
+    T_INT(template_parse_step(without, strlen(without), "s2.txt", &t, &ei), 0);
+    T_OK(t.subject == NULL);
+    T_STR(t.body, "Hi {{first_name}},\nany news?\n");
+    template_release(&t);
+    /* the body starts on line 1: errors say so */
+    T_INT(template_parse_step(bad, strlen(bad), "s2.txt", &t, &ei), -1);
+    T_OK(strncmp(ei.msg, "s2.txt:1:", 9) == 0);
+    /* step 1 still needs it */
+    T_INT(template_parse(without, strlen(without), "s1.txt", &t, &ei), -1);
+    T_OK(strstr(ei.msg, "missing 'Subject:' line") != NULL);
+    T_INT(template_parse_step("", 0, "e.txt", &t, &ei), -1);
+    T_OK(strstr(ei.msg, "empty body") != NULL);
+}
+
 static void test_each_var(void)
 {
     struct errinfo ei = {ERR_OK, ""};
@@ -696,6 +723,7 @@ int main(void)
     T_RUN(test_check);
     T_RUN(test_parse);
     T_RUN(test_parse_misc);
+    T_RUN(test_parse_step);
     T_RUN(test_each_var);
     T_RUN(test_output_bound);
     T_RUN(test_committed_templates);
