@@ -154,6 +154,28 @@ int store_campaign_list(struct db *db,
 int store_campaign_set_paused(struct db *db, const char *name, bool paused,
                               bool *found, struct errinfo *ei);
 
+/* ---- a campaign's steps (store_steps.c) --------------------------------- */
+
+/* Appends a follow-up step to the campaign (*step: its number, 2, 3...);
+ * subject NULL: its template's, else Re: step 1's; after_days -1: NULL,
+ * rules.cooldown_days at plan time. */
+int store_step_add(struct db *db, long long campaign_id,
+                   const char *template_path, const char *subject,
+                   int after_days, const char *now, int *step,
+                   struct errinfo *ei);
+
+struct store_step_row {
+    int step;
+    const char *template_path, *subject;   /* subject may be NULL */
+    int after_days;                        /* -1: rules.cooldown_days */
+    long long sent, bounced, replied;
+};
+
+/* Calls fn for step 1 (the campaign's own template) and each follow-up. */
+int store_step_list(struct db *db, long long campaign_id,
+                    void (*fn)(void *arg, const struct store_step_row *r),
+                    void *arg, struct errinfo *ei);
+
 /* Calls fn with each column name (lower case) any contact's fields_json
  * holds, each once. */
 int store_contact_field_names(struct db *db,

@@ -1,10 +1,12 @@
-/* cmd_campaign.c - `campaign add | list | pause | resume`. */
+/* cmd_campaign.c - `campaign add | list | pause | resume` (and the
+ * sub-command table; `step add` and `steps` are cmd_campaign_step.c). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
+#include "campaign_cmd.h"
 #include "clock.h"
 #include "compose.h"
 #include "store.h"
@@ -17,18 +19,28 @@
 
 #define CAMPAIGN_NAME_MAX 200
 
-static const char campaign_usage[] =
+const char campaign_usage[] =
     "usage: mailrota campaign add NAME --template PATH [--subject TEXT]\n"
     "   or: mailrota campaign list\n"
     "   or: mailrota campaign pause NAME\n"
     "   or: mailrota campaign resume NAME\n"
+    "   or: mailrota campaign step add NAME --template PATH [--subject TEXT]\n"
+    "                                  [--after-days N]\n"
+    "   or: mailrota campaign steps NAME\n"
     "\n"
     "A campaign is one offer or job opening, with one template: a\n"
     "'Subject:' line, a blank line, then the body, with variables such as\n"
     "{{first_name|there}}, {{company}}, {{sender_name}} and any CSV column.\n"
     "--subject overrides the template's Subject: line.  Contacts join a\n"
     "campaign with 'import contacts FILE --campaign NAME'.  A paused\n"
-    "campaign sends nothing until resumed.\n";
+    "campaign sends nothing until resumed.\n"
+    "\n"
+    "A sequence: 'step add' appends a follow-up (step 2, 3, ...), sent\n"
+    "--after-days N (default rules.cooldown_days) after the step before,\n"
+    "from the same mailbox, in the same thread (In-Reply-To, References,\n"
+    "subject 'Re: ' and step 1's unless its template has a Subject: line),\n"
+    "only while the step before was delivered; a reply, bounce or\n"
+    "unsubscribe ends it.  'steps' lists each step with its counts.\n";
 
 static int check_name(const char *name, struct errinfo *ei)
 {
@@ -85,10 +97,9 @@ static int avail_load(struct db *db, struct avail *a, struct errinfo *ei)
     return store_contact_field_names(db, avail_add, a, ei);
 }
 
-/* Every variable without a default must be one some contact can have. */
-static int check_vars(struct db *db, const char *tpath,
-                      const struct template *t, const char *subject,
-                      struct errinfo *ei)
+int campaign_check_vars(struct db *db, const char *tpath,
+                        const struct template *t, const char *subject,
+                        struct errinfo *ei)
 {
     struct avail a = { NULL, NULL, 0, 0, 0 };
     int ret = -1;
@@ -97,10 +108,12 @@ static int check_vars(struct db *db, const char *tpath,
         goto out;
     if (subject ? tplvars_check(subject, "--subject", 1, a.names, a.n,
                                 ei) < 0
-                : tplvars_check(t->subject, tpath, 1, a.names, a.n, ei) < 0)
+                : t->subject &&
+                      tplvars_check(t->subject, tpath, 1, a.names, a.n,
+                                    ei) < 0)
         goto out;
-    if (tplvars_check(t->body, tpath, TEMPLATE_BODY_LINE, a.names, a.n,
-                      ei) < 0)
+    if (tplvars_check(t->body, tpath, t->subject ? TEMPLATE_BODY_LINE : 1,
+                      a.names, a.n, ei) < 0)
         goto out;
     ret = 0;
 out:
@@ -145,15 +158,19 @@ static int parse_add(int argc, char **argv, struct add_args *a,
                        "PATH (e.g. templates/intro.txt)");
     if (check_name(a->name, ei) < 0)
         return -1;
-    if (a->subject) {
-        if (str_blank(a->subject) || strpbrk(a->subject, "\r\n") ||
-            !utf8_valid(a->subject, strlen(a->subject)))
-            return err_set(ei, ERR_USAGE, "campaign add: --subject must be "
-                           "one non-empty line of UTF-8");
-        if (template_check(a->subject, "--subject", 1, ei) < 0)
-            return -1;
-    }
-    return 0;
+    return a->subject ? campaign_check_subject("campaign add", a->subject,
+                                               ei)
+                      : 0;
+}
+
+int campaign_check_subject(const char *cmd, const char *subject,
+                           struct errinfo *ei)
+{
+    if (str_blank(subject) || strpbrk(subject, "\r\n") ||
+        !utf8_valid(subject, strlen(subject)))
+        return err_set(ei, ERR_USAGE, "%s: --subject must be one non-empty "
+                       "line of UTF-8", cmd);
+    return template_check(subject, "--subject", 1, ei);
 }
 
 static int campaign_add(struct app *app, int argc, char **argv,
@@ -173,7 +190,7 @@ static int campaign_add(struct app *app, int argc, char **argv,
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
     if (app_load_template(a.tpath, &t, ei) < 0 ||
-        check_vars(db, a.tpath, &t, a.subject, ei) < 0)
+        campaign_check_vars(db, a.tpath, &t, a.subject, ei) < 0)
         goto out;
     /* Runs start from cron in another directory: keep an absolute path. */
     abs = realpath(a.tpath, NULL);
@@ -308,6 +325,8 @@ const struct subcommand campaign_subs[] = {
     { "list", campaign_list, "the campaigns" },
     { "pause", campaign_pause, "stop sending a campaign's messages" },
     { "resume", campaign_resume, "send a paused campaign's messages again" },
+    { "step", campaign_step, "add a follow-up step: step add NAME ..." },
+    { "steps", campaign_steps, "a campaign's steps and their counts" },
     { NULL, NULL, NULL },
 };
 

@@ -1,0 +1,33 @@
+/*
+ * campaign_cmd.h - what the `campaign` sub-commands share (cmd_campaign.c,
+ * cmd_campaign_step.c): the usage and the checks of a template and a
+ * --subject, as at `campaign add`.  Not pure.
+ */
+#ifndef MAILROTA_CAMPAIGN_CMD_H
+#define MAILROTA_CAMPAIGN_CMD_H
+
+#include "app.h"
+#include "db.h"
+#include "err.h"
+#include "template.h"
+
+extern const char campaign_usage[];
+
+/* Every variable without a default in t (or in subject, which replaces
+ * its Subject: line when not NULL) must be one some contact can have:
+ * else ERR_DATA naming tpath, the line, the variable and those there are. */
+int campaign_check_vars(struct db *db, const char *tpath,
+                        const struct template *t, const char *subject,
+                        struct errinfo *ei);
+
+/* A --subject: one non-empty line of UTF-8 with well-formed variables. */
+int campaign_check_subject(const char *cmd, const char *subject,
+                           struct errinfo *ei);
+
+/* `campaign step add NAME ...` and `campaign steps NAME`. */
+int campaign_step(struct app *app, int argc, char **argv,
+                  struct errinfo *ei);
+int campaign_steps(struct app *app, int argc, char **argv,
+                   struct errinfo *ei);
+
+#endif

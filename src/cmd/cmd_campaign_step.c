@@ -1,0 +1,224 @@
+/*
+ * cmd_campaign_step.c - `campaign step add NAME --template PATH
+ * [--subject TEXT] [--after-days N]` and `campaign steps NAME`: a
+ * campaign's sequence of follow-ups (SPEC "Sequences").
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "campaign_cmd.h"
+#include "clock.h"
+#include "store.h"
+#include "table.h"
+#include "util.h"
+
+#include "banned.h"
+
+/* The longest wait a step may ask for. */
+#define AFTER_DAYS_MAX 365
+
+struct step_args {
+    const char *name, *tpath, *subject;
+    int after_days;            /* -1: rules.cooldown_days */
+};
+
+static int parse_after(const char *v, int *out, struct errinfo *ei)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+
+    if (!*v || *end || n < 0 || n > AFTER_DAYS_MAX)
+        return err_set(ei, ERR_USAGE, "campaign step add: --after-days "
+                       "takes a whole number of days from 0 to %d, not "
+                       "'%s'", AFTER_DAYS_MAX, v);
+    *out = (int)n;
+    return 0;
+}
+
+/* argv: "add", options, NAME.  1 for --help. */
+static int parse_step_add(int argc, char **argv, struct step_args *a,
+                          struct errinfo *ei)
+{
+    static const struct option opts[] = {
+        { "template", required_argument, NULL, 't' },
+        { "subject", required_argument, NULL, 's' },
+        { "after-days", required_argument, NULL, 'a' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+
+    while ((c = app_getopt(argc, argv, "campaign step add", ":t:s:a:h", opts,
+                           campaign_usage, ei)) != -1) {
+        switch (c) {
+        case -2: return 1;
+        case 't': a->tpath = optarg; break;
+        case 's': a->subject = optarg; break;
+        case 'a':
+            if (parse_after(optarg, &a->after_days, ei) < 0)
+                return -1;
+            break;
+        default: return -1;
+        }
+    }
+    if (optind >= argc)
+        return err_set(ei, ERR_USAGE, "campaign step add: missing NAME");
+    if (optind + 1 < argc)
+        return err_set(ei, ERR_USAGE, "campaign step add: unexpected "
+                       "argument '%s'", argv[optind + 1]);
+    a->name = argv[optind];
+    if (!a->tpath)
+        return err_set(ei, ERR_USAGE, "campaign step add: missing --template "
+                       "PATH (e.g. templates/follow-up.txt)");
+    return a->subject ? campaign_check_subject("campaign step add",
+                                               a->subject, ei)
+                      : 0;
+}
+
+/* *id of the campaign named name; else ERR_DATA naming it. */
+static int find_campaign(struct db *db, const char *cmd, const char *name,
+                         long long *id, struct errinfo *ei)
+{
+    if (store_campaign_id(db, name, id, ei) < 0)
+        return -1;
+    if (!*id)
+        return err_set(ei, ERR_DATA, "%s: unknown campaign '%s' (see "
+                       "'mailrota campaign list')", cmd, name);
+    return 0;
+}
+
+static void say_added(const struct step_args *a, int step, const char *abs,
+                      int cooldown_days)
+{
+    if (a->after_days >= 0)
+        printf("campaign %s: step %d added (template %s), %d day%s after "
+               "step %d\n", a->name, step, abs, a->after_days,
+               a->after_days == 1 ? "" : "s", step - 1);
+    else
+        printf("campaign %s: step %d added (template %s), %d day%s after "
+               "step %d (rules.cooldown_days)\n", a->name, step, abs,
+               cooldown_days, cooldown_days == 1 ? "" : "s", step - 1);
+}
+
+static int step_add(struct app *app, int argc, char **argv,
+                    struct errinfo *ei)
+{
+    struct step_args a = { NULL, NULL, NULL, -1 };
+    struct template t = { NULL, NULL };
+    struct db *db = NULL;
+    long long id;
+    char *abs = NULL, now[ISO_TIME_LEN];
+    int r, step, ret = -1;
+
+    r = parse_step_add(argc, argv, &a, ei);
+    if (r)
+        return r > 0 ? 0 : -1;
+    if (app_open_db(app, 0, &db, ei) < 0)
+        return -1;
+    if (find_campaign(db, "campaign step add", a.name, &id, ei) < 0 ||
+        app_load_step_template(a.tpath, &t, ei) < 0 ||
+        campaign_check_vars(db, a.tpath, &t, a.subject, ei) < 0)
+        goto out;
+    /* Runs start from cron in another directory: keep an absolute path. */
+    if (!(abs = realpath(a.tpath, NULL))) {
+        err_set(ei, ERR_NOINPUT, "template '%s': cannot resolve path",
+                a.tpath);
+        goto out;
+    }
+    clock_now_iso(now);
+    if (store_step_add(db, id, abs, a.subject, a.after_days, now, &step,
+                       ei) < 0)
+        goto out;
+    if (!app->quiet)
+        say_added(&a, step, abs, app->cfg.rules.cooldown_days);
+    ret = 0;
+out:
+    template_release(&t);
+    free(abs);
+    db_close(db);
+    return ret;
+}
+
+int campaign_step(struct app *app, int argc, char **argv,
+                  struct errinfo *ei)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+                      strcmp(argv[1], "-h") == 0)) {
+        app_usage(campaign_usage);
+        return 0;
+    }
+    if (argc < 2 || strcmp(argv[1], "add") != 0)
+        return err_set(ei, ERR_USAGE, "campaign step: say 'campaign step "
+                       "add NAME --template PATH' (and 'campaign steps "
+                       "NAME' lists them)");
+    return step_add(app, argc - 1, argv + 1, ei);
+}
+
+/* ---- campaign steps NAME ---- */
+
+struct steps_out {
+    struct table t;
+    int cooldown_days;
+};
+
+static void steps_row(void *arg, const struct store_step_row *r)
+{
+    struct steps_out *o = arg;
+    char step[16], wait[48], sent[24], bounced[24], replied[24];
+    const char *cell[7] = { step, r->template_path, wait, sent, bounced,
+                            replied, NULL };
+
+    snprintf(step, sizeof(step), "%d", r->step);
+    if (r->step == 1)
+        snprintf(wait, sizeof(wait), "-");
+    else if (r->after_days >= 0)
+        snprintf(wait, sizeof(wait), "%d days", r->after_days);
+    else
+        snprintf(wait, sizeof(wait), "%d days (cooldown)", o->cooldown_days);
+    snprintf(sent, sizeof(sent), "%lld", r->sent);
+    snprintf(bounced, sizeof(bounced), "%lld", r->bounced);
+    snprintf(replied, sizeof(replied), "%lld", r->replied);
+    cell[6] = r->subject ? r->subject
+              : r->step == 1 ? "(its template's)" : "(its own, or Re: step 1)";
+    table_add(&o->t, cell);
+}
+
+int campaign_steps(struct app *app, int argc, char **argv,
+                   struct errinfo *ei)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    static const char *const hdr[] = {
+        "STEP", "TEMPLATE", "WAIT", "SENT", "BOUNCED", "REPLIED", "SUBJECT",
+    };
+    struct steps_out o;
+    struct db *db = NULL;
+    long long id;
+    int c, ret = -1;
+
+    while ((c = app_getopt(argc, argv, "campaign steps", ":h", opts,
+                           campaign_usage, ei)) != -1)
+        return c == -2 ? 0 : -1;
+    if (optind >= argc)
+        return err_set(ei, ERR_USAGE, "campaign steps: missing NAME");
+    if (optind + 1 < argc)
+        return err_set(ei, ERR_USAGE, "campaign steps: unexpected argument "
+                       "'%s'", argv[optind + 1]);
+    if (app_open_db(app, 0, &db, ei) < 0)
+        return -1;
+    o.cooldown_days = app->cfg.rules.cooldown_days;
+    table_init(&o.t, 7, hdr);
+    if (find_campaign(db, "campaign steps", argv[optind], &id, ei) == 0 &&
+        store_step_list(db, id, steps_row, &o, ei) == 0) {
+        table_print(&o.t, stdout);
+        ret = 0;
+    }
+    table_release(&o.t);
+    db_close(db);
+    return ret;
+}
