@@ -1,8 +1,10 @@
 #!/bin/sh
 # make demo: a demo database from examples/ in build/demo/, a local SMTP
 # server on 127.0.0.1 (STARTTLS with a certificate made now, AUTH with a
-# password per mailbox), a real `mailrota run` against it, then the send
-# log and the status.  Loopback only; the server is stopped at the end.
+# password per mailbox), a two-step campaign run over two simulated days
+# (MAILROTA_NOW): step 1 on day 1, step 2 in the same thread on day 4;
+# then the send log and the status.  Loopback only; the server is stopped
+# at the end.
 set -eu
 ROOT=$(pwd)
 export ROOT
@@ -35,6 +37,7 @@ smtp:
   port: $SMTPD_PORT
 rules:
   max_per_minute: 1000
+  cooldown_days: 2               # short: step 2 (3 days on) goes on day 4
 unsubscribe:
   mailto: unsubscribe@exzelon.example
 YAML
@@ -49,12 +52,32 @@ say mailrota import contacts examples/contacts.csv --campaign Intro
 "$MR" import contacts "$ROOT/examples/contacts.csv" --campaign Intro
 say mailrota mailbox import examples/mailboxes.csv
 "$MR" mailbox import "$ROOT/examples/mailboxes.csv"
-say mailrota run
+say mailrota campaign step add Intro --template templates/follow-up.txt --after-days 3
+"$MR" campaign step add Intro --template "$ROOT/templates/follow-up.txt" \
+    --after-days 3
+export MAILROTA_NOW=2026-12-01T14:00:00Z
+say "MAILROTA_NOW=$MAILROTA_NOW mailrota run      # day 1, 08:00 in Chicago"
 "$MR" run
-say "sqlite3 demo.db 'select at, mailbox, contact, company, status, smtp_code, smtp_text from send_log limit 15'"
+say "sqlite3 demo.db 'select at, mailbox, contact, company, step, status, smtp_code, smtp_text from send_log limit 5'"
 sqlite3 -column -header demo.db \
-    'select at, mailbox, contact, company, status, smtp_code, smtp_text
-       from send_log limit 15'
+    'select at, mailbox, contact, company, step, status, smtp_code, smtp_text
+       from send_log limit 5'
+export MAILROTA_NOW=2026-12-02T14:00:00Z
+say "MAILROTA_NOW=$MAILROTA_NOW mailrota -v plan  # day 2: step 2 waits"
+"$MR" -v plan | head -n 6
+export MAILROTA_NOW=2026-12-04T14:00:00Z
+say "MAILROTA_NOW=$MAILROTA_NOW mailrota run      # day 4: step 2"
+"$MR" run
+say "sqlite3 demo.db 'select at, mailbox, contact, step, status from send_log where step = 2 limit 5'"
+sqlite3 -column -header demo.db \
+    'select at, mailbox, contact, step, status from send_log
+      where step = 2 limit 5'
+mid=$(sqlite3 demo.db "select message_id from sends where step = 2 limit 1")
+say "the headers of one step-2 message ($mid)"
+grep -l "^Message-ID: $mid" srv/mail/*.eml | head -n 1 | xargs cat |
+    tr -d '\r' | grep -E '^(From|To|Subject|Message-ID|In-Reply-To|References):'
+say mailrota campaign steps Intro
+"$MR" campaign steps Intro
 say mailrota status
 "$MR" status
 say mailrota -v plan
