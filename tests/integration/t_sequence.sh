@@ -7,7 +7,8 @@
 # for that contact; step 3 (its own Subject: line, the cooldown as its
 # wait) goes to the others; a mailbox that cannot send holds its threads
 # (sender_unavailable); `campaign step add` and `campaign steps`, their
-# errors; send_log and mailbox_days show the step.
+# errors; send_log and mailbox_days show the step; migration 0010 on a
+# database with sends.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/runlib.sh"
 . "$ROOT/tests/servers/lib-imapd.sh"
@@ -80,6 +81,26 @@ run "$MR" run --no-inbox
 check "day 1: step 1 goes out" "planned 4, sent 4, deferred 0, bounced 0, failed 0, unknown 0" "$out"
 check "two per mailbox" "m1@sender.example 2,m2@sender.example 2" \
     "$(q "select group_concat(mailbox || ' ' || n) from (select m.email mailbox, count(*) n from sends s join mailboxes m on m.id = s.mailbox_id group by m.email order by m.email)")"
+
+# Migration 0010 on a database made before it, holding sends and their
+# attempts: each send becomes step 1, nothing is lost or left dangling.
+sqlite3 mailrota.db ".backup old.db"
+{
+    echo "drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps;"
+    sed -n '/^CREATE TABLE sends (/,/^);/p' "$ROOT/migrations/0001_init.sql" |
+        sed 's/^CREATE TABLE sends (/CREATE TABLE sends_old (/'
+    echo "insert into sends_old select id, run_id, campaign_id, contact_id, mailbox_id, transport, status, attempts, smtp_code, smtp_enhanced, smtp_text, message_id, day, created_at, last_attempt_at, sent_at, retry_after from sends; drop table sends; alter table sends_old rename to sends;"
+    grep '^CREATE INDEX sends_' "$ROOT/migrations/0001_init.sql"
+    echo "delete from schema_migrations where version = 10; pragma user_version = 6;"
+} | sqlite3 old.db || exit 1
+check "the old database has no step" "" "$(sqlite3 old.db "select name from pragma_table_info('sends') where name = 'step'")"
+run "$MR" --db old.db migrate
+check "migrate applies 0010" "0" "$rc"
+check "its sends are step 1, with their attempts" "4|4|4|0" \
+    "$(sqlite3 old.db "select count(*), sum(step = 1), (select count(distinct send_id) from attempts), (select count(*) from pragma_foreign_key_check) from sends")"
+check "the same rows as before" "$(q "select group_concat(id || status || message_id) from (select * from sends order by id)")" \
+    "$(sqlite3 old.db "select group_concat(id || status || message_id) from (select * from sends order by id)")"
+check "and the views work" "4|1" "$(sqlite3 old.db "select count(*), min(step) from send_log")"
 
 # Day 2: step 2 waits for its three days (the cooldown, two, ends first).
 export MAILROTA_NOW=2026-11-03T15:00:00Z
