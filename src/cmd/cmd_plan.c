@@ -23,12 +23,15 @@ static const char plan_usage[] =
     "      --json     an array of {\"campaign\",\"contact\",\"company\","
     "\"mailbox\"};\n"
     "                 with -v also the contacts not planned, with \"mailbox\":\n"
-    "                 null, \"reason\" and (cooldown) \"until\"\n"
+    "                 null, \"reason\" and (cooldown, retry_wait, not_due)\n"
+    "                 \"until\"\n"
     "  -v, --verbose  also list every enrolled contact not planned, with\n"
     "                 the reason: campaign_paused, contact_status,\n"
     "                 replied, suppressed, already_sent, company_replied,\n"
-    "                 retry_wait, cooldown (with\n"
-    "                 the time it ends), company_limit, no_capacity\n"
+    "                 retry_wait, cooldown (with the time it ends),\n"
+    "                 company_limit, no_capacity; for a follow-up step\n"
+    "                 also not_due (with the time it is due),\n"
+    "                 previous_step, sender_busy, sender_unavailable\n"
     "  -h, --help     this help\n";
 
 static void print_json(const struct runplan *rp, bool verbose)
