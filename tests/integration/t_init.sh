@@ -27,11 +27,11 @@ done
 for v in send_log mailbox_days mailbox_today; do
     check "view $v exists" 1 "$(q "select count(*) from sqlite_master where type='view' and name='$v'")"
 done
-check "send_log columns" "at|mailbox|contact|company|campaign|status|attempts|smtp_code|smtp_enhanced|smtp_text|transport|message_id" \
+check "send_log columns" "at|mailbox|contact|company|campaign|status|attempts|smtp_code|smtp_enhanced|smtp_text|transport|message_id|step" \
     "$(q "select group_concat(name, '|') from pragma_table_info('send_log')")"
 check "mailbox_today columns" "mailbox|status|day|sent_today|daily_cap|remaining" \
     "$(q "select group_concat(name, '|') from pragma_table_info('mailbox_today')")"
-check "mailbox_days columns" "mailbox|day|sent|bounced|deferred|failed|unknown" \
+check "mailbox_days columns" "mailbox|day|sent|bounced|deferred|failed|unknown|follow_ups" \
     "$(q "select group_concat(name, '|') from pragma_table_info('mailbox_days')")"
 
 key_before=$(od -An -tx1 mailrota.key)
