@@ -69,6 +69,10 @@ struct config_rules {
     int bounce_window;         /* 50 */
     int bounce_min_sends;      /* 20 */
     double max_bounce_rate;    /* 0.03 */
+    /* rules.ramp: the ramp of a mailbox added without --ramp (caps.h);
+     * ramp_start 0: none (the default) */
+    int ramp_start;
+    int ramp_step;
 };
 
 /*

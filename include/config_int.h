@@ -45,6 +45,7 @@ enum key_kind {
     K_DOMAINS,  /* a list of domain names */
     K_WORDS,    /* a list of words or phrases (inbound.unsubscribe_words) */
     K_RATE,     /* a decimal fraction from 0 to 1 */
+    K_RAMP,     /* "START:STEP" (caps.h), or null */
 };
 
 enum key_flags {
@@ -65,7 +66,7 @@ struct key_def {
 
 /* Every known key (config_keys.c); a static assertion there keeps the
  * count true. */
-#define CFG_N_KEYS 50
+#define CFG_N_KEYS 51
 extern const struct key_def cfg_keys[];
 /* What each kind of key expects, for messages. */
 extern const char *const cfg_expect[];

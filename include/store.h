@@ -95,6 +95,10 @@ int store_mailbox_apply(struct db *db, long long id, const char *email,
                         const struct store_mailbox_change *ch,
                         const char *now, struct errinfo *ei);
 
+/* Sets the ramp of mailbox id (caps.h); start 0: none. */
+int store_mailbox_set_ramp(struct db *db, long long id, int start, int step,
+                           struct errinfo *ei);
+
 /* One row of `mailbox list`, valid during the callback. */
 struct store_mailbox_row {
     const char *email, *display_name, *status, *auth, *fallback;
