@@ -79,6 +79,12 @@ const struct key_def cfg_keys[] = {
     {"inbound.folder", K_TEXT, OFF(inbound.folder), 0, 0, 0},
     {"inbound.lookback_days", K_INT, OFF(inbound.lookback_days), 1, 3650, 0},
     {"inbound.unsubscribe_words", K_WORDS, 0, 0, 0, 0},
+    {"schedule", K_SECTION, 0, 0, 0, 0},
+    {"schedule.days", K_WEEKDAYS, OFF(schedule.win.days), 0, 0, 0},
+    {"schedule.start", K_HHMM, OFF(schedule.win.start_min), 0, 0, 0},
+    {"schedule.end", K_HHMM, OFF(schedule.win.end_min), 0, 0, 0},
+    {"schedule.zone", K_ZONEMODE, OFF(schedule.zone_recipient), 0, 0, 0},
+    {"schedule.spread", K_BOOL, OFF(schedule.spread), 0, 0, 0},
 };
 
 _Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) == CFG_N_KEYS,
@@ -220,6 +226,9 @@ const char *const cfg_expect[] = {
     [K_WORDS] = "a list of words such as [unsubscribe, remove me]",
     [K_RATE] = "a fraction from 0 to 1 such as 0.03",
     [K_RAMP] = "a ramp START:STEP such as \"5:2\" (START 1 or more), or null",
+    [K_WEEKDAYS] = "a list of days such as [mon, tue, wed, thu, fri]",
+    [K_HHMM] = "a time \"HH:MM\" from \"00:00\" to \"24:00\"",
+    [K_ZONEMODE] = "sender or recipient",
 };
 
 /* rules.ramp: "START:STEP" or null (none).  The field is rules.ramp_start,
@@ -300,6 +309,11 @@ int cfg_set_value(struct load_ctx *lc, const struct key_def *k, int line,
 
     if (strncmp(k->name, "inbound.", 8) == 0)
         lc->c->inbound.configured = true;
+    if (strncmp(k->name, "schedule.", 9) == 0) {
+        lc->c->schedule.configured = true;
+        if (k->kind != K_BOOL)
+            return cfg_set_schedule(lc, k, line, v, ei);
+    }
     if (k->kind == K_DOMAINS)
         return cfg_set_domains(lc, k, line, v, ei);
     if (k->kind == K_WORDS)

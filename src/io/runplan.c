@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "clock.h"
+#include "pacing.h"
 #include "store_run.h"
+#include "window.h"
 
 #include "banned.h"
 
@@ -21,6 +24,36 @@ int runplan_load_roster(struct db *db, const struct config *cfg,
     if (clock_local_day(now, cfg->timezone, rp->day, ei) < 0)
         return -1;
     return store_run_roster(db, cfg->rules.daily_cap, rp, ei);
+}
+
+/*
+ * Each candidate's send window (schedule:, SPEC "Schedule and ramp-up"):
+ * in the configured zone; with zone: recipient, in the contact's zone,
+ * which is the sender's while contacts have none stored.
+ */
+static int windows(const struct config *cfg, int64_t now, struct runplan *rp,
+                   struct errinfo *ei)
+{
+    const struct tz *z;
+    struct window_at a;
+
+    if (!cfg->schedule.configured)
+        return 0;
+    if (clock_zone(cfg->timezone, &z, ei) < 0)
+        return -1;
+    window_at(&cfg->schedule.win, z, now, &a);
+    for (size_t i = 0; i < rp->n_cand; i++)
+        rp->scand[i].window_opens = a.open ? 0 : a.opens;
+    /* spread: each mailbox over what is left of the window */
+    for (size_t i = 0; cfg->schedule.spread && a.open && i < rp->n_mb; i++) {
+        struct sched_mailbox *m = &rp->smb[i];
+
+        m->not_before = pacing_spread_next(m->last_used, now, a.closes,
+                                           caps_remaining(m->cap,
+                                                          m->used_today));
+        m->one_now = true;
+    }
+    return 0;
 }
 
 int runplan_load(struct db *db, const struct config *cfg, int64_t now,
@@ -44,6 +77,8 @@ int runplan_load(struct db *db, const struct config *cfg, int64_t now,
         return -1;
     }
     db_rollback(db);
+    if (windows(cfg, now, rp, ei) < 0)
+        return -1;
     memset(&in, 0, sizeof(in));
     in.mailboxes = rp->smb;
     in.n_mailboxes = rp->n_mb;
