@@ -12,6 +12,25 @@
 
 #include "banned.h"
 
+/* The error for an item of schedule.days that is not a day. */
+static int bad_day(struct load_ctx *lc, const struct key_def *k, int line,
+                   const yaml_node_t *n, struct errinfo *ei)
+{
+    char shown[SHOW_MAX + 4];
+
+    if (!n)
+        return cfg_kerr(lc, line, k->name, ei, "expected a day mon, tue, "
+                        "wed, thu, fri, sat or sun, got nothing");
+    if (n->type != YAML_SCALAR_NODE)
+        return cfg_kerr(lc, cfg_node_line(n), k->name, ei, "expected a day "
+                        "mon, tue, wed, thu, fri, sat or sun, got %s",
+                        cfg_node_what(n));
+    cfg_show((const char *)n->data.scalar.value, n->data.scalar.length,
+             shown);
+    return cfg_kerr(lc, cfg_node_line(n), k->name, ei, "expected a day mon, "
+                    "tue, wed, thu, fri, sat or sun, got '%s'", shown);
+}
+
 static int set_days(struct load_ctx *lc, const struct key_def *k, int line,
                     const yaml_node_t *v, struct errinfo *ei)
 {
@@ -23,25 +42,14 @@ static int set_days(struct load_ctx *lc, const struct key_def *k, int line,
     for (yaml_node_item_t *it = v->data.sequence.items.start;
          it < v->data.sequence.items.top; it++) {
         const yaml_node_t *n = yaml_document_get_node(lc->doc, *it);
-        char shown[SHOW_MAX + 4];
         int d = -1;
 
         if (n && n->type == YAML_SCALAR_NODE &&
             strlen((const char *)n->data.scalar.value) ==
                 n->data.scalar.length)
             d = window_day_parse((const char *)n->data.scalar.value);
-        if (d < 0) {
-            if (n && n->type == YAML_SCALAR_NODE)
-                cfg_show((const char *)n->data.scalar.value,
-                         n->data.scalar.length, shown);
-            return cfg_kerr(lc, n ? cfg_node_line(n) : line, k->name, ei,
-                            "expected a day mon, tue, wed, thu, fri, sat or "
-                            "sun, got %s%s%s",
-                            n && n->type == YAML_SCALAR_NODE ? "'" : "",
-                            n && n->type == YAML_SCALAR_NODE
-                                ? shown : cfg_node_what(n),
-                            n && n->type == YAML_SCALAR_NODE ? "'" : "");
-        }
+        if (d < 0)
+            return bad_day(lc, k, line, n, ei);
         set |= WINDOW_DAY(d);
     }
     *days = set;
