@@ -212,6 +212,7 @@ struct store_contact {
     long long company_id;      /* 0: none */
     bool company_explicit;     /* the row named the company ... */
     const char *company_name;  /* ... spelled so (rendered by {{company}}) */
+    const char *timezone;      /* an IANA zone the zoneinfo database has */
     const char *fields_json;   /* the extra columns, an object */
 };
 

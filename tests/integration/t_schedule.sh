@@ -3,7 +3,8 @@
 # hours in the configured zone (America/Chicago here), plan and run send
 # nothing outside them and plan -v says outside_window with the opening
 # time, across a DST change; inside, they send as before; spread: true
-# gives each mailbox one message per turn over the window; without a
+# gives each mailbox one message per turn over the window; zone:
+# recipient uses each contact's zone (imported, checked); without a
 # schedule: any time; bad schedule values exit 78 naming file, line and
 # key.
 . "$(dirname "$0")/lib.sh"
@@ -87,6 +88,34 @@ run "$MR" run
 check "11:05: the second of each (5 h 55 / 3 is 1 h 58)" "planned 2, sent 2, deferred 0, bounced 0, failed 0, unknown 0" "$out"
 check "four sent on Tuesday, two per mailbox" "m1@sender.example 2,m2@sender.example 2" \
     "$(q "select group_concat(e || ' ' || n) from (select m.email e, count(*) n from sends s join mailboxes m on m.id = s.mailbox_id where s.day = '2026-03-10' group by m.email order by m.email)")"
+
+# zone: recipient: each contact's own window.  Thursday 12 March 2026,
+# 04:00 in Chicago (10:00 in Berlin): a Berlin contact is open, a Chicago
+# one and one without a zone (the sender's) are not.  An unknown zone is
+# said at import and the sender's is used.
+sed -i 's/^  zone: sender$/  zone: recipient/; /^  spread: true$/d' "$T/config.yaml"
+"$MR" -q campaign add Z --template "$ROOT/templates/intro.txt"
+cat > z.csv <<'CSV'
+email,first_name,company,Time Zone
+ber@zber.example,B,Zber,Europe/Berlin
+chi@zchi.example,C,Zchi,America/Chicago
+none@znone.example,N,Znone,
+mars@zmars.example,M,Zmars,Mars/Olympus_Mons
+CSV
+run "$MR" import contacts z.csv --campaign Z
+check "the zones import" "0|imported 4, updated 0, skipped 0" "$rc|$out"
+check_contains "an unknown zone is said, with its line" "z.csv:5: unknown time zone 'Mars/Olympus_Mons'" "$err"
+check "stored: the known zones only" "ber@zber.example:Europe/Berlin chi@zchi.example:America/Chicago mars@zmars.example: none@znone.example:" \
+    "$(q "select group_concat(email || ':' || coalesce(timezone, ''), ' ') from (select * from contacts where email like '%@z%' order by email)")"
+export MAILROTA_NOW=2026-03-12T09:00:00Z
+run "$MR" plan -v
+check_contains "Berlin, 10:00: planned" "ber@zber.example" "$(printf '%s\n' "$out" | grep '@sender.example')"
+check_contains "Chicago, 04:00: opens at 08:30 CDT" "chi@zchi.example Z outside_window 2026-03-12T13:30:00Z" "$(sq "$out")"
+check_contains "no zone: the sender's" "none@znone.example Z outside_window 2026-03-12T13:30:00Z" "$(sq "$out")"
+check_contains "an unknown zone: the sender's" "mars@zmars.example Z outside_window 2026-03-12T13:30:00Z" "$(sq "$out")"
+sed -i 's/^  zone: recipient$/  zone: sender/' "$T/config.yaml"
+run "$MR" plan -v
+check_contains "zone: sender: Berlin waits for Chicago's 08:30 too" "ber@zber.example Z outside_window 2026-03-12T13:30:00Z" "$(sq "$out")"
 
 # Without a schedule: any time.
 sed -i '/^schedule:/,$d' "$T/config.yaml"

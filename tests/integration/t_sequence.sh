@@ -91,7 +91,7 @@ sqlite3 mailrota.db ".backup old.db"
         sed 's/^CREATE TABLE sends (/CREATE TABLE sends_old (/'
     echo "insert into sends_old select id, run_id, campaign_id, contact_id, mailbox_id, transport, status, attempts, smtp_code, smtp_enhanced, smtp_text, message_id, day, created_at, last_attempt_at, sent_at, retry_after from sends; drop table sends; alter table sends_old rename to sends;"
     grep '^CREATE INDEX sends_' "$ROOT/migrations/0001_init.sql"
-    echo "alter table mailboxes drop column ramp_start; alter table mailboxes drop column ramp_step; delete from schema_migrations where version >= 10; pragma user_version = 6;"
+    echo "alter table mailboxes drop column ramp_start; alter table mailboxes drop column ramp_step; alter table contacts drop column timezone; delete from schema_migrations where version >= 10; pragma user_version = 6;"
 } | sqlite3 old.db || exit 1
 check "the old database has no step" "" "$(sqlite3 old.db "select name from pragma_table_info('sends') where name = 'step'")"
 run "$MR" --db old.db migrate
