@@ -1,6 +1,8 @@
 /*
  * clock.h - the program's clock.  MAILROTA_NOW=2026-11-22T02:00:00Z sets the
- * clock at program start; from there it advances in real time.  Also UTC
+ * clock at program start; from there it advances in real time, or (tests
+ * only, with MAILROTA_NOW) MAILROTA_CLOCK_SCALE=N times faster, so that a
+ * simulated day of `run --until-done` takes minutes.  Also UTC
  * offsets and local calendar days in an IANA time zone, from the zone's
  * TZif file (tz.h); the process's TZ is never changed.  Not pure (reads the
  * environment, the system clock and the time zone database).
@@ -13,12 +15,15 @@
 #include "err.h"
 #include "tz.h"
 
-/* Reads MAILROTA_NOW once.  Errors: ERR_USAGE for an unparsable value. */
+/* Reads MAILROTA_NOW (and MAILROTA_CLOCK_SCALE) once.  Errors: ERR_USAGE
+ * for an unparsable value. */
 int clock_init(struct errinfo *ei);
 /* Seconds since the epoch (UTC), honouring MAILROTA_NOW. */
 int64_t clock_now(void);
 /* Milliseconds since the epoch, honouring MAILROTA_NOW. */
 int64_t clock_now_ms(void);
+/* The real milliseconds a wait of ms on this clock takes (ms / scale). */
+int64_t clock_real_ms(int64_t ms);
 /* The current time as ISO-8601 UTC text. */
 void clock_now_iso(char out[21]);
 

@@ -45,10 +45,12 @@ void pacing_mark(const struct pacing_rules *ru, struct pacing *p,
 
 /*
  * Spreading (SPEC "Schedule and ramp-up", schedule.spread): a mailbox
- * sends its next message only once (closes - now) / remaining seconds
- * have passed since its last one (last: 0 when none), remaining being
- * the messages left under its cap today and closes the end of the open
- * window.  The earliest time it may send; INT64_MAX when nothing is left.
+ * sends its next message only once (closes - t) / remaining seconds have
+ * passed since its last one (last: 0 when none), remaining being the
+ * messages left under its cap today and closes the end of the open
+ * window.  The earliest such t, the time at which both sides meet:
+ * (remaining x last + closes) / (remaining + 1), or now when it never
+ * sent; INT64_MAX when nothing is left.  "Due at now" is now >= it.
  */
 int64_t pacing_spread_next(int64_t last, int64_t now, int64_t closes,
                            int remaining);

@@ -170,6 +170,27 @@ bool job_retry_token(const struct worker *w, const struct flight *f);
 void job_finish(struct run *r, struct worker *w, struct db *db,
                 struct transport *t, struct flight *f);
 
+/* ---- cmd_run.c and run_until.c ---- */
+
+/* What `run` was asked. */
+struct run_opts {
+    long long max;             /* --max (per run); 0: none */
+    bool dry;                  /* --dry-run */
+    bool no_inbox;             /* --no-inbox */
+    bool until_done;           /* --until-done */
+};
+
+/* One run: lock, recover, inbox, plan, send, record; its counts into *k
+ * (may be NULL); the summary line unless quiet.  -1 (ei) with the run's
+ * exit status. */
+int run_night(struct app *app, const struct run_opts *o, bool quiet,
+              struct counts *k, struct errinfo *ei);
+/* "planned N, sent N, deferred N, bounced N, failed N, unknown N". */
+void run_print_counts(const struct counts *k);
+/* run --until-done (run_until.c): runs while sends are due today. */
+int run_until_done(struct app *app, const struct run_opts *o,
+                   struct errinfo *ei);
+
 /* ---- run_steps.c ---- */
 
 void run_new_uuid(char out[37]);

@@ -70,6 +70,10 @@ struct runplan {
     char **supp;
     size_t n_supp;
     struct sched_plan plan;
+    /* Where the day's sending ends (run --until-done): the close of the
+     * sender's window open now or opening later today, else now; without
+     * a schedule, the next local midnight. */
+    int64_t horizon;
 };
 
 /*

@@ -22,7 +22,7 @@
 #include "banned.h"
 
 static const char run_usage[] =
-    "usage: mailrota run [--dry-run] [--max N] [--no-inbox]\n"
+    "usage: mailrota run [--dry-run] [--max N] [--no-inbox] [--until-done]\n"
     "\n"
     "The nightly job: reads the inboxes first when the config has an\n"
     "inbound: section (as 'mailrota inbox': bounces, replies, unsubscribes;\n"
@@ -47,6 +47,11 @@ static const char run_usage[] =
     "  -n, --dry-run  plan and compose every message, send and write nothing\n"
     "      --max N    send at most N messages\n"
     "      --no-inbox do not read the inboxes first\n"
+    "      --until-done  keep running while sends are due later today: run\n"
+    "                 again when the next one is due (a send window opening,\n"
+    "                 a follow-up's wait, a spread mailbox's turn), sleeping\n"
+    "                 in between; stop when the caps are met or the day's\n"
+    "                 window has closed; the summary line adds up the runs\n"
     "  -h, --help     this help\n"
     "\n"
     "Exit status: 0 (bounces are outcomes), 69 when contacts wait, nothing\n"
@@ -67,19 +72,22 @@ struct night {
     long long max;
     bool dry;
     bool no_inbox;             /* --no-inbox */
+    bool quiet;                /* no summary line (-q, or --until-done's
+                                  runs before its own) */
     bool tpl_error;            /* a campaign's template is unusable */
     struct errinfo tei;        /* why */
     struct runreport_failures dry_fails;
 };
 
-/* Options into n; 1 after --help. */
-static int parse_opts(int argc, char **argv, struct night *n,
+/* Options into o; 1 after --help. */
+static int parse_opts(int argc, char **argv, struct run_opts *o,
                       struct errinfo *ei)
 {
     static const struct option opts[] = {
         { "dry-run", no_argument, NULL, 'n' },
         { "max", required_argument, NULL, 'm' },
         { "no-inbox", no_argument, NULL, 'I' },
+        { "until-done", no_argument, NULL, 'U' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -89,10 +97,11 @@ static int parse_opts(int argc, char **argv, struct night *n,
                            ei)) != -1) {
         switch (c) {
         case -2: return 1;
-        case 'n': n->dry = true; break;
-        case 'I': n->no_inbox = true; break;
+        case 'n': o->dry = true; break;
+        case 'I': o->no_inbox = true; break;
+        case 'U': o->until_done = true; break;
         case 'm':
-            if (app_parse_count("--max", optarg, 10000000, &n->max, ei) < 0)
+            if (app_parse_count("--max", optarg, 10000000, &o->max, ei) < 0)
                 return -1;
             break;
         default: return -1;
@@ -101,6 +110,10 @@ static int parse_opts(int argc, char **argv, struct night *n,
     if (optind < argc)
         return err_set(ei, ERR_USAGE, "run: unexpected argument '%s'",
                        argv[optind]);
+    if (o->dry && o->until_done)
+        return err_set(ei, ERR_USAGE, "run: --dry-run and --until-done "
+                       "together would wait for nothing (use 'mailrota plan "
+                       "-v' to see when sends are due)");
     return 0;
 }
 
@@ -174,14 +187,14 @@ static int plan(struct night *n, struct app *app, struct errinfo *ei)
 }
 
 /* --dry-run: compose every message, send and write nothing. */
-static void dry_run(struct night *n, bool quiet)
+static void dry_run(struct night *n)
 {
     struct errinfo e69 = { ERR_OK, "" };
 
     run_dry(&n->r, n->db, &n->k, &n->dry_fails);
     run_night_report(&n->r, n->db, &n->k, (size_t)n->max, true, &e69);
     runreport_failures_print(&n->dry_fails, NULL);
-    if (!quiet)
+    if (!n->quiet)
         printf("planned %ld, sent 0, deferred 0, bounced 0, failed %ld, "
                "unknown 0\n", n->k.planned, n->k.failed);
 }
@@ -216,7 +229,7 @@ static int send_night(struct night *n, struct app *app, struct errinfo *ei)
 }
 
 /* The verdict, the runs row's end and the summary; the exit code. */
-static int finish(struct night *n, bool quiet, struct errinfo *ei)
+static int finish(struct night *n, struct errinfo *ei)
 {
     struct run *r = &n->r;
     struct counts *k = &n->k;
@@ -247,10 +260,8 @@ static int finish(struct night *n, bool quiet, struct errinfo *ei)
     crash_point("run.finished");
     if (k->failed > 0)
         run_report_failures(r, n->db);
-    if (!quiet)
-        printf("planned %ld, sent %ld, deferred %ld, bounced %ld, failed %ld,"
-               " unknown %ld\n", k->planned, k->sent, k->deferred,
-               k->bounced, k->failed, k->unknown);
+    if (!n->quiet)
+        run_print_counts(k);
     return exit_code ? -1 : 0;
 }
 
@@ -280,18 +291,25 @@ static void release(struct night *n)
     pthread_cond_destroy(&r->cv);
 }
 
-int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
+void run_print_counts(const struct counts *k)
+{
+    printf("planned %ld, sent %ld, deferred %ld, bounced %ld, failed %ld, "
+           "unknown %ld\n", k->planned, k->sent, k->deferred, k->bounced,
+           k->failed, k->unknown);
+}
+
+int run_night(struct app *app, const struct run_opts *o, bool quiet,
+              struct counts *k, struct errinfo *ei)
 {
     struct night *n = xcalloc(1, sizeof(*n));
     struct run *r = &n->r;
-    int ret = -1, rc;
+    int ret = -1;
 
     n->tei.code = ERR_OK;
-    rc = parse_opts(argc, argv, n, ei);
-    if (rc != 0) {
-        free(n);
-        return rc > 0 ? 0 : -1;
-    }
+    n->max = o->max;
+    n->dry = o->dry;
+    n->no_inbox = o->no_inbox;
+    n->quiet = quiet;
     pthread_mutex_init(&r->mu, NULL);
     pthread_mutex_init(&r->dbmu, NULL);
     pthread_cond_init(&r->cv, NULL);
@@ -309,14 +327,30 @@ int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
     if (plan(n, app, ei) < 0)
         goto out;
     if (n->dry) {
-        dry_run(n, app->quiet);
+        dry_run(n);
         ret = 0;
         goto out;
     }
     if (send_night(n, app, ei) == 0)
-        ret = finish(n, app->quiet, ei);
+        ret = finish(n, ei);
 out:
+    if (k)
+        *k = n->k;
     release(n);
     free(n);
     return ret;
+}
+
+int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei)
+{
+    struct run_opts o;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    rc = parse_opts(argc, argv, &o, ei);
+    if (rc != 0)
+        return rc > 0 ? 0 : -1;
+    if (o.until_done)
+        return run_until_done(app, &o, ei);
+    return run_night(app, &o, app->quiet, NULL, ei);
 }

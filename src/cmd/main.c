@@ -70,6 +70,8 @@ static const char main_usage_tail[] =
     "  MAILROTA_NOW       set the clock at start, e.g. 2026-11-22T02:00:00Z\n"
     "                     (it then advances in real time; for tests and\n"
     "                     replaying a day)\n"
+    "  MAILROTA_CLOCK_SCALE  with MAILROTA_NOW: the clock runs N times as\n"
+    "                     fast (tests of run --until-done only)\n"
     "\n"
     "Exit status: 0 ok, 64 usage, 65 bad data, 66 missing input, 69 no\n"
     "mailbox could send, 73 cannot create, 74 database unreadable or\n"

@@ -59,10 +59,11 @@ void pacing_mark(const struct pacing_rules *ru, struct pacing *p,
 int64_t pacing_spread_next(int64_t last, int64_t now, int64_t closes,
                            int remaining)
 {
-    int64_t gap;
-
     if (remaining <= 0)
         return INT64_MAX;
-    gap = closes > now ? (closes - now) / remaining : 0;
-    return last > 0 ? last + gap : now;
+    if (last <= 0 || closes <= last)
+        return last > 0 ? last : now;
+    /* t - last = (closes - t) / r  <=>  t = (r last + closes) / (r + 1),
+     * as last + (closes - last) / (r + 1) so that nothing overflows */
+    return last + (closes - last) / ((int64_t)remaining + 1);
 }

@@ -14,7 +14,9 @@
 
 #include "banned.h"
 
-static int64_t offset_ms;   /* MAILROTA_NOW - real time at start */
+static int64_t start_real_ms; /* real time at start */
+static int64_t start_ms;      /* MAILROTA_NOW, else the real time */
+static int64_t scale = 1;     /* MAILROTA_CLOCK_SCALE (tests only) */
 static int clock_ready;
 
 static int64_t real_ms(void)
@@ -30,8 +32,13 @@ int clock_init(struct errinfo *ei)
     const char *s = getenv("MAILROTA_NOW");
     int64_t t;
 
+    const char *sc = getenv("MAILROTA_CLOCK_SCALE");
+    char *end;
+    long v;
+
     clock_ready = 1;
-    offset_ms = 0;
+    start_real_ms = start_ms = real_ms();
+    scale = 1;
     if (!s || !*s)
         return 0;
     if (time_parse_iso(s, &t) < 0)
@@ -39,7 +46,15 @@ int clock_init(struct errinfo *ei)
                        "MAILROTA_NOW='%s' is not a UTC time like "
                        "2026-11-22T02:00:00Z",
                        s);
-    offset_ms = t * 1000 - real_ms();
+    start_ms = t * 1000;
+    /* Only with MAILROTA_NOW: a test runs a simulated day fast. */
+    if (sc && *sc) {
+        v = strtol(sc, &end, 10);
+        if (*end || v < 1 || v > 100000)
+            return err_set(ei, ERR_USAGE, "MAILROTA_CLOCK_SCALE='%s' is "
+                           "not a whole number from 1 to 100000", sc);
+        scale = v;
+    }
     return 0;
 }
 
@@ -47,7 +62,14 @@ int64_t clock_now_ms(void)
 {
     if (!clock_ready)
         clock_init(NULL);
-    return real_ms() + offset_ms;
+    return start_ms + (real_ms() - start_real_ms) * scale;
+}
+
+int64_t clock_real_ms(int64_t ms)
+{
+    if (!clock_ready)
+        clock_init(NULL);
+    return ms / scale;
 }
 
 int64_t clock_now(void)

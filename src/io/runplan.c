@@ -46,6 +46,25 @@ static const struct window_at *zone_at(const struct config *cfg,
     return &(*memo)[(*n)++].a;
 }
 
+/* The next local midnight in z after now. */
+static int64_t midnight_after(const struct tz *z, int64_t now)
+{
+    int64_t local = now + tz_offset(z, now);
+    int64_t day = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+
+    return window_local_to_utc(z, (day + 1) * 86400);
+}
+
+/* runplan.horizon: the end of the window open now, or of one opening
+ * before midnight; else now (nothing more today). */
+static int64_t today_end(const struct tz *z, int64_t now,
+                         const struct window_at *a)
+{
+    if (a->open || a->opens < midnight_after(z, now))
+        return a->closes;
+    return now;
+}
+
 /* Spreading: each mailbox over what is left of the sender's window. */
 static void spread(const struct window_at *a, int64_t now,
                    struct runplan *rp)
@@ -58,6 +77,18 @@ static void spread(const struct window_at *a, int64_t now,
                                                           m->used_today));
         m->one_now = true;
     }
+}
+
+/* Without a schedule, the day ends at local midnight. */
+static int horizon_default(const struct config *cfg, int64_t now,
+                           struct runplan *rp, struct errinfo *ei)
+{
+    const struct tz *z;
+
+    if (clock_zone(cfg->timezone, &z, ei) < 0)
+        return -1;
+    rp->horizon = midnight_after(z, now);
+    return 0;
 }
 
 /*
@@ -91,6 +122,7 @@ static int windows(const struct config *cfg, int64_t now, struct runplan *rp,
     }
     if (cfg->schedule.spread)
         spread(&memo[0].a, now, rp);   /* memo[0]: the sender's */
+    rp->horizon = today_end(sender, now, &memo[0].a);
     free(memo);
     return 0;
 }
@@ -116,7 +148,7 @@ int runplan_load(struct db *db, const struct config *cfg, int64_t now,
         return -1;
     }
     db_rollback(db);
-    if (windows(cfg, now, rp, ei) < 0)
+    if (horizon_default(cfg, now, rp, ei) < 0 || windows(cfg, now, rp, ei) < 0)
         return -1;
     memset(&in, 0, sizeof(in));
     in.mailboxes = rp->smb;

@@ -88,16 +88,28 @@ static void test_spread(void)
 {
     const int64_t now = 1800000000, closes = now + 8 * 3600;
 
+    const int64_t h = 3600;
+
     t_current = "never sent: now";
     T_INT(pacing_spread_next(0, now, closes, 30), now);
-    t_current = "8 h left for 16: every 30 minutes after the last";
-    T_INT(pacing_spread_next(now - 600, now, closes, 16), now - 600 + 1800);
+    t_current = "08:30 to 17:00, one left after 08:30: 12:45";
+    T_INT(pacing_spread_next(now, now, now + 8 * h + 1800, 1),
+          now + 4 * h + 900);
+    t_current = "three left at 09:00 of a window to 17:00: 11:00";
+    T_INT(pacing_spread_next(now, now + 5, now + 8 * h, 3), now + 2 * h);
+    t_current = "it is due exactly when the time since equals the share left";
+    {
+        int64_t last = now - 600, t = pacing_spread_next(last, now, closes,
+                                                          16);
+        T_OK(t - last >= (closes - t) / 16);
+        T_OK(t - 1 - last < (closes - (t - 1)) / 16);
+    }
     t_current = "nothing left under the cap: never";
     T_OK(pacing_spread_next(now - 600, now, closes, 0) == INT64_MAX);
-    t_current = "more left than seconds: no gap";
+    t_current = "more left than seconds: right after the last";
     T_INT(pacing_spread_next(now - 1, now, now + 10, 100), now - 1);
     t_current = "the window closed: no gap";
-    T_INT(pacing_spread_next(now - 5, now, now - 1, 3), now - 5);
+    T_INT(pacing_spread_next(now - 5, now, now - 10, 3), now - 5);
 }
 
 int main(void)
