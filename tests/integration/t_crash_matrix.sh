@@ -133,7 +133,7 @@ setup_roster_and_contacts() {
 # mailboxes.inbound are dropped, its widened CHECKs stay: 0006 widens
 # them only where they are not wide yet).
 downgrade() {
-    sqlite3 mailrota.db "drop view inbound_log; drop table inbound; drop table inbound_cursors; drop index sends_message_id; alter table mailboxes drop column inbound; drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1" || exit 1
+    sqlite3 mailrota.db "drop trigger contacts_status_time; alter table contacts drop column status_changed_at; drop view inbound_log; drop table inbound; drop table inbound_cursors; drop index sends_message_id; alter table mailboxes drop column inbound; drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1" || exit 1
 }
 # The newest schema version this mailrota knows.
 LATEST=$(ls "$ROOT"/migrations/*.sql | wc -l | tr -d ' ')
