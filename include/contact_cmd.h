@@ -19,5 +19,6 @@ int contact_find(struct db *db, const char *cmd, const char *arg,
                  long long *id, struct errinfo *ei);
 
 int contact_show(struct app *app, int argc, char **argv, struct errinfo *ei);
+int contact_set(struct app *app, int argc, char **argv, struct errinfo *ei);
 
 #endif

@@ -6,9 +6,12 @@
 -- reply or an unsubscribe read by inbox, `contact set`) and a user's in
 -- the sqlite3 shell: a trigger.  Every statement of the program that
 -- changes a status also sets updated_at to its clock (MAILROTA_NOW
--- included), so the trigger takes that time; an UPDATE that leaves
--- updated_at alone (by hand) gets SQLite's clock.  The trigger only
--- writes status_changed_at, so it does not fire itself.
+-- included), and the trigger takes that time, even when it equals the
+-- previous updated_at (two changes within one second, or one replayed
+-- clock).  So an UPDATE by hand should set updated_at too:
+--   UPDATE contacts SET status = 'active',
+--          updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE ...;
+-- The trigger only writes status_changed_at, so it does not fire itself.
 ALTER TABLE contacts ADD COLUMN status_changed_at TEXT;
 
 CREATE TRIGGER contacts_status_time
@@ -16,9 +19,6 @@ AFTER UPDATE OF status ON contacts
 WHEN old.status IS NOT new.status
 BEGIN
     UPDATE contacts
-       SET status_changed_at =
-           CASE WHEN new.updated_at IS NOT old.updated_at
-                THEN new.updated_at
-                ELSE strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END
+       SET status_changed_at = new.updated_at
      WHERE id = new.id;
 END;

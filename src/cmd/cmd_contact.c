@@ -74,6 +74,7 @@ int contact_find(struct db *db, const char *cmd, const char *arg,
 const struct subcommand contact_subs[] = {
     { "show", contact_show,
       "one contact: fields, company, sends, inbound mail" },
+    { "set", contact_set, "change a contact's status or fields" },
     /* { "forget", contact_forget, "..." }, */
     { NULL, NULL, NULL },
 };
