@@ -76,8 +76,8 @@ static const struct section sections[] = {
 };
 
 static const char *const head_keys[] = {
-    "email", "first_name", "last_name", "title", "company", "company_name",
-    "company_domain", "status", "status_changed_at", "created_at",
+    "email", "first_name", "last_name", "title", "company",
+    "matched_company", "matched_domain", "status", "status_changed_at", "created_at",
     "updated_at",
 };
 

@@ -90,8 +90,9 @@ check "show --json exits 0" 0 "$rc"
 check "one line of JSON" 1 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
 check "json: the columns" "ok1@initech.example Ann Lee active" \
     "$(json "d['email'], d['first_name'], d['last_name'], d['status']")"
-check "json: company as spelled and as matched" "INITECH GMBH INITECH GMBH" \
-    "$(json "d['company'], d['company_name']")"
+check "json: company as spelled and as matched" \
+    "INITECH GMBH INITECH GMBH initech.example" \
+    "$(json "d['company'], d['matched_company'], d['matched_domain']")"
 check "json: the title's control characters escaped, kept" \
     "'CEO\\ninjected\\x07'" "$(json "repr(d['title'])")"
 check "json: fields" "{'favourite_colour': 'blue'}" "$(json "d['fields']")"
