@@ -31,6 +31,7 @@ static const struct command commands[] = {
     { "import", cmd_import, NULL, import_subs },
     { "mailbox", cmd_mailbox, NULL, mailbox_subs },
     { "campaign", cmd_campaign, NULL, campaign_subs },
+    { "contact", cmd_contact, NULL, contact_subs },
     { "inbox", cmd_inbox, "read bounces, replies and unsubscribes once",
       NULL },
     { "plan", cmd_plan, "what run would send now (sends nothing)", NULL },

@@ -23,6 +23,8 @@ campaign add NAME --template PATH [--subject TEXT]
 campaign list
 campaign pause NAME
 campaign resume NAME
+contact show EMAIL [--json]
+contact set EMAIL [--status active|unsubscribed|suppressed] [--field KEY=VALUE]...
 inbox [--mailbox EMAIL] [--json]
 plan [--max N] [--json] [-v]
 run [--dry-run] [--max N] [--no-inbox] [--until-done]

@@ -142,6 +142,14 @@ check "matched to its send" "$(q "select s.id from sends s join contacts c on c.
 check "an unsubscribe reply: unsubscribed and suppressed" "unsubscribed unsubscribe-reply" \
     "$(contact unsub@three.example) $(q "select reason from suppressions where value = 'unsub@three.example'")"
 check "an auto-reply changes nothing" "active sent|2.0.0" "$(contact auto@four.example) $(send_of auto@four.example)"
+# Migration 0007: each status the inbox changes records its time; a
+# bounce's is the NDR's arrival, the time the send's record takes.
+check "a reply's and an unsubscribe's status time" \
+    "replied 2026-11-20T17:00|unsubscribed 2026-11-20T17:00|active -" \
+    "$(q "select group_concat(status || ' ' || coalesce(substr(status_changed_at, 1, 16), '-'), '|') from (select * from contacts where email in ('rep@two.example', 'unsub@three.example', 'auto@four.example') order by email = 'auto@four.example', email)")"
+check "a bounce's status time is the NDR's arrival" \
+    "$(q "select received_at from inbound where status_code = '5.1.0'")" \
+    "$(q "select status_changed_at from contacts where email = 'gone@one.example'")"
 check "a newsletter is other, matched to nobody" "other||" "$(q "select kind, contact_id, send_id from inbound where message_id = 'news-1@list.example'")"
 check "inbound_log, newest first, names contact and campaign" "news-1|other||" \
     "$(q "select 'news-1', kind, coalesce(contact, ''), coalesce(campaign, '') from inbound_log limit 1")"
