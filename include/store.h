@@ -139,6 +139,15 @@ int store_campaign_add(struct db *db, const char *name,
                        const char *template_path, const char *subject,
                        const char *now, struct errinfo *ei);
 
+/* Campaign id's template path and --subject (NULL: the template's), new
+ * strings for the caller.  Errors: ERR_DATA (no such campaign), ERR_DB. */
+int store_campaign_get(struct db *db, long long id, char **template_path,
+                       char **subject, struct errinfo *ei);
+
+/* Sets campaign id's template path and subject, each when not NULL. */
+int store_campaign_set(struct db *db, long long id, const char *template_path,
+                       const char *subject, struct errinfo *ei);
+
 struct store_campaign_row {
     const char *name, *status, *template_path, *subject;
     long long enrolled, sent;

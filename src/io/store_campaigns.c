@@ -31,6 +31,46 @@ int store_campaign_add(struct db *db, const char *name,
     return store_step_done(db, st, "cannot add campaign", ei);
 }
 
+int store_campaign_get(struct db *db, long long id, char **template_path,
+                       char **subject, struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT template_path, subject FROM campaigns WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *template_path = db_column_strdup(st, 0);
+        *subject = db_column_strdup(st, 1);
+    }
+    db_done(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE)
+        return err_set(ei, ERR_DATA, "campaign %lld: no such campaign", id);
+    return db_fail(db, ei, "cannot read campaign");
+}
+
+int store_campaign_set(struct db *db, long long id, const char *template_path,
+                       const char *subject, struct errinfo *ei)
+{
+    static const char sql[] =
+        "UPDATE campaigns SET template_path = COALESCE(?2, template_path),"
+        " subject = COALESCE(?3, subject) WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    db_bind_text_or_null(st, 2, template_path);
+    db_bind_text_or_null(st, 3, subject);
+    return store_step_done(db, st, "cannot change campaign", ei);
+}
+
 int store_campaign_list(struct db *db,
                         void (*fn)(void *arg,
                                    const struct store_campaign_row *r),

@@ -76,4 +76,37 @@ run "$MR" campaign add Dom --template dom.txt
 check "a domain column makes {{domain}} available" 0 "$rc"
 check "rejected adds write nothing" 5 "$(q 'select count(*) from campaigns')"
 
+# campaign set: checked as at add; later sends use the new text.
+printf 'Subject: New intro for {{company|you}}\n\nHi {{first_name|there}}\n' > new.txt
+run "$MR" campaign set "Q4 Intro" --template new.txt
+check "set --template exits 0" 0 "$rc"
+check "set stores the absolute path" "$T/new.txt" "$(q "select template_path from campaigns where name = 'Q4 Intro'")"
+check_contains "set says what changed" "campaign Q4 Intro changed: template $T/new.txt" "$out"
+run "$MR" campaign set "Q4 Intro" --subject "Hello {{first_name|there}}"
+check "set --subject exits 0" 0 "$rc"
+check "set --subject keeps the template" "$T/new.txt|Hello {{first_name|there}}" \
+    "$(q "select template_path, subject from campaigns where name = 'Q4 Intro'")"
+run "$MR" campaign set "Q4 Intro" --template typo.txt
+check "set: unknown variable exits 65" 65 "$rc"
+check_contains "set names template, line and variable" "typo.txt:4: unknown variable {{frist_name}}" "$err"
+check_contains "set lists the variables available" "available: company" "$err"
+run "$MR" campaign set "Q4 Intro" --subject "About {{projekt}}"
+check "set: unknown variable in --subject exits 65" 65 "$rc"
+check_contains "set names --subject" "--subject:1: unknown variable {{projekt}}" "$err"
+run "$MR" campaign set "Q4 Intro" --template missing.txt
+check "set: missing template exits 66" 66 "$rc"
+check_contains "set: missing template named" "missing.txt" "$err"
+run "$MR" campaign set Nope --subject "Hi"
+check "set: unknown campaign exits 65" 65 "$rc"
+check_contains "set: unknown campaign named" "unknown campaign 'Nope'" "$err"
+run "$MR" campaign set "Q4 Intro"
+check "set with nothing to change exits 64" 64 "$rc"
+run "$MR" campaign set "Q4 Intro" --subject "Bad {{x"
+check "set: malformed --subject exits 65" 65 "$rc"
+check "rejected sets change nothing" "$T/new.txt|Hello {{first_name|there}}" \
+    "$(q "select template_path, subject from campaigns where name = 'Q4 Intro'")"
+run "$MR" campaign set --help
+check "set --help exits 0" 0 "$rc"
+check_contains "set --help shows the usage" "campaign set NAME" "$out"
+
 done_testing

@@ -23,6 +23,7 @@ campaign add NAME --template PATH [--subject TEXT]
 campaign list
 campaign pause NAME
 campaign resume NAME
+campaign set NAME [--template PATH] [--subject TEXT]
 inbox [--mailbox EMAIL] [--json]
 plan [--max N] [--json] [-v]
 run [--dry-run] [--max N] [--no-inbox] [--until-done]
