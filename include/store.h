@@ -232,9 +232,21 @@ int store_contact_add(struct db *db, const struct store_contact *c,
 int store_contact_update(struct db *db, long long id,
                          const struct store_contact *c, const char *now,
                          struct errinfo *ei);
-/* Enrols a contact in a campaign (nothing when it already is). */
+/* Enrols a contact in a campaign (nothing when it already is); *added
+ * (may be NULL) whether it was not enrolled before. */
 int store_enroll(struct db *db, long long campaign_id, long long contact_id,
-                 const char *now, struct errinfo *ei);
+                 const char *now, bool *added, struct errinfo *ei);
+
+/* *id and *status of the contact with this (normalised) email; *id 0 when
+ * none (*status is then untouched). */
+int store_contact_find(struct db *db, const char *email, long long *id,
+                       enum contact_status *status, struct errinfo *ei);
+
+/* Enrols every contact with status active in the campaign: *added how many
+ * were not enrolled yet, *already how many were. */
+int store_enroll_active(struct db *db, long long campaign_id,
+                        const char *now, long *added, long *already,
+                        struct errinfo *ei);
 
 /* ---- suppressions (store_suppress.c) ----------------------------------- */
 

@@ -25,6 +25,8 @@ const char campaign_usage[] =
     "   or: mailrota campaign pause NAME\n"
     "   or: mailrota campaign resume NAME\n"
     "   or: mailrota campaign set NAME [--template PATH] [--subject TEXT]\n"
+    "   or: mailrota campaign enroll NAME (EMAIL... | --file CSV |\n"
+    "                                      --all-active)\n"
     "   or: mailrota campaign step add NAME --template PATH [--subject TEXT]\n"
     "                                  [--after-days N]\n"
     "   or: mailrota campaign steps NAME\n"
@@ -36,6 +38,10 @@ const char campaign_usage[] =
     "campaign with 'import contacts FILE --campaign NAME'.  A paused\n"
     "campaign sends nothing until resumed.  'set' changes a campaign's\n"
     "template or --subject, checked as at 'add'; later sends use them.\n"
+    "'enroll' enrols contacts already imported: the addresses given, the\n"
+    "'email' column of a CSV ('-': stdin), or every active contact; it\n"
+    "prints how many were enrolled, already enrolled and unknown (each\n"
+    "unknown address is reported; exit 65 when none was known).\n"
     "\n"
     "A sequence: 'step add' appends a follow-up (step 2, 3, ...), sent\n"
     "--after-days N (default rules.cooldown_days) after the step before,\n"
@@ -339,6 +345,7 @@ const struct subcommand campaign_subs[] = {
     { "pause", campaign_pause, "stop sending a campaign's messages" },
     { "resume", campaign_resume, "send a paused campaign's messages again" },
     { "set", campaign_set, "change a campaign's template or subject" },
+    { "enroll", campaign_enroll, "enrol contacts already in the database" },
     { "step", campaign_step, "add a follow-up step: step add NAME ..." },
     { "steps", campaign_steps, "a campaign's steps and their counts" },
     { NULL, NULL, NULL },

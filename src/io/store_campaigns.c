@@ -143,3 +143,67 @@ int store_contact_field_names(struct db *db,
         return db_fail(db, ei, "cannot read the contacts' columns");
     return 0;
 }
+
+/* ---- enrolments (campaign enroll) ---- */
+
+int store_contact_find(struct db *db, const char *email, long long *id,
+                       enum contact_status *status, struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT id, status FROM contacts WHERE email = ?1";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *id = 0;
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        /* A status this program does not know is no active one. */
+        if (!contact_status_parse((const char *)sqlite3_column_text(st, 1),
+                                  status))
+            *status = CONTACT_SUPPRESSED;
+    }
+    db_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, ei, "cannot read contacts");
+    return 0;
+}
+
+int store_enroll_active(struct db *db, long long campaign_id,
+                        const char *now, long *added, long *already,
+                        struct errinfo *ei)
+{
+    static const char count[] =
+        "SELECT COUNT(*) FROM contacts c JOIN enrollments e"
+        " ON e.contact_id = c.id AND e.campaign_id = ?1 WHERE c.status = ?2";
+    static const char ins[] =
+        "INSERT OR IGNORE INTO enrollments(campaign_id, contact_id,"
+        " enrolled_at) SELECT ?1, id, ?3 FROM contacts WHERE status = ?2"
+        " ORDER BY id";
+    const char *active = contact_status_name(CONTACT_ACTIVE);
+    sqlite3_stmt *st = NULL;
+
+    if (db_stmt(db, count, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, campaign_id);
+    sqlite3_bind_text(st, 2, active, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        db_fail(db, ei, "cannot count enrolments");
+        db_done(st);
+        return -1;
+    }
+    *already = (long)sqlite3_column_int64(st, 0);
+    db_done(st);
+    if (db_stmt(db, ins, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, campaign_id);
+    sqlite3_bind_text(st, 2, active, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    if (store_step_done(db, st, "cannot enrol", ei) < 0)
+        return -1;
+    *added = (long)sqlite3_changes(db->h);
+    return 0;
+}

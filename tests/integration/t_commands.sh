@@ -24,6 +24,7 @@ campaign list
 campaign pause NAME
 campaign resume NAME
 campaign set NAME [--template PATH] [--subject TEXT]
+campaign enroll NAME (EMAIL... | --file CSV | --all-active)
 inbox [--mailbox EMAIL] [--json]
 plan [--max N] [--json] [-v]
 run [--dry-run] [--max N] [--no-inbox] [--until-done]
