@@ -28,6 +28,7 @@ campaign enroll NAME (EMAIL... | --file CSV | --all-active)
 inbox [--mailbox EMAIL] [--json]
 plan [--max N] [--json] [-v]
 run [--dry-run] [--max N] [--no-inbox] [--until-done]
+retry [--campaign NAME] [--mailbox EMAIL] [--unknown] [--dry-run]
 status [--date YYYY-MM-DD] [--json]
 suppress add EMAIL|@DOMAIN [--reason R]
 suppress list
