@@ -7,9 +7,11 @@
 #include "banned.h"
 
 /* The filter's WHERE clause over sends: ?1 failed, ?2 unknown or NULL,
- * ?3 campaign (0: any), ?4 mailbox (0: any). */
+ * ?3 campaign (0: any), ?4 mailbox (0: any).  A send that names no
+ * contact (one whose person was erased) is nobody's to retry. */
 #define RETRY_WHERE                                                        \
-    " WHERE status IN (?1, ?2) AND (?3 = 0 OR campaign_id = ?3)"           \
+    " WHERE status IN (?1, ?2) AND contact_id IS NOT NULL"                 \
+    " AND (?3 = 0 OR campaign_id = ?3)"                                    \
     " AND (?4 = 0 OR mailbox_id = ?4)"
 
 static void bind_filter(sqlite3_stmt *st, const struct store_retry_filter *f,
