@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "window.h"
 #include "err.h"
 
 enum smtp_security {
@@ -69,6 +70,10 @@ struct config_rules {
     int bounce_window;         /* 50 */
     int bounce_min_sends;      /* 20 */
     double max_bounce_rate;    /* 0.03 */
+    /* rules.ramp: the ramp of a mailbox added without --ramp (caps.h);
+     * ramp_start 0: none (the default) */
+    int ramp_start;
+    int ramp_step;
 };
 
 /*
@@ -101,6 +106,15 @@ struct config_inbound {
     size_t n_unsubscribe_words;
 };
 
+/* SPEC "Schedule and ramp-up": when mail may go out. */
+struct config_schedule {
+    bool configured;           /* the file has schedule.* keys; else any
+                                  time */
+    struct window win;         /* days mon-fri, 08:30 to 17:00 */
+    bool zone_recipient;       /* zone: recipient (the contact's zone) */
+    bool spread;               /* false */
+};
+
 struct config {
     char *path;                /* the file loaded; NULL when none was found */
     char *dir;                 /* base directory for relative paths */
@@ -117,6 +131,7 @@ struct config {
     size_t n_free_mail_domains;
     struct config_unsubscribe unsubscribe;
     struct config_inbound inbound;
+    struct config_schedule schedule;
     /* Set when the file is readable by group/others and names a secret
      * source (oauth.client_secret_env / client_secret_cmd): the caller warns. */
     bool insecure_secret_source;

@@ -45,6 +45,10 @@ enum key_kind {
     K_DOMAINS,  /* a list of domain names */
     K_WORDS,    /* a list of words or phrases (inbound.unsubscribe_words) */
     K_RATE,     /* a decimal fraction from 0 to 1 */
+    K_RAMP,     /* "START:STEP" (caps.h), or null */
+    K_WEEKDAYS, /* a list of mon..sun */
+    K_HHMM,     /* "HH:MM", 00:00 to 24:00 */
+    K_ZONEMODE, /* sender | recipient */
 };
 
 enum key_flags {
@@ -65,7 +69,7 @@ struct key_def {
 
 /* Every known key (config_keys.c); a static assertion there keeps the
  * count true. */
-#define CFG_N_KEYS 50
+#define CFG_N_KEYS 57
 extern const struct key_def cfg_keys[];
 /* What each kind of key expects, for messages. */
 extern const char *const cfg_expect[];
@@ -121,5 +125,11 @@ int cfg_set_domains(struct load_ctx *lc, const struct key_def *k, int line,
 /* inbound.unsubscribe_words: single-line words or phrases; [] is none. */
 int cfg_set_words(struct load_ctx *lc, const struct key_def *k, int line,
                   const yaml_node_t *v, struct errinfo *ei);
+
+/* config_schedule.c: the K_WEEKDAYS, K_HHMM and K_ZONEMODE values of
+ * schedule.*, and the rule across them (end after start). */
+int cfg_set_schedule(struct load_ctx *lc, const struct key_def *k, int line,
+                     const yaml_node_t *v, struct errinfo *ei);
+int cfg_check_schedule(struct load_ctx *lc, struct errinfo *ei);
 
 #endif

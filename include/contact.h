@@ -103,7 +103,9 @@ enum contact_field {
     CONTACT_FIELD_TITLE,
     CONTACT_FIELD_COMPANY,
     CONTACT_FIELD_DOMAIN,
+    CONTACT_FIELD_TIMEZONE,  /* an IANA zone (schedule.zone: recipient) */
 };
+#define CONTACT_FIELD_LAST CONTACT_FIELD_TIMEZONE
 
 /*
  * Maps a CSV header to a known field, case-insensitively and ignoring ASCII
@@ -119,6 +121,7 @@ enum contact_field {
  *               account, employer, business name
  *   domain:     domain, company domain, email domain, website,
  *               company website, web site, url, web
+ *   timezone:   timezone, time zone, tz, zone
  * Anything else (and NULL) is CONTACT_FIELD_EXTRA.  Pure.
  */
 enum contact_field contact_header_field(const char *header);

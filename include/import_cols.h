@@ -20,7 +20,7 @@ struct import_column {
 struct import_cols {
     struct import_column *cols;
     size_t ncols;
-    long col_of[CONTACT_FIELD_DOMAIN + 1]; /* column index or -1 */
+    long col_of[CONTACT_FIELD_LAST + 1]; /* column index or -1 */
 };
 
 /*

@@ -25,6 +25,9 @@ struct mbx_change {
     const char *auth;
     const char *fallback;
     const char *inbound;  /* imap, graph or none (--inbound) */
+    const char *ramp;     /* START:STEP or none (--ramp); NULL: keep, or
+                             for a new mailbox, the default below */
+    int default_ramp_start, default_ramp_step; /* rules.ramp (0: none) */
     bool has_cap;
     long long cap;
     enum pw_source pw;

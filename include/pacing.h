@@ -43,4 +43,14 @@ int64_t pacing_wait(const struct pacing_rules *ru, struct pacing *p,
 void pacing_mark(const struct pacing_rules *ru, struct pacing *p,
                  int64_t now_ms);
 
+/*
+ * Spreading (SPEC "Schedule and ramp-up", schedule.spread): a mailbox
+ * sends its next message only once (closes - now) / remaining seconds
+ * have passed since its last one (last: 0 when none), remaining being
+ * the messages left under its cap today and closes the end of the open
+ * window.  The earliest time it may send; INT64_MAX when nothing is left.
+ */
+int64_t pacing_spread_next(int64_t last, int64_t now, int64_t closes,
+                           int remaining);
+
 #endif

@@ -49,6 +49,7 @@ struct rp_candidate {
     size_t campaign;       /* index into campaigns */
     char *email;
     char *company;         /* company name, or NULL */
+    char *timezone;        /* its own zone (IANA), or NULL */
     char *send_id;         /* the deferred send to retry, or NULL */
     int attempts;          /* tries of that send so far */
 };

@@ -26,6 +26,8 @@
  * only (sender_busy when that one is full, sender_unavailable when it
  * cannot send), only while the previous step is sent (previous_step),
  * and it does not count again toward the company limit.
+ * A contact whose send window is closed waits (outside_window, until it
+ * opens), after the rules above that would hold it longer.
  * Order: deferred retries first, then due follow-ups (longest due
  * first), then new contacts by oldest enrollment, then contact id.
  */
@@ -44,6 +46,10 @@ struct sched_mailbox {
     int used_today;     /* sends of this local day counting against the cap */
     int64_t last_used;  /* time of its latest send, 0 if never */
     bool available;     /* cold-ready, not resting, not quota-full today */
+    /* Spreading (pacing_spread_next): not before this time (0: now), and
+     * at most one message in this plan. */
+    int64_t not_before;
+    bool one_now;
 };
 
 enum sched_existing {
@@ -77,6 +83,9 @@ struct sched_candidate {
     long long thread_mailbox_id; /* step > 1: step 1's mailbox, which
                                     sends the whole thread */
     bool prev_not_sent;        /* step - 1 ended bounced, failed, unknown */
+    /* Its send window (window.h, in its zone): 0 when open now, else when
+     * it opens next. */
+    int64_t window_opens;
 };
 
 /* Distinct contacts of a company already written to in a campaign. */
@@ -116,6 +125,7 @@ enum sched_reason {
     SCHED_PREVIOUS_STEP,    /* the earlier step was not delivered */
     SCHED_SENDER_BUSY,      /* its thread's mailbox is full today */
     SCHED_SENDER_UNAVAILABLE, /* its thread's mailbox cannot send */
+    SCHED_OUTSIDE_WINDOW,   /* its send window is closed: `until` opens */
 };
 
 struct sched_item {
@@ -127,7 +137,8 @@ struct sched_skip {
     size_t candidate;
     enum sched_reason reason;
     int64_t until;          /* SCHED_COOLDOWN, SCHED_RETRY_WAIT,
-                               SCHED_NOT_DUE; else 0 */
+                               SCHED_NOT_DUE, SCHED_OUTSIDE_WINDOW;
+                               else 0 */
 };
 
 struct sched_plan {

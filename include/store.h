@@ -95,6 +95,10 @@ int store_mailbox_apply(struct db *db, long long id, const char *email,
                         const struct store_mailbox_change *ch,
                         const char *now, struct errinfo *ei);
 
+/* Sets the ramp of mailbox id (caps.h); start 0: none. */
+int store_mailbox_set_ramp(struct db *db, long long id, int start, int step,
+                           struct errinfo *ei);
+
 /* One row of `mailbox list`, valid during the callback. */
 struct store_mailbox_row {
     const char *email, *display_name, *status, *auth, *fallback;
@@ -217,6 +221,7 @@ struct store_contact {
     long long company_id;      /* 0: none */
     bool company_explicit;     /* the row named the company ... */
     const char *company_name;  /* ... spelled so (rendered by {{company}}) */
+    const char *timezone;      /* an IANA zone the zoneinfo database has */
     const char *fields_json;   /* the extra columns, an object */
 };
 

@@ -210,7 +210,7 @@ static int check_row(struct import *im, const struct csv_record *rec,
             return 0;
         }
     }
-    for (int f = CONTACT_FIELD_EMAIL; f <= CONTACT_FIELD_DOMAIN; f++)
+    for (int f = CONTACT_FIELD_EMAIL; f <= CONTACT_FIELD_LAST; f++)
         v[f] = field_value(im, rec, (enum contact_field)f);
     /* "N/A", "self-employed" ...: no company, so the domain rule applies */
     if (contact_company_placeholder(v[CONTACT_FIELD_COMPANY])) {
@@ -227,7 +227,7 @@ static int check_row(struct import *im, const struct csv_record *rec,
         bad_row(im, rec->line, "invalid email '%s': %s", ex, reason);
         return 0;
     }
-    for (int f = CONTACT_FIELD_FIRST_NAME; f <= CONTACT_FIELD_DOMAIN; f++) {
+    for (int f = CONTACT_FIELD_FIRST_NAME; f <= CONTACT_FIELD_LAST; f++) {
         if (has_line_break(v[f])) {
             bad_row(im, rec->line, "%s contains a line break",
                     import_field_name((enum contact_field)f));
@@ -247,11 +247,30 @@ static int check_row(struct import *im, const struct csv_record *rec,
     return 1;
 }
 
+/*
+ * The row's time zone if the zoneinfo database has it; otherwise said
+ * (FILE:LINE) and NULL: the contact's windows follow the sender's zone.
+ */
+static const char *row_zone(struct import *im, long line, const char *tz)
+{
+    const struct tz *z;
+    struct errinfo zei = { ERR_OK, "" };
+    char ex[64];
+
+    if (!tz || clock_zone(tz, &z, &zei) == 0)
+        return tz;
+    excerpt(tz, ex);
+    log_warnx("%s:%ld: unknown time zone '%s' (an IANA name such as "
+              "America/Chicago): the sender's zone is used for this contact",
+              im->name, line, ex);
+    return NULL;
+}
+
 /* Imports one record; a bad row is reported and counted, not an error. */
 static int import_row(struct import *im, const struct csv_record *rec,
                       struct errinfo *ei)
 {
-    char *v[CONTACT_FIELD_DOMAIN + 1] = { NULL };
+    char *v[CONTACT_FIELD_LAST + 1] = { NULL };
     char *email = NULL, *domain = NULL;
     struct store_contact c;
     long long contact_id = 0;
@@ -271,6 +290,7 @@ static int import_row(struct import *im, const struct csv_record *rec,
     c.last_name = v[CONTACT_FIELD_LAST_NAME];
     c.title = v[CONTACT_FIELD_TITLE];
     c.company_name = v[CONTACT_FIELD_COMPANY];
+    c.timezone = row_zone(im, rec->line, v[CONTACT_FIELD_TIMEZONE]);
     c.fields_json = extras_json(im, rec);
     if (store_contact_id(im->db, email, &contact_id, ei) < 0)
         goto out;
@@ -289,7 +309,7 @@ static int import_row(struct import *im, const struct csv_record *rec,
         goto out;
     ret = 0;
 out:
-    for (int f = 0; f <= CONTACT_FIELD_DOMAIN; f++)
+    for (int f = 0; f <= CONTACT_FIELD_LAST; f++)
         free(v[f]);
     free(email);
     free(domain);

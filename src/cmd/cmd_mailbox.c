@@ -32,7 +32,7 @@ const char mailbox_usage[] =
     "usage: mailrota mailbox add EMAIL --name NAME [--status S] "
     "[--daily-cap N]\n"
     "                [--auth plain|login|xoauth2|graph] [--fallback graph]\n"
-    "                [--inbound imap|graph|none]\n"
+    "                [--ramp START:STEP] [--inbound imap|graph|none]\n"
     "                [--password-env VAR | --password-cmd CMD | "
     "--password-stdin]\n"
     "   or: mailrota mailbox import FILE.csv\n"
@@ -40,7 +40,7 @@ const char mailbox_usage[] =
     "   or: mailrota mailbox set EMAIL [--name N] [--status S] "
     "[--daily-cap N]\n"
     "                [--auth A] [--fallback graph|none]\n"
-    "                [--inbound imap|graph|none]\n"
+    "                [--ramp START:STEP|none] [--inbound imap|graph|none]\n"
     "                [--password-env V | --password-cmd C | "
     "--password-stdin]\n"
     "   or: mailrota mailbox test EMAIL | --all [--json]\n"
@@ -48,6 +48,9 @@ const char mailbox_usage[] =
     "The roster of sender mailboxes.  Status is one of cold-ready (sends),\n"
     "admin, paused, auth-failed or blocked (set by runs; only cold-ready\n"
     "mailboxes send).  Without --daily-cap a mailbox uses rules.daily_cap.\n"
+    "--ramp START:STEP ramps a new mailbox up: START + STEP x k a day, k\n"
+    "being the earlier days on which it sent, up to its cap (a mailbox\n"
+    "added without --ramp takes rules.ramp; 'set --ramp none' ends it).\n"
     "\n"
     "'mailbox test' connects, starts TLS and authenticates (no mail sent)\n"
     "and prints the server's reply with a diagnosis and the fix.\n"
@@ -129,6 +132,11 @@ int mbx_check_change(const struct mbx_change *ch, enum err_code code,
     if (ch->fallback && !in_list(ch->fallback, fallbacks))
         return err_set(ei, code, "unknown fallback '%s' (graph or none)",
                        ch->fallback);
+    if (ch->ramp && strcmp(ch->ramp, "none") != 0 &&
+        !caps_ramp_parse(ch->ramp, DAILY_CAP_MAX, &(int){0}, &(int){0}))
+        return err_set(ei, code, "ramp '%s' is not START:STEP such as 5:2 "
+                       "(START 1 to %d, STEP 0 to %d), or none", ch->ramp,
+                       DAILY_CAP_MAX, DAILY_CAP_MAX);
     if (ch->inbound && !in_list(ch->inbound, inbounds))
         return err_set(ei, code, "unknown inbound '%s' (imap, graph or "
                        "none)", ch->inbound);
@@ -198,6 +206,7 @@ static int parse_change(int argc, char **argv, struct mbx_change *ch,
         { "auth", required_argument, NULL, 'A' },
         { "fallback", required_argument, NULL, 'F' },
         { "inbound", required_argument, NULL, 'B' },
+        { "ramp", required_argument, NULL, 'R' },
         { "password-env", required_argument, NULL, 'E' },
         { "password-cmd", required_argument, NULL, 'M' },
         { "password-stdin", no_argument, NULL, 'I' },
@@ -215,6 +224,7 @@ static int parse_change(int argc, char **argv, struct mbx_change *ch,
         case 'A': ch->auth = optarg; break;
         case 'F': ch->fallback = optarg; break;
         case 'B': ch->inbound = optarg; break;
+        case 'R': ch->ramp = optarg; break;
         case 'C':
             if (app_parse_count("--daily-cap", optarg, DAILY_CAP_MAX,
                                 &ch->cap, ei) < 0)
@@ -241,6 +251,22 @@ static int parse_change(int argc, char **argv, struct mbx_change *ch,
     return 0;
 }
 
+/* ch's --ramp, or for a mailbox just added, rules.ramp. */
+static int apply_ramp(struct db *db, long long id, bool added,
+                      const struct mbx_change *ch, struct errinfo *ei)
+{
+    int start = added ? ch->default_ramp_start : 0;
+    int step = added ? ch->default_ramp_step : 0;
+
+    if (ch->ramp && (strcmp(ch->ramp, "none") == 0 ||
+                     !caps_ramp_parse(ch->ramp, DAILY_CAP_MAX, &start,
+                                      &step)))
+        start = step = 0;
+    if (!ch->ramp && !start)
+        return 0;
+    return store_mailbox_set_ramp(db, id, start, step, ei);
+}
+
 int mbx_apply(struct db *db, long long id, const char *email,
               const struct mbx_change *ch, const char *secret,
               const char *now, struct errinfo *ei)
@@ -252,16 +278,19 @@ int mbx_apply(struct db *db, long long id, const char *email,
         .password_env = ch->pw == PW_ENV ? ch->pw_arg : NULL,
         .password_cmd = ch->pw == PW_CMD ? ch->pw_arg : NULL,
     };
+    bool added = id == 0;
 
     sc.has_status = ch->status && mailbox_status_parse(ch->status,
                                                        &sc.status);
     if (store_mailbox_apply(db, id, email, &sc, now, ei) < 0)
         return -1;
-    if (!ch->inbound)
+    if (!ch->inbound && !ch->ramp && (!added || !ch->default_ramp_start))
         return 0;
-    if (!id && store_mailbox_id(db, email, &id, ei) < 0)
+    if (added && store_mailbox_id(db, email, &id, ei) < 0)
         return -1;
-    return store_inbound_set_reader(db, id, ch->inbound, ei);
+    if (ch->inbound && store_inbound_set_reader(db, id, ch->inbound, ei) < 0)
+        return -1;
+    return apply_ramp(db, id, added, ch, ei);
 }
 
 char *mbx_normalize_email(const char *arg, enum err_code code,
@@ -306,6 +335,8 @@ static int add_or_set(struct app *app, int argc, char **argv, bool add,
         return -1;
     if (app_open_db(app, 0, &db, ei) < 0)
         goto out;
+    ch.default_ramp_start = app->cfg.rules.ramp_start;
+    ch.default_ramp_step = app->cfg.rules.ramp_step;
     if (store_mailbox_id(db, email, &id, ei) < 0)
         goto out;
     if (add && id) {

@@ -261,9 +261,9 @@ static int keep_run_status(struct db *db, const char *path, long long id,
 }
 
 /* Writes the rows in one transaction; *added and *updated count them. */
-static int write_roster(struct db *db, const char *path,
-                        struct roster_row *rows, size_t n, size_t *added,
-                        size_t *updated, struct errinfo *ei)
+static int write_roster(struct db *db, const struct config *cfg,
+                        const char *path, struct roster_row *rows, size_t n,
+                        size_t *added, size_t *updated, struct errinfo *ei)
 {
     char now[21];
 
@@ -280,6 +280,9 @@ static int write_roster(struct db *db, const char *path,
             return err_set(ei, ERR_DATA, "%s:%ld: new mailbox %s needs a "
                            "display_name: nothing imported", path,
                            row->line, row->email);
+        /* a new mailbox starts on rules.ramp */
+        row->ch.default_ramp_start = cfg->rules.ramp_start;
+        row->ch.default_ramp_step = cfg->rules.ramp_step;
         if (keep_run_status(db, path, id, row, ei) < 0 ||
             mbx_apply(db, id, row->email, &row->ch, NULL, now, ei) < 0)
             return -1;
@@ -324,7 +327,7 @@ int mailbox_import(struct app *app, int argc, char **argv,
         goto out;
     }
     if (read_roster(path, fd, &rows, &n, ei) < 0 ||
-        write_roster(db, path, rows, n, &added, &updated, ei) < 0)
+        write_roster(db, &app->cfg, path, rows, n, &added, &updated, ei) < 0)
         goto out;
     if (!app->quiet)
         printf("added %zu, updated %zu\n", added, updated);

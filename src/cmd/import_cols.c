@@ -22,6 +22,7 @@ static const char *const field_names[] = {
     [CONTACT_FIELD_TITLE] = "title",
     [CONTACT_FIELD_COMPANY] = "company",
     [CONTACT_FIELD_DOMAIN] = "domain",
+    [CONTACT_FIELD_TIMEZONE] = "timezone",
 };
 
 /*
@@ -42,7 +43,7 @@ static void set_key(struct import_cols *im, size_t i, char *key)
         taken = false;
         for (size_t j = 0; j < im->ncols && !taken; j++)
             taken = j != i && im->cols[j].key && strcmp(im->cols[j].key, k) == 0;
-        for (size_t f = 0; f <= CONTACT_FIELD_DOMAIN && !taken; f++)
+        for (size_t f = 0; f <= CONTACT_FIELD_LAST && !taken; f++)
             taken = im->col_of[f] >= 0 && (size_t)im->col_of[f] != i &&
                     field_names[f] && strcmp(field_names[f], k) == 0;
         if (taken) {
@@ -82,9 +83,10 @@ static void setup_column(struct import_cols *im, const char *name,
     if (f != CONTACT_FIELD_EXTRA) {
         im->col_of[f] = (long)i;
         /* domain has no contacts column (it only finds the company, whose
-         * domain may differ): it is kept, as {{domain}} too */
+         * domain may differ): it is kept, as {{domain}} too; so is
+         * timezone, as {{timezone}} was before it had a column */
         if (key && strcmp(key, field_names[f]) == 0 &&
-            f != CONTACT_FIELD_DOMAIN) {
+            f != CONTACT_FIELD_DOMAIN && f != CONTACT_FIELD_TIMEZONE) {
             free(key);
             return;
         }
@@ -95,7 +97,7 @@ static void setup_column(struct import_cols *im, const char *name,
 int import_cols_setup(struct import_cols *im, const char *name,
                       const struct csv_record *hdr, struct errinfo *ei)
 {
-    for (size_t f = 0; f <= CONTACT_FIELD_DOMAIN; f++)
+    for (size_t f = 0; f <= CONTACT_FIELD_LAST; f++)
         im->col_of[f] = -1;
     im->ncols = hdr->nfields;
     im->cols = xcalloc(hdr->nfields, sizeof(*im->cols));

@@ -55,6 +55,9 @@ static const struct {
     { "companywebsite", CONTACT_FIELD_DOMAIN },
     { "url", CONTACT_FIELD_DOMAIN },
     { "web", CONTACT_FIELD_DOMAIN },
+    { "timezone", CONTACT_FIELD_TIMEZONE },
+    { "tz", CONTACT_FIELD_TIMEZONE },
+    { "zone", CONTACT_FIELD_TIMEZONE },
 };
 
 enum contact_field contact_header_field(const char *header)

@@ -55,3 +55,14 @@ void pacing_mark(const struct pacing_rules *ru, struct pacing *p,
         p->window[p->nwin % cap] = now_ms;
     p->nwin++;
 }
+
+int64_t pacing_spread_next(int64_t last, int64_t now, int64_t closes,
+                           int remaining)
+{
+    int64_t gap;
+
+    if (remaining <= 0)
+        return INT64_MAX;
+    gap = closes > now ? (closes - now) / remaining : 0;
+    return last > 0 ? last + gap : now;
+}

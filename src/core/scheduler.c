@@ -111,6 +111,8 @@ const char *sched_reason_str(enum sched_reason r)
         return "sender_busy";
     case SCHED_SENDER_UNAVAILABLE:
         return "sender_unavailable";
+    case SCHED_OUTSIDE_WINDOW:
+        return "outside_window";
     }
     return "unknown";
 }
@@ -453,9 +455,10 @@ static enum sched_reason check_mailbox(struct plan_state *ps,
     for (size_t i = 0; i < in->n_mailboxes; i++) {
         if (in->mailboxes[i].id != c->thread_mailbox_id)
             continue;
-        if (!ps->mb[i].eligible)
+        if (!in->mailboxes[i].available)
             return SCHED_SENDER_UNAVAILABLE;
-        if (ps->mb[i].load >= ps->mb[i].cap)
+        /* full today, or (spread) not its turn yet */
+        if (!ps->mb[i].eligible || ps->mb[i].load >= ps->mb[i].cap)
             return SCHED_SENDER_BUSY;
         *mailbox = i;
         return 0;
@@ -475,6 +478,10 @@ static enum sched_reason check(struct plan_state *ps,
     *until = 0;
     if ((r = check_contact(ps, c)) || (r = check_time(ps, c, until)))
         return r;
+    if (c->window_opens > ps->now) {
+        *until = c->window_opens;
+        return SCHED_OUTSIDE_WINDOW;
+    }
     /* A deferred retry already holds its place in the company count, a
      * follow-up its step 1's. */
     if (c->company_id != 0 && c->existing != SCHED_EXISTING_DEFERRED &&
@@ -523,10 +530,14 @@ int sched_plan(const struct sched_input *in, int64_t now,
     }
     ps.mb = xcalloc(in->n_mailboxes, sizeof(*ps.mb));
     for (size_t i = 0; i < in->n_mailboxes; i++) {
-        ps.mb[i].eligible = in->mailboxes[i].available;
-        ps.mb[i].cap = in->mailboxes[i].cap;
-        ps.mb[i].load = in->mailboxes[i].used_today;
-        ps.mb[i].last_used = in->mailboxes[i].last_used;
+        const struct sched_mailbox *m = &in->mailboxes[i];
+
+        /* a spread mailbox waits its turn, then takes one */
+        ps.mb[i].eligible = m->available && now >= m->not_before;
+        ps.mb[i].cap = m->one_now && m->used_today + 1 < m->cap
+                           ? m->used_today + 1 : m->cap;
+        ps.mb[i].load = m->used_today;
+        ps.mb[i].last_used = m->last_used;
     }
 
     ord = xcalloc(n, sizeof(*ord));

@@ -96,6 +96,9 @@ void config_set_defaults(struct config *c)
     c->inbound.imap_security = SMTP_SECURITY_IMPLICIT;
     c->inbound.folder = xstrdup("INBOX");
     c->inbound.lookback_days = 14;
+    c->schedule.win.days = WINDOW_ALL_DAYS & ~(WINDOW_DAY(5) | WINDOW_DAY(6));
+    c->schedule.win.start_min = 8 * 60 + 30;
+    c->schedule.win.end_min = 17 * 60;
     c->insecure_secret_source = false;
 }
 

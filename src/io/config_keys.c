@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "config_int.h"
 #include "util.h"
 
@@ -62,6 +63,8 @@ const struct key_def cfg_keys[] = {
     {"rules.bounce_min_sends", K_INT, OFF(rules.bounce_min_sends), 1, 100000,
      0},
     {"rules.max_bounce_rate", K_RATE, OFF(rules.max_bounce_rate), 0, 0, 0},
+    {"rules.ramp", K_RAMP, OFF(rules.ramp_start), 0, CONFIG_DAILY_CAP_MAX,
+     KF_NULL},
     {"free_mail_domains", K_DOMAINS, 0, 0, 0, 0},
     {"unsubscribe", K_SECTION, 0, 0, 0, 0},
     {"unsubscribe.mailto", K_MAILTO, OFF(unsubscribe.mailto), 0, 0, KF_NULL},
@@ -76,6 +79,12 @@ const struct key_def cfg_keys[] = {
     {"inbound.folder", K_TEXT, OFF(inbound.folder), 0, 0, 0},
     {"inbound.lookback_days", K_INT, OFF(inbound.lookback_days), 1, 3650, 0},
     {"inbound.unsubscribe_words", K_WORDS, 0, 0, 0, 0},
+    {"schedule", K_SECTION, 0, 0, 0, 0},
+    {"schedule.days", K_WEEKDAYS, OFF(schedule.win.days), 0, 0, 0},
+    {"schedule.start", K_HHMM, OFF(schedule.win.start_min), 0, 0, 0},
+    {"schedule.end", K_HHMM, OFF(schedule.win.end_min), 0, 0, 0},
+    {"schedule.zone", K_ZONEMODE, OFF(schedule.zone_recipient), 0, 0, 0},
+    {"schedule.spread", K_BOOL, OFF(schedule.spread), 0, 0, 0},
 };
 
 _Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) == CFG_N_KEYS,
@@ -216,7 +225,34 @@ const char *const cfg_expect[] = {
     [K_DOMAINS] = "a list of domain names such as [gmail.com, yahoo.com]",
     [K_WORDS] = "a list of words such as [unsubscribe, remove me]",
     [K_RATE] = "a fraction from 0 to 1 such as 0.03",
+    [K_RAMP] = "a ramp START:STEP such as \"5:2\" (START 1 or more), or null",
+    [K_WEEKDAYS] = "a list of days such as [mon, tue, wed, thu, fri]",
+    [K_HHMM] = "a time \"HH:MM\" from \"00:00\" to \"24:00\"",
+    [K_ZONEMODE] = "sender or recipient",
 };
+
+/* rules.ramp: "START:STEP" or null (none).  The field is rules.ramp_start,
+ * followed by rules.ramp_step. */
+static int set_ramp(struct load_ctx *lc, const struct key_def *k, int line,
+                    const yaml_node_t *v, struct errinfo *ei)
+{
+    const char *s = (const char *)v->data.scalar.value;
+    size_t n = v->data.scalar.length;
+    int *start = FIELD(lc->c, k->off, int);
+    int *step = FIELD(lc->c, OFF(rules.ramp_step), int);
+    char shown[SHOW_MAX + 4];
+
+    if (n == 0 || (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                   cfg_is_null_word(s, n))) {
+        *start = *step = 0;
+        return 0;
+    }
+    cfg_show(s, n, shown);
+    if (strlen(s) != n || !caps_ramp_parse(s, k->max, start, step))
+        return cfg_kerr(lc, line, k->name, ei, "expected %s, got '%s'",
+                        cfg_expect[K_RAMP], shown);
+    return 0;
+}
 
 /* rules.max_bounce_rate: a plain decimal from 0 to 1 ("0.03"). */
 static int set_rate(struct load_ctx *lc, const struct key_def *k, int line,
@@ -273,6 +309,11 @@ int cfg_set_value(struct load_ctx *lc, const struct key_def *k, int line,
 
     if (strncmp(k->name, "inbound.", 8) == 0)
         lc->c->inbound.configured = true;
+    if (strncmp(k->name, "schedule.", 9) == 0) {
+        lc->c->schedule.configured = true;
+        if (k->kind != K_BOOL)
+            return cfg_set_schedule(lc, k, line, v, ei);
+    }
     if (k->kind == K_DOMAINS)
         return cfg_set_domains(lc, k, line, v, ei);
     if (k->kind == K_WORDS)
@@ -280,6 +321,8 @@ int cfg_set_value(struct load_ctx *lc, const struct key_def *k, int line,
     if (v->type != YAML_SCALAR_NODE)
         return cfg_kerr(lc, line, k->name, ei, "expected %s, got %s",
                         cfg_expect[k->kind], cfg_node_what(v));
+    if (k->kind == K_RAMP)
+        return set_ramp(lc, k, line, v, ei);
     s = (const char *)v->data.scalar.value;
     n = v->data.scalar.length;
     /* Values end up in SMTP commands, headers and URLs. */

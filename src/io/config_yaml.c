@@ -203,7 +203,7 @@ static int check_config(struct load_ctx *lc, struct errinfo *ei)
                         "smtp.allow_plaintext_auth: "
                         "true to allow it, or use starttls or implicit");
     }
-    return 0;
+    return cfg_check_schedule(lc, ei);
 }
 
 /* Default paths the file did not override follow the file's directory. */

@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "clock.h"
+#include "pacing.h"
 #include "store_run.h"
+#include "util.h"
+#include "window.h"
 
 #include "banned.h"
 
@@ -21,6 +25,74 @@ int runplan_load_roster(struct db *db, const struct config *cfg,
     if (clock_local_day(now, cfg->timezone, rp->day, ei) < 0)
         return -1;
     return store_run_roster(db, cfg->rules.daily_cap, rp, ei);
+}
+
+/* A zone's window at now, computed once per zone of a plan. */
+struct zone_window {
+    const struct tz *z;
+    struct window_at a;
+};
+
+static const struct window_at *zone_at(const struct config *cfg,
+                                       const struct tz *z, int64_t now,
+                                       struct zone_window **memo, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*memo)[i].z == z)
+            return &(*memo)[i].a;
+    *memo = xrealloc(*memo, (*n + 1) * sizeof(**memo));
+    (*memo)[*n].z = z;
+    window_at(&cfg->schedule.win, z, now, &(*memo)[*n].a);
+    return &(*memo)[(*n)++].a;
+}
+
+/* Spreading: each mailbox over what is left of the sender's window. */
+static void spread(const struct window_at *a, int64_t now,
+                   struct runplan *rp)
+{
+    for (size_t i = 0; a->open && i < rp->n_mb; i++) {
+        struct sched_mailbox *m = &rp->smb[i];
+
+        m->not_before = pacing_spread_next(m->last_used, now, a->closes,
+                                           caps_remaining(m->cap,
+                                                          m->used_today));
+        m->one_now = true;
+    }
+}
+
+/*
+ * Each candidate's send window (schedule:, SPEC "Schedule and ramp-up"):
+ * in the configured zone, or with zone: recipient in the contact's own
+ * (the sender's when it has none, or one no longer in the zoneinfo
+ * database).
+ */
+static int windows(const struct config *cfg, int64_t now, struct runplan *rp,
+                   struct errinfo *ei)
+{
+    struct zone_window *memo = NULL;
+    size_t n = 0;
+    const struct tz *sender;
+
+    if (!cfg->schedule.configured)
+        return 0;
+    if (clock_zone(cfg->timezone, &sender, ei) < 0)
+        return -1;
+    (void)zone_at(cfg, sender, now, &memo, &n);   /* memo[0] */
+    for (size_t i = 0; i < rp->n_cand; i++) {
+        /* memo moves as it grows: take pointers into it afresh */
+        const struct window_at *a = &memo[0].a;
+        const struct tz *z;
+        struct errinfo zei = { ERR_OK, "" };
+
+        if (cfg->schedule.zone_recipient && rp->cand[i].timezone &&
+            clock_zone(rp->cand[i].timezone, &z, &zei) == 0)
+            a = zone_at(cfg, z, now, &memo, &n);
+        rp->scand[i].window_opens = a->open ? 0 : a->opens;
+    }
+    if (cfg->schedule.spread)
+        spread(&memo[0].a, now, rp);   /* memo[0]: the sender's */
+    free(memo);
+    return 0;
 }
 
 int runplan_load(struct db *db, const struct config *cfg, int64_t now,
@@ -44,6 +116,8 @@ int runplan_load(struct db *db, const struct config *cfg, int64_t now,
         return -1;
     }
     db_rollback(db);
+    if (windows(cfg, now, rp, ei) < 0)
+        return -1;
     memset(&in, 0, sizeof(in));
     in.mailboxes = rp->smb;
     in.n_mailboxes = rp->n_mb;
@@ -90,6 +164,7 @@ void runplan_release(struct runplan *rp)
     for (size_t i = 0; i < rp->n_cand; i++) {
         free(rp->cand[i].email);
         free(rp->cand[i].company);
+        free(rp->cand[i].timezone);
         free(rp->cand[i].send_id);
     }
     for (size_t i = 0; i < rp->n_supp; i++)

@@ -96,8 +96,8 @@ int store_contact_add(struct db *db, const struct store_contact *c,
     static const char sql[] =
         "INSERT INTO contacts(email, first_name, last_name, title,"
         " company_id, fields_json, status, created_at, updated_at,"
-        " company_name)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8)";
+        " company_name, timezone)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8, ?9)";
     sqlite3_stmt *st = NULL;
 
     if (db_stmt(db, sql, &st, ei) < 0)
@@ -112,6 +112,7 @@ int store_contact_add(struct db *db, const struct store_contact *c,
     sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
     if (c->company_explicit)
         db_bind_text_or_null(st, 8, c->company_name);
+    db_bind_text_or_null(st, 9, c->timezone);
     if (store_step_done(db, st, "import", ei) < 0)
         return -1;
     *id = sqlite3_last_insert_rowid(db->h);
@@ -132,6 +133,7 @@ int store_contact_update(struct db *db, long long id,
         " company_id = CASE WHEN ?5 IS NOT NULL AND"
         "   (?6 OR company_id IS NULL) THEN ?5 ELSE company_id END,"
         " company_name = COALESCE(?9, company_name),"
+        " timezone = COALESCE(?10, timezone),"
         " fields_json = CASE WHEN ?7 IS NULL THEN fields_json"
         "   ELSE json_patch(COALESCE(fields_json, '{}'), ?7) END,"
         " updated_at = ?8"
@@ -151,6 +153,7 @@ int store_contact_update(struct db *db, long long id,
     sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
     if (c->company_explicit)
         db_bind_text_or_null(st, 9, c->company_name);
+    db_bind_text_or_null(st, 10, c->timezone);
     return store_step_done(db, st, "import", ei);
 }
 

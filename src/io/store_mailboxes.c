@@ -213,6 +213,26 @@ int store_mailbox_apply(struct db *db, long long id, const char *email,
                                       : "cannot add mailbox", ei);
 }
 
+int store_mailbox_set_ramp(struct db *db, long long id, int start, int step,
+                           struct errinfo *ei)
+{
+    static const char sql[] =
+        "UPDATE mailboxes SET ramp_start = ?2, ramp_step = ?3 WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if (start > 0) {
+        sqlite3_bind_int(st, 2, start);
+        sqlite3_bind_int(st, 3, step);
+    } else {
+        sqlite3_bind_null(st, 2);
+        sqlite3_bind_null(st, 3);
+    }
+    return store_step_done(db, st, "cannot update mailbox", ei);
+}
+
 int store_mailbox_list(struct db *db, const char *day,
                        int (*fn)(void *arg, const struct store_mailbox_row *r),
                        void *arg, struct errinfo *ei)

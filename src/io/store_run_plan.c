@@ -243,6 +243,7 @@ static void candidate_read(sqlite3_stmt *st, struct runplan *rp)
     c->company = db_column_strdup(st, 12);
     s->contact_replied = sqlite3_column_int(st, 13);
     s->company_replied = sqlite3_column_int(st, 14);
+    c->timezone = db_column_strdup(st, 18);
     rp->n_cand++;
 }
 
@@ -266,7 +267,8 @@ int store_run_candidates(struct db *db, struct runplan *rp,
         /* the latest step's send; the thread's mailbox (step 1's) */
         " s.step, s.sent_at,"
         " (SELECT t.mailbox_id FROM sends t WHERE t.campaign_id ="
-        "   e.campaign_id AND t.contact_id = e.contact_id AND t.step = 1)"
+        "   e.campaign_id AND t.contact_id = e.contact_id AND t.step = 1),"
+        " c.timezone"
         " FROM enrollments e"
         " JOIN contacts c ON c.id = e.contact_id"
         " JOIN campaigns ca ON ca.id = e.campaign_id"

@@ -83,6 +83,9 @@ void outbox_cap_read(sqlite3_stmt *st, int col, struct caps_mailbox *m)
                      ? CAPS_NONE : sqlite3_column_int(st, col);
     m->quota_full = sqlite3_column_int(st, col + 1) != 0;
     m->counted = sqlite3_column_int(st, col + 2);
+    m->ramp_start = sqlite3_column_int(st, col + 3);   /* NULL: 0, none */
+    m->ramp_step = sqlite3_column_int(st, col + 4);
+    m->sending_days = sqlite3_column_int(st, col + 5);
 }
 
 /* ---- the claim ---- */

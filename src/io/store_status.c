@@ -36,9 +36,9 @@ int store_status_day(struct db *db, const char *day,
         r.can_send = mailbox_status_parse(r.status_text, &ms) &&
                      mailbox_status_sends(ms);
         outbox_cap_read(st, 2, &r.cap);
-        r.sent = sqlite3_column_int(st, 5);
-        r.bounced = sqlite3_column_int(st, 6);
-        r.deferred = sqlite3_column_int(st, 7);
+        r.sent = sqlite3_column_int(st, 2 + OUTBOX_CAP_NCOLS);
+        r.bounced = sqlite3_column_int(st, 3 + OUTBOX_CAP_NCOLS);
+        r.deferred = sqlite3_column_int(st, 4 + OUTBOX_CAP_NCOLS);
         fn(arg, &r);
     }
     db_done(st);

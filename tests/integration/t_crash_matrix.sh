@@ -133,7 +133,7 @@ setup_roster_and_contacts() {
 # mailboxes.inbound are dropped, its widened CHECKs stay: 0006 widens
 # them only where they are not wide yet; 0009's send_retries and 0010's
 # campaign_steps are dropped and sends rebuilt as 0001 made it, with
-# 0001's views).
+# 0001's views; 0011's ramp and 0012's timezone columns are dropped).
 downgrade() {
     {
         echo "drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps; drop table send_retries;"
@@ -143,7 +143,7 @@ downgrade() {
         grep '^CREATE INDEX sends_' "$ROOT/migrations/0001_init.sql"
         sed -n '/^CREATE VIEW send_log AS/,/;$/p; /^CREATE VIEW mailbox_days AS/,/;$/p; /^CREATE VIEW mailbox_today AS/,/;$/p' \
             "$ROOT/migrations/0001_init.sql"
-        echo "drop table inbound; drop table inbound_cursors; alter table mailboxes drop column inbound; drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1;"
+        echo "drop table inbound; drop table inbound_cursors; alter table mailboxes drop column inbound; alter table mailboxes drop column ramp_start; alter table mailboxes drop column ramp_step; alter table contacts drop column timezone; drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1;"
     } | sqlite3 mailrota.db || exit 1
 }
 # The newest schema version this mailrota knows.

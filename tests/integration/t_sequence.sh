@@ -91,11 +91,11 @@ sqlite3 mailrota.db ".backup old.db"
         sed 's/^CREATE TABLE sends (/CREATE TABLE sends_old (/'
     echo "insert into sends_old select id, run_id, campaign_id, contact_id, mailbox_id, transport, status, attempts, smtp_code, smtp_enhanced, smtp_text, message_id, day, created_at, last_attempt_at, sent_at, retry_after from sends; drop table sends; alter table sends_old rename to sends;"
     grep '^CREATE INDEX sends_' "$ROOT/migrations/0001_init.sql"
-    echo "delete from schema_migrations where version = 10; pragma user_version = 6;"
+    echo "alter table mailboxes drop column ramp_start; alter table mailboxes drop column ramp_step; alter table contacts drop column timezone; delete from schema_migrations where version >= 10; pragma user_version = 6;"
 } | sqlite3 old.db || exit 1
 check "the old database has no step" "" "$(sqlite3 old.db "select name from pragma_table_info('sends') where name = 'step'")"
 run "$MR" --db old.db migrate
-check "migrate applies 0010" "0" "$rc"
+check "migrate applies 0010 and 0011" "0" "$rc"
 check "its sends are step 1, with their attempts" "4|4|4|0" \
     "$(sqlite3 old.db "select count(*), sum(step = 1), (select count(distinct send_id) from attempts), (select count(*) from pragma_foreign_key_check) from sends")"
 check "the same rows as before" "$(q "select group_concat(id || status || message_id) from (select * from sends order by id)")" \

@@ -25,12 +25,75 @@ static const struct {
     { "a negative config cap is 0", CAPS_NONE, false, 0, -5, 0 },
 };
 
+/* Ramp START:STEP: START + STEP x k, k the earlier sending days, under
+ * the cap; a quota hit still lowers it. */
+static const struct {
+    const char *what;
+    int own_cap, start, step, days, counted;
+    bool quota_full;
+    int want;
+} ramp_cases[] = {
+    { "first day: START", 30, 5, 2, 0, 0, false, 5 },
+    { "after 3 sending days", 30, 5, 2, 3, 0, false, 11 },
+    { "up to the cap, not past it", 30, 5, 2, 20, 0, false, 30 },
+    { "exactly the cap", 15, 5, 2, 5, 0, false, 15 },
+    { "STEP 0: START for ever", 30, 4, 0, 40, 0, false, 4 },
+    { "no ramp", 30, 0, 0, 0, 0, false, 30 },
+    { "quota full under the ramp: what it sent", 30, 5, 2, 1, 3, true, 3 },
+    { "own cap 0 stays 0", 0, 5, 2, 0, 0, false, 0 },
+    { "a huge k does not overflow", 30, 5, 10000, 1 << 30, 0, false, 30 },
+};
+
+static void test_ramp(void)
+{
+    for (size_t i = 0; i < sizeof(ramp_cases) / sizeof(ramp_cases[0]); i++) {
+        struct caps_mailbox m = { ramp_cases[i].own_cap,
+                                  ramp_cases[i].quota_full,
+                                  ramp_cases[i].counted,
+                                  ramp_cases[i].start, ramp_cases[i].step,
+                                  ramp_cases[i].days };
+
+        t_current = ramp_cases[i].what;
+        T_INT(caps_effective(&m, 30), ramp_cases[i].want);
+    }
+}
+
+static void test_ramp_parse(void)
+{
+    static const struct {
+        const char *s;
+        bool ok;
+        int start, step;
+    } cases[] = {
+        { "5:2", true, 5, 2 }, { "1:0", true, 1, 0 },
+        { "10000:10000", true, 10000, 10000 }, { "0:2", false, 0, 0 },
+        { "5", false, 0, 0 }, { "5:", false, 0, 0 }, { ":2", false, 0, 0 },
+        { "5:2:1", false, 0, 0 }, { "-5:2", false, 0, 0 },
+        { "5:-2", false, 0, 0 }, { " 5:2", false, 0, 0 },
+        { "5:2 ", false, 0, 0 }, { "10001:1", false, 0, 0 },
+        { "99999999999999999999:1", false, 0, 0 }, { "", false, 0, 0 },
+        { "a:b", false, 0, 0 },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int a = -1, b = -1;
+
+        t_current = cases[i].s;
+        T_INT(caps_ramp_parse(cases[i].s, 10000, &a, &b), cases[i].ok);
+        if (cases[i].ok) {
+            T_INT(a, cases[i].start);
+            T_INT(b, cases[i].step);
+        }
+    }
+    T_OK(!caps_ramp_parse(NULL, 10000, &(int){0}, &(int){0}));
+}
+
 static void test_effective(void)
 {
     for (size_t i = 0; i < sizeof(cap_cases) / sizeof(cap_cases[0]); i++) {
         struct caps_mailbox m = { cap_cases[i].own_cap,
                                   cap_cases[i].quota_full,
-                                  cap_cases[i].counted };
+                                  cap_cases[i].counted, 0, 0, 0 };
 
         t_current = cap_cases[i].what;
         T_INT(caps_effective(&m, cap_cases[i].default_cap),
@@ -55,6 +118,8 @@ static void test_remaining(void)
 int main(void)
 {
     T_RUN(test_effective);
+    T_RUN(test_ramp);
+    T_RUN(test_ramp_parse);
     T_RUN(test_remaining);
     return t_done();
 }

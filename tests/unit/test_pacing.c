@@ -82,8 +82,27 @@ static void test_rng(void)
     T_OK(pacing_rng_next(&s) == 0xE220A8397B1DCDAFULL);
 }
 
+/* schedule.spread: what is left of the window over what is left under
+ * the cap, since the last send. */
+static void test_spread(void)
+{
+    const int64_t now = 1800000000, closes = now + 8 * 3600;
+
+    t_current = "never sent: now";
+    T_INT(pacing_spread_next(0, now, closes, 30), now);
+    t_current = "8 h left for 16: every 30 minutes after the last";
+    T_INT(pacing_spread_next(now - 600, now, closes, 16), now - 600 + 1800);
+    t_current = "nothing left under the cap: never";
+    T_OK(pacing_spread_next(now - 600, now, closes, 0) == INT64_MAX);
+    t_current = "more left than seconds: no gap";
+    T_INT(pacing_spread_next(now - 1, now, now + 10, 100), now - 1);
+    t_current = "the window closed: no gap";
+    T_INT(pacing_spread_next(now - 5, now, now - 1, 3), now - 5);
+}
+
 int main(void)
 {
+    T_RUN(test_spread);
     T_RUN(test_wait);
     T_RUN(test_jitter);
     T_RUN(test_rng);

@@ -22,11 +22,11 @@
 /* An enrolled, active contact in an active campaign, never written to. */
 #define CAND(camp, ct, co, email, enr, last)                                \
     {(camp), (ct), (co), (email), true, true, (enr), SCHED_EXISTING_NONE,   \
-     0, (last), false, false}
+     0, (last), false, false, 1, 0, 0, 0, false, 0}
 /* Every field. */
 #define CANDX(camp, ct, co, email, ctact, camact, enr, ex, retry, last)     \
     {(camp), (ct), (co), (email), (ctact), (camact), (enr), (ex), (retry),  \
-     (last), false, false}
+     (last), false, false, 1, 0, 0, 0, false, 0}
 #define DEFERRED(camp, ct, co, email, enr, retry, last)                     \
     CANDX(camp, ct, co, email, true, true, enr, SCHED_EXISTING_DEFERRED,    \
           retry, last)
@@ -61,16 +61,16 @@ struct plan_case {
 };
 
 static const struct sched_mailbox three_mbs[] = {
-    {1, 10, 0, 0, true},
-    {2, 10, 0, 0, true},
-    {3, 10, 0, 0, true},
+    {1, 10, 0, 0, true, 0, false},
+    {2, 10, 0, 0, true, 0, false},
+    {3, 10, 0, 0, true, 0, false},
 };
 
 static const struct sched_mailbox full_mbs[] = {
-    {1, 10, 10, 0, true},
-    {2, 0, 0, 0, true},
-    {3, 10, 0, 0, false},
-    {4, 5, 7, 0, true},
+    {1, 10, 10, 0, true, 0, false},
+    {2, 0, 0, 0, true, 0, false},
+    {3, 10, 0, 0, false, 0, false},
+    {4, 5, 7, 0, true, 0, false},
 };
 
 static const struct plan_case plan_cases[] = {
@@ -254,7 +254,7 @@ static const struct plan_case plan_cases[] = {
      {PL(0), SK(SCHED_NO_CAPACITY), SK(SCHED_NO_CAPACITY),
       SK(SCHED_NO_CAPACITY)},
      {0}, 1,
-     (const struct sched_mailbox[]){{1, 1, 0, 0, true}}, 1, NULL, 0, NULL,
+     (const struct sched_mailbox[]){{1, 1, 0, 0, true, 0, false}}, 1, NULL, 0, NULL,
      0, CD, 2, 0},
     {"max_messages stops planning; earlier rules still name the reason",
      {CAND(1, 1, 0, "a@x.com", 100, 0), CAND(1, 2, 0, "b@x.com", 200, 0),
@@ -425,7 +425,7 @@ static void check_rotation(const struct sched_input *in,
 
 static void test_fill_evenly(void)
 {
-    struct sched_mailbox mbs[10];
+    struct sched_mailbox mbs[10] = {{0}};
     struct sched_candidate *c = plain_candidates(400);
     struct sched_input in = {0};
     struct sched_plan p;
@@ -478,12 +478,12 @@ static void test_fill_evenly(void)
 static void test_fill_uneven(void)
 {
     const struct sched_mailbox mbs[] = {
-        {1, 30, 5, 500, true},
-        {2, 30, 0, 900, true},
-        {3, 30, 29, 100, true},
-        {4, 30, 30, 0, true},
-        {5, 30, 0, 0, false}, /* admin / paused: never used */
-        {6, 0, 0, 0, true},   /* cap 0: never used */
+        {1, 30, 5, 500, true, 0, false},
+        {2, 30, 0, 900, true, 0, false},
+        {3, 30, 29, 100, true, 0, false},
+        {4, 30, 30, 0, true, 0, false},
+        {5, 30, 0, 0, false, 0, false}, /* admin / paused: never used */
+        {6, 0, 0, 0, true, 0, false},   /* cap 0: never used */
     };
     struct sched_candidate *c = plain_candidates(100);
     struct sched_input in = {0};
@@ -537,11 +537,11 @@ static void test_fill_uneven(void)
 static void test_least_recently_used(void)
 {
     const struct sched_mailbox mbs[] = {
-        {1, 10, 3, 300, true},
-        {2, 10, 3, 100, true},
-        {3, 10, 3, 200, true},
-        {4, 10, 3, 100, true},
-        {5, 10, 2, 50, false},
+        {1, 10, 3, 300, true, 0, false},
+        {2, 10, 3, 100, true, 0, false},
+        {3, 10, 3, 200, true, 0, false},
+        {4, 10, 3, 100, true, 0, false},
+        {5, 10, 2, 50, false, 0, false},
     };
     const size_t want[] = {1, 3, 2, 0, 1, 3, 2, 0, 1};
     struct sched_candidate *c = plain_candidates(ARRLEN(want));
@@ -702,7 +702,7 @@ static void test_large(void)
     struct sched_candidate *c = xcalloc(N, sizeof(*c));
     char **emails = xcalloc(CONTACTS, sizeof(*emails));
     char **sup = xcalloc(NSUP, sizeof(*sup));
-    struct sched_mailbox mbs[10];
+    struct sched_mailbox mbs[10] = {{0}};
     struct sched_input in = {0};
     struct sched_plan p;
     size_t count[SCHED_NO_CAPACITY + 1] = {0};

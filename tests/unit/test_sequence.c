@@ -173,8 +173,8 @@ static void test_follow_ups(void)
 {
     /* mailbox 12 is the thread's: busier than 11, still chosen */
     const struct sched_mailbox mbs[] = {
-        { 11, 30, 0, 0, true }, { 12, 30, 5, 0, true },
-        { 13, 1, 1, 0, true }, { 14, 30, 0, 0, false },
+        { 11, 30, 0, 0, true, 0, false }, { 12, 30, 5, 0, true, 0, false },
+        { 13, 1, 1, 0, true, 0, false }, { 14, 30, 0, 0, false, 0, false },
     };
     struct sched_candidate c[12];
     struct sched_plan p;
@@ -225,6 +225,62 @@ static void test_follow_ups(void)
     T_INT(p.items[0].candidate, 11);
     T_INT(p.items[1].candidate, 0);
     T_INT(p.items[2].candidate, 10);
+    sched_plan_release(&p);
+}
+
+/* A closed send window holds first emails and follow-ups alike; the
+ * cooldown, ending later, names the reason. */
+static void test_window(void)
+{
+    const struct sched_mailbox mbs[] = { { 11, 30, 0, 0, true, 0, false } };
+    struct sched_candidate c[3];
+    struct sched_plan p;
+    int64_t aux;
+
+    c[0] = fresh(1, 0, 10);
+    c[0].window_opens = NOW + 3600;
+    c[1] = follow(2, 0, NOW - 12 * DAY, 0, 11);
+    c[1].window_opens = NOW + 3600;
+    c[2] = follow(3, 0, NOW - 5 * DAY, 3 * DAY, 11);   /* cooldown: later */
+    c[2].window_opens = NOW + 3600;
+    plan(c, 3, mbs, 1, &p);
+    t_current = "outside its window: outside_window, until it opens";
+    T_INT(fate(&p, 0, &aux), SCHED_OUTSIDE_WINDOW);
+    T_INT(aux, NOW + 3600);
+    T_INT(fate(&p, 1, &aux), SCHED_OUTSIDE_WINDOW);
+    T_INT(fate(&p, 2, &aux), SCHED_COOLDOWN);
+    T_INT(p.n_items, 0);
+    T_STR(sched_reason_str(SCHED_OUTSIDE_WINDOW), "outside_window");
+    sched_plan_release(&p);
+    c[0].window_opens = NOW;   /* opens now: open */
+    plan(c, 1, mbs, 1, &p);
+    T_INT(p.n_items, 1);
+    sched_plan_release(&p);
+}
+
+/* Spreading: a mailbox not yet due takes nothing; one due takes one per
+ * plan; a follow-up whose mailbox waits its turn is sender_busy. */
+static void test_spread(void)
+{
+    struct sched_mailbox mbs[] = {
+        { 11, 30, 3, NOW - 60, true, NOW + 600, true },  /* not its turn */
+        { 12, 30, 3, NOW - 9000, true, NOW - 1, true },  /* due: one */
+    };
+    struct sched_candidate c[4];
+    struct sched_plan p;
+    int64_t aux;
+
+    c[0] = fresh(1, 0, 10);
+    c[1] = fresh(2, 0, 11);
+    c[2] = fresh(3, 0, 12);
+    c[3] = follow(4, 0, NOW - 12 * DAY, 0, 11);
+    plan(c, 4, mbs, 2, &p);
+    t_current = "one message, from the mailbox whose turn it is";
+    T_INT(p.n_items, 1);
+    T_INT(p.items[0].mailbox, 1);
+    T_INT(fate(&p, 1, &aux), SCHED_NO_CAPACITY);
+    t_current = "a follow-up whose mailbox waits its turn: sender_busy";
+    T_INT(fate(&p, 3, &aux), SCHED_SENDER_BUSY);
     sched_plan_release(&p);
 }
 
@@ -504,6 +560,8 @@ int main(void)
     T_RUN(test_candidate);
     T_RUN(test_reply_subject);
     T_RUN(test_follow_ups);
+    T_RUN(test_window);
+    T_RUN(test_spread);
     T_RUN(test_property);
     return t_done();
 }
