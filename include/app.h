@@ -184,6 +184,7 @@ int inbox_pass(struct app *app, struct db *db, const char *email,
                struct inbox_counts *n, struct errinfo *ei);
 int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_retry(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_suppress(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_contact(struct app *app, int argc, char **argv, struct errinfo *ei);
 

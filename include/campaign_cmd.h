@@ -24,6 +24,17 @@ int campaign_check_vars(struct db *db, const char *tpath,
 int campaign_check_subject(const char *cmd, const char *subject,
                            struct errinfo *ei);
 
+/* *id: the campaign named name; else ERR_DATA naming it (cmd is the
+ * command, for the message). */
+int campaign_find(struct db *db, const char *cmd, const char *name,
+                  long long *id, struct errinfo *ei);
+
+/* `campaign set NAME ...` (cmd_campaign_set.c) and `campaign enroll NAME
+ * ...` (cmd_campaign_enroll.c). */
+int campaign_set(struct app *app, int argc, char **argv, struct errinfo *ei);
+int campaign_enroll(struct app *app, int argc, char **argv,
+                    struct errinfo *ei);
+
 /* `campaign step add NAME ...` and `campaign steps NAME`. */
 int campaign_step(struct app *app, int argc, char **argv,
                   struct errinfo *ei);

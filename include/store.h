@@ -143,6 +143,15 @@ int store_campaign_add(struct db *db, const char *name,
                        const char *template_path, const char *subject,
                        const char *now, struct errinfo *ei);
 
+/* Campaign id's template path and --subject (NULL: the template's), new
+ * strings for the caller.  Errors: ERR_DATA (no such campaign), ERR_DB. */
+int store_campaign_get(struct db *db, long long id, char **template_path,
+                       char **subject, struct errinfo *ei);
+
+/* Sets campaign id's template path and subject, each when not NULL. */
+int store_campaign_set(struct db *db, long long id, const char *template_path,
+                       const char *subject, struct errinfo *ei);
+
 struct store_campaign_row {
     const char *name, *status, *template_path, *subject;
     long long enrolled, sent;
@@ -228,9 +237,21 @@ int store_contact_add(struct db *db, const struct store_contact *c,
 int store_contact_update(struct db *db, long long id,
                          const struct store_contact *c, const char *now,
                          struct errinfo *ei);
-/* Enrols a contact in a campaign (nothing when it already is). */
+/* Enrols a contact in a campaign (nothing when it already is); *added
+ * (may be NULL) whether it was not enrolled before. */
 int store_enroll(struct db *db, long long campaign_id, long long contact_id,
-                 const char *now, struct errinfo *ei);
+                 const char *now, bool *added, struct errinfo *ei);
+
+/* *id and *status of the contact with this (normalised) email; *id 0 when
+ * none (*status is then untouched). */
+int store_contact_find(struct db *db, const char *email, long long *id,
+                       enum contact_status *status, struct errinfo *ei);
+
+/* Enrols every contact with status active in the campaign: *added how many
+ * were not enrolled yet, *already how many were. */
+int store_enroll_active(struct db *db, long long campaign_id,
+                        const char *now, long *added, long *already,
+                        struct errinfo *ei);
 
 /* ---- suppressions (store_suppress.c) ----------------------------------- */
 

@@ -73,7 +73,8 @@ int store_run_claim(struct db *db, const struct store_send *s,
  * Records a try, in one IMMEDIATE transaction: an attempts row, the
  * send's outcome and last reply, and what the verdict says of the contact
  * and the mailbox.  A deferred send that used its last attempt
- * (max_attempts) becomes failed.  *final receives the outcome written.
+ * (max_attempts; counted since its latest `retry`, send_retries) becomes
+ * failed.  *final receives the outcome written.
  */
 int store_run_record(struct db *db, const struct store_send *s,
                      const struct smtp_reply *r,

@@ -24,6 +24,9 @@ const char campaign_usage[] =
     "   or: mailrota campaign list\n"
     "   or: mailrota campaign pause NAME\n"
     "   or: mailrota campaign resume NAME\n"
+    "   or: mailrota campaign set NAME [--template PATH] [--subject TEXT]\n"
+    "   or: mailrota campaign enroll NAME (EMAIL... | --file CSV |\n"
+    "                                      --all-active)\n"
     "   or: mailrota campaign step add NAME --template PATH [--subject TEXT]\n"
     "                                  [--after-days N]\n"
     "   or: mailrota campaign steps NAME\n"
@@ -33,7 +36,12 @@ const char campaign_usage[] =
     "{{first_name|there}}, {{company}}, {{sender_name}} and any CSV column.\n"
     "--subject overrides the template's Subject: line.  Contacts join a\n"
     "campaign with 'import contacts FILE --campaign NAME'.  A paused\n"
-    "campaign sends nothing until resumed.\n"
+    "campaign sends nothing until resumed.  'set' changes a campaign's\n"
+    "template or --subject, checked as at 'add'; later sends use them.\n"
+    "'enroll' enrols contacts already imported: the addresses given, the\n"
+    "'email' column of a CSV ('-': stdin), or every active contact; it\n"
+    "prints how many were enrolled, already enrolled and unknown (each\n"
+    "unknown address is reported; exit 65 when none was known).\n"
     "\n"
     "A sequence: 'step add' appends a follow-up (step 2, 3, ...), sent\n"
     "--after-days N (default rules.cooldown_days) after the step before,\n"
@@ -171,6 +179,17 @@ int campaign_check_subject(const char *cmd, const char *subject,
         return err_set(ei, ERR_USAGE, "%s: --subject must be one non-empty "
                        "line of UTF-8", cmd);
     return template_check(subject, "--subject", 1, ei);
+}
+
+int campaign_find(struct db *db, const char *cmd, const char *name,
+                  long long *id, struct errinfo *ei)
+{
+    if (store_campaign_id(db, name, id, ei) < 0)
+        return -1;
+    if (!*id)
+        return err_set(ei, ERR_DATA, "%s: unknown campaign '%s' (see "
+                       "'mailrota campaign list')", cmd, name);
+    return 0;
 }
 
 static int campaign_add(struct app *app, int argc, char **argv,
@@ -325,6 +344,8 @@ const struct subcommand campaign_subs[] = {
     { "list", campaign_list, "the campaigns" },
     { "pause", campaign_pause, "stop sending a campaign's messages" },
     { "resume", campaign_resume, "send a paused campaign's messages again" },
+    { "set", campaign_set, "change a campaign's template or subject" },
+    { "enroll", campaign_enroll, "enrol contacts already in the database" },
     { "step", campaign_step, "add a follow-up step: step add NAME ..." },
     { "steps", campaign_steps, "a campaign's steps and their counts" },
     { NULL, NULL, NULL },

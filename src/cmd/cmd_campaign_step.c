@@ -78,18 +78,6 @@ static int parse_step_add(int argc, char **argv, struct step_args *a,
                       : 0;
 }
 
-/* *id of the campaign named name; else ERR_DATA naming it. */
-static int find_campaign(struct db *db, const char *cmd, const char *name,
-                         long long *id, struct errinfo *ei)
-{
-    if (store_campaign_id(db, name, id, ei) < 0)
-        return -1;
-    if (!*id)
-        return err_set(ei, ERR_DATA, "%s: unknown campaign '%s' (see "
-                       "'mailrota campaign list')", cmd, name);
-    return 0;
-}
-
 static void say_added(const struct step_args *a, int step, const char *abs,
                       int cooldown_days)
 {
@@ -118,7 +106,7 @@ static int step_add(struct app *app, int argc, char **argv,
         return r > 0 ? 0 : -1;
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
-    if (find_campaign(db, "campaign step add", a.name, &id, ei) < 0 ||
+    if (campaign_find(db, "campaign step add", a.name, &id, ei) < 0 ||
         app_load_step_template(a.tpath, &t, ei) < 0 ||
         campaign_check_vars(db, a.tpath, &t, a.subject, ei) < 0)
         goto out;
@@ -213,7 +201,7 @@ int campaign_steps(struct app *app, int argc, char **argv,
         return -1;
     o.cooldown_days = app->cfg.rules.cooldown_days;
     table_init(&o.t, 7, hdr);
-    if (find_campaign(db, "campaign steps", argv[optind], &id, ei) == 0 &&
+    if (campaign_find(db, "campaign steps", argv[optind], &id, ei) == 0 &&
         store_step_list(db, id, steps_row, &o, ei) == 0) {
         table_print(&o.t, stdout);
         ret = 0;

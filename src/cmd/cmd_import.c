@@ -304,7 +304,8 @@ static int import_row(struct import *im, const struct csv_record *rec,
         im->imported++;
     }
     if (im->campaign_id &&
-        store_enroll(im->db, im->campaign_id, contact_id, im->now, ei) < 0)
+        store_enroll(im->db, im->campaign_id, contact_id, im->now, NULL,
+                     ei) < 0)
         goto out;
     ret = 0;
 out:

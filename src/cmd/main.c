@@ -36,6 +36,7 @@ static const struct command commands[] = {
       NULL },
     { "plan", cmd_plan, "what run would send now (sends nothing)", NULL },
     { "run", cmd_run, "the nightly job: plan, send, record", NULL },
+    { "retry", cmd_retry, "make failed sends plannable again", NULL },
     { "status", cmd_status, "per mailbox for a day: sent, cap, remaining",
       NULL },
     { "suppress", cmd_suppress, NULL, suppress_subs },

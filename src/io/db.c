@@ -312,6 +312,7 @@ static int record_migration(struct db *db, const struct migration *m,
                             const char *now_iso, struct errinfo *ei)
 {
     sqlite3_stmt *st = NULL;
+    long long newest;
     char pragma[64];
     int rc;
 
@@ -327,7 +328,12 @@ static int record_migration(struct db *db, const struct migration *m,
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_fail(db, ei, "cannot record migration");
-    snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
+    /* The newest applied, not m's: a migration numbered below one already
+     * applied (made on another branch) must not lower it. */
+    if (db_query_int(db, "SELECT MAX(version) FROM schema_migrations", NULL,
+                     &newest, ei) < 0)
+        return -1;
+    snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %lld", newest);
     return db_exec(db, pragma, ei);
 }
 

@@ -158,7 +158,7 @@ int store_contact_update(struct db *db, long long id,
 }
 
 int store_enroll(struct db *db, long long campaign_id, long long contact_id,
-                 const char *now, struct errinfo *ei)
+                 const char *now, bool *added, struct errinfo *ei)
 {
     static const char sql[] =
         "INSERT OR IGNORE INTO enrollments(campaign_id, contact_id,"
@@ -170,5 +170,9 @@ int store_enroll(struct db *db, long long campaign_id, long long contact_id,
     sqlite3_bind_int64(st, 1, campaign_id);
     sqlite3_bind_int64(st, 2, contact_id);
     sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-    return store_step_done(db, st, "import", ei);
+    if (store_step_done(db, st, "cannot enrol", ei) < 0)
+        return -1;
+    if (added)
+        *added = sqlite3_changes(db->h) > 0;
+    return 0;
 }

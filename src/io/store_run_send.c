@@ -244,19 +244,27 @@ int store_run_attempt(struct db *db, const struct store_send *s,
     return step(db, st, "cannot record attempt", ei);
 }
 
-/* The send's tries so far (0 when unreadable, as before). */
+/* The send's tries so far (0 when unreadable, as before), and in *base
+ * those it had when `retry` last made it plannable again (0: never): the
+ * max_attempts budget counts the tries after that. */
 static long long record_attempts(struct db *db, const struct store_send *s,
-                                 struct errinfo *ei)
+                                 long long *base, struct errinfo *ei)
 {
-    static const char sql[] = "SELECT attempts FROM sends WHERE id = ?1";
+    static const char sql[] =
+        "SELECT attempts, (SELECT r.attempts_before FROM send_retries r"
+        " WHERE r.send_id = sends.id ORDER BY r.id DESC LIMIT 1)"
+        " FROM sends WHERE id = ?1";
     sqlite3_stmt *st = NULL;
     long long n = 0;
 
+    *base = 0;
     if (db_stmt(db, sql, &st, ei) < 0)
         return -1;
     TEXT(st, 1, s->id);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_step(st) == SQLITE_ROW) {
         n = sqlite3_column_int64(st, 0);
+        *base = sqlite3_column_int64(st, 1);
+    }
     db_done(st);
     return n;
 }
@@ -380,16 +388,16 @@ int store_run_record(struct db *db, const struct store_send *s,
                      struct errinfo *ei)
 {
     enum bounce_outcome out = v->outcome;
-    long long attempts;
+    long long attempts, base;
 
     if (db_begin(db, true, ei) < 0)
         return -1;
     if (store_run_attempt(db, s, r, now_iso, ei) < 0 ||
-        (attempts = record_attempts(db, s, ei)) < 0)
+        (attempts = record_attempts(db, s, &base, ei)) < 0)
         goto fail;
     if (v->uses_attempt)
         attempts++;
-    if (out == OUTCOME_DEFERRED && attempts >= max_attempts)
+    if (out == OUTCOME_DEFERRED && attempts - base >= max_attempts)
         out = OUTCOME_FAILED;
     if (record_outcome(db, s, r, out, attempts, now_iso, ei) < 0)
         goto fail;

@@ -23,11 +23,14 @@ campaign add NAME --template PATH [--subject TEXT]
 campaign list
 campaign pause NAME
 campaign resume NAME
+campaign set NAME [--template PATH] [--subject TEXT]
+campaign enroll NAME (EMAIL... | --file CSV | --all-active)
 contact show EMAIL [--json]
 contact set EMAIL [--status active|unsubscribed|suppressed] [--field KEY=VALUE]...
 inbox [--mailbox EMAIL] [--json]
 plan [--max N] [--json] [-v]
 run [--dry-run] [--max N] [--no-inbox] [--until-done]
+retry [--campaign NAME] [--mailbox EMAIL] [--unknown] [--dry-run]
 status [--date YYYY-MM-DD] [--json]
 suppress add EMAIL|@DOMAIN [--reason R]
 suppress list

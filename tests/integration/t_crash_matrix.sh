@@ -132,12 +132,12 @@ setup_roster_and_contacts() {
 # 0004 adds contacts.company_name, dropped here; 0006's tables, view, index and
 # (0007's trigger and contacts.status_changed_at are dropped;)
 # mailboxes.inbound are dropped, its widened CHECKs stay: 0006 widens
-# them only where they are not wide yet; 0010's campaign_steps is dropped
-# and sends rebuilt as 0001 made it, with 0001's views; 0011's ramp and 0012's timezone
-# columns are dropped).
+# them only where they are not wide yet; 0009's send_retries and 0010's
+# campaign_steps are dropped and sends rebuilt as 0001 made it, with
+# 0001's views; 0011's ramp and 0012's timezone columns are dropped).
 downgrade() {
     {
-        echo "drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps;"
+        echo "drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps; drop table send_retries;"
         sed -n '/^CREATE TABLE sends (/,/^);/p' "$ROOT/migrations/0001_init.sql" |
             sed 's/^CREATE TABLE sends (/CREATE TABLE sends_old (/'
         echo "insert into sends_old select id, run_id, campaign_id, contact_id, mailbox_id, transport, status, attempts, smtp_code, smtp_enhanced, smtp_text, message_id, day, created_at, last_attempt_at, sent_at, retry_after from sends; drop table sends; alter table sends_old rename to sends;"
