@@ -196,28 +196,36 @@ postfix_start() {
     _pf_can_run
     mkdir -p "$_pf_d/etc" "$_pf_d/queue" "$_pf_d/data" || return 1
     _pf_files "$_pf_d" || return 1
+    for _pf_try in 1 2 3; do
+        _pf_try_start "$_pf_d" && return 0
+        # a port taken between the choice and the bind: try another
+        grep -q 'Address already in use' "$_pf_d/maillog" 2>/dev/null ||
+            break
+        : >"$_pf_d/maillog"
+    done
+    echo "postfix_start: Postfix in $_pf_d did not come up:" >&2
+    sed 's/^/    /' "$_pf_d/postfix.out" "$_pf_d/maillog" 2>/dev/null >&2
+    return 1
+}
+
+# _pf_try_start DIR: config on a free port, start, wait up to 5 s for it.
+_pf_try_start() {
     _pf_port=$(_pf_free_port) || return 1
-    _pf_main_cf "$_pf_d" && _pf_master_cf "$_pf_d" "$_pf_port" || return 1
-    if ! "$POSTFIX_SBIN/postfix" -c "$_pf_d/etc" start \
-            >>"$_pf_d/postfix.out" 2>&1; then
-        echo "postfix_start: postfix -c $_pf_d/etc start failed:" >&2
-        sed 's/^/    /' "$_pf_d/postfix.out" "$_pf_d/maillog" 2>/dev/null >&2
+    _pf_main_cf "$1" && _pf_master_cf "$1" "$_pf_port" || return 1
+    "$POSTFIX_SBIN/postfix" -c "$1/etc" start >>"$1/postfix.out" 2>&1 ||
         return 1
-    fi
     _pf_i=0
     while [ $_pf_i -lt 100 ]; do
         if _pf_listening "$_pf_port"; then
             POSTFIX_PORT=$_pf_port
             export POSTFIX_PORT
-            echo "$_pf_port" >"$_pf_d/port"
+            echo "$_pf_port" >"$1/port"
             return 0
         fi
         sleep 0.05
         _pf_i=$((_pf_i + 1))
     done
-    echo "postfix_start: Postfix in $_pf_d does not listen on $_pf_port:" >&2
-    sed 's/^/    /' "$_pf_d/postfix.out" "$_pf_d/maillog" 2>/dev/null >&2
-    postfix_stop "$_pf_d"
+    postfix_stop "$1"
     return 1
 }
 
