@@ -2,14 +2,15 @@
 # `inbox` on a DSN that a real Postfix wrote (issue 13): mailrota sends
 # through a private Postfix 3.7 (tests/servers/lib-postfix.sh; STARTTLS,
 # AUTH PLAIN against Cyrus sasldb); Postfix delivers one recipient and
-# bounces the other itself (5.1.1, unknown user in a virtual domain), and
-# delivers its DSN (multipart/report, message/delivery-status, the
-# original as message/rfc822) into the sender's Maildir, which the
+# bounces another itself (5.1.1, unknown user in a virtual domain) and
+# defers a third (4.4.1), and delivers its DSNs (multipart/report,
+# message/delivery-status, the original as message/rfc822 or its headers:
+# a bounce and a delay warning) into the sender's Maildir, which the
 # private Dovecot (tests/servers/lib-imapd.sh) serves over IMAPS.
 # Checked: the send bounced with Postfix's code, an attempts row with
 # stage dsn, the contact bounced, the inbound row matched to that send,
-# the summary line; a second pass reads nothing new; flags and UIDs are
-# unchanged (read-only).
+# the delay leaving its send and contact alone, the summary line; a
+# second pass reads nothing new; flags and UIDs are unchanged (read-only).
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/runlib.sh"
 . "$ROOT/tests/servers/lib-imapd.sh"
@@ -32,6 +33,7 @@ postfix_user "$P" m1@sender.example pw-m1 || { not_ok "saslpasswd2"; done_testin
 postfix_mailbox "$P" m1@sender.example "$M1"
 postfix_mailbox "$P" ok@two.example "$T/sink"
 postfix_domain "$P" one.example
+postfix_defer "$P" three.example
 postfix_start "$P" || { not_ok "postfix starts"; done_testing; exit 1; }
 ok "postfix starts on 127.0.0.1:$POSTFIX_PORT"
 
@@ -47,49 +49,66 @@ cat > c.csv <<'CSV'
 email,first_name,company
 gone@one.example,Ann,One
 ok@two.example,Ben,Two
+later@three.example,Cy,Three
 CSV
 "$MR" -q import contacts c.csv --campaign C1
 export MAILROTA_NOW=2026-11-20T15:00:00Z
 run "$MR" run
-check "both sends accepted by Postfix" "planned 2, sent 2, deferred 0, bounced 0, failed 0, unknown 0" "$out"
+check "the sends accepted by Postfix" "planned 3, sent 3, deferred 0, bounced 0, failed 0, unknown 0" "$out"
 check "none reached smtpd.py" 0 "$(smtpd_count "$T/srv")"
-check "Postfix authenticated m1 (AUTH PLAIN after STARTTLS)" 2 \
+check "Postfix authenticated m1 (AUTH PLAIN after STARTTLS)" 3 \
     "$(grep -c 'sasl_method=PLAIN, sasl_username=m1@sender.example' "$P/maillog")"
 
 # Postfix delivers ok@ and bounces gone@; its DSN goes to m1's Maildir.
 postfix_wait "$P" "$T/sink" 1 30
 check "ok@two.example delivered by Postfix" 1 "$(find "$T/sink/new" -type f | wc -l)"
-postfix_wait "$P" "$M1" 1 30
+postfix_wait "$P" "$M1" 2 30
 check "Postfix bounced gone@ itself" 1 \
     "$(grep -c 'to=<gone@one.example>.*dsn=5\.1\.1, status=bounced' "$P/maillog")"
-dsn=$(find "$M1/new" -type f | head -n 1)
-check "one DSN in m1's Maildir" 1 "$(find "$M1/new" -type f | wc -l)"
+check "and deferred later@" 1 \
+    "$(grep -c 'to=<later@three.example>.*dsn=4\.4\.1, status=deferred' "$P/maillog" | sed 's/^[1-9][0-9]*$/1/')"
+check "two DSNs in m1's Maildir" 2 "$(find "$M1/new" -type f | wc -l)"
+dsn=$(grep -l '^Status: 5\.1\.1' "$M1"/new/* | head -n 1)
+delay=$(grep -l '^Action: delayed' "$M1"/new/* | head -n 1)
+check_contains "one a delay warning for later@" "Final-Recipient: rfc822; later@three.example" "$(cat "$delay")"
 check_contains "it is a multipart/report" "report-type=delivery-status" "$(cat "$dsn")"
 check_contains "with a delivery-status part" "Status: 5.1.1" "$(cat "$dsn")"
 mid=$(q "select trim(s.message_id, '<>') from sends s join contacts c on c.id = s.contact_id where c.email = 'gone@one.example'")
 check_contains "returning the original" "Message-ID: <$mid>" "$(cat "$dsn")"
 flags_before=$(imapd_flags "$D" m1@sender.example)
-check "Dovecot sees the DSN" 1 "$(printf '%s\n' "$flags_before" | grep -c .)"
+check "Dovecot sees both" 2 "$(printf '%s\n' "$flags_before" | grep -c .)"
 
 export MAILROTA_NOW=2026-11-20T17:00:00Z
 run "$MR" inbox
 check "inbox exits 0" 0 "$rc"
-check "the summary line" "read 1, bounces 1, replies 0, auto-replies 0, unsubscribes 0, other 0" "$out"
+check "the summary line (a delay counts with the bounces)" "read 2, bounces 2, replies 0, auto-replies 0, unsubscribes 0, other 0" "$out"
 send_of() { q "select s.status || '|' || coalesce(s.smtp_enhanced, '') from sends s join contacts c on c.id = s.contact_id where c.email = '$1'"; }
 check "the send bounced with Postfix's 5.1.1" "bounced|5.1.1" "$(send_of gone@one.example)"
 check "an attempts row, stage dsn" 1 \
     "$(q "select count(*) from attempts a join sends s on s.id = a.send_id join contacts c on c.id = s.contact_id where c.email = 'gone@one.example' and a.stage = 'dsn'")"
 check "the contact bounced" bounced "$(q "select status from contacts where email = 'gone@one.example'")"
-check "one inbound row: a bounce, 5.1.1, matched to that send and contact" \
-    "1|bounce|5.1.1|$(q "select s.id || '|' || s.contact_id from sends s join contacts c on c.id = s.contact_id where c.email = 'gone@one.example'")" \
-    "$(q "select count(*), kind, status_code, send_id, contact_id from inbound")"
+check "an inbound bounce, 5.1.1, matched to that send and contact" \
+    "1|5.1.1|$(q "select s.id || '|' || s.contact_id from sends s join contacts c on c.id = s.contact_id where c.email = 'gone@one.example'")" \
+    "$(q "select count(*), status_code, send_id, contact_id from inbound where kind = 'bounce'")"
+check "from Postfix's MAILER-DAEMON, with its diagnostic" \
+    "MAILER-DAEMON@mx.postfix.test|Undelivered Mail Returned to Sender|1" \
+    "$(q "select from_addr, subject, diagnostic like '%unknown user%' from inbound where kind = 'bounce'")"
+check "the attempts row at the time the DSN arrived" \
+    "$(q "select received_at from inbound where kind = 'bounce'")" \
+    "$(q "select a.at from attempts a join sends s on s.id = a.send_id join contacts c on c.id = s.contact_id where c.email = 'gone@one.example' and a.stage = 'dsn'")"
+check "inbound_log names contact, campaign and effect" \
+    "gone@one.example|C1|5.1.1|send bounced, contact bounced" \
+    "$(q "select contact, campaign, status_code, effect from inbound_log where kind = 'bounce'")"
+check "the delay: 4.4.1, matched, the send and contact unchanged" \
+    "1|4.4.1|later@three.example sent|2.0.0 active" \
+    "$(q "select count(*), status_code, (select email from contacts where id = inbound.contact_id) from inbound where kind = 'delay'") $(send_of later@three.example) $(q "select status from contacts where email = 'later@three.example'")"
 check "the delivered contact is untouched" "sent|2.0.0 active" \
     "$(send_of ok@two.example) $(q "select status from contacts where email = 'ok@two.example'")"
 
 export MAILROTA_NOW=2026-11-20T18:00:00Z
 run "$MR" inbox
 check "a second inbox reads nothing new" "0|read 0, bounces 0, replies 0, auto-replies 0, unsubscribes 0, other 0" "$rc|$out"
-check "and adds no row" "1 1" \
+check "and adds no row" "2 2" \
     "$(q "select count(*) from inbound") $(q "select count(*) from attempts where stage = 'dsn'")"
 check "flags and UIDs unchanged (read-only)" "$flags_before" "$(imapd_flags "$D" m1@sender.example)"
 

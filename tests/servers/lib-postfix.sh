@@ -11,6 +11,9 @@
 #   postfix_domain DIR DOMAIN      DOMAIN becomes a virtual domain: its
 #                                  addresses without a postfix_mailbox
 #                                  are bounced by Postfix (see below)
+#   postfix_defer DIR DOMAIN       mail to DOMAIN is deferred (4.4.1, the
+#                                  retry transport) and Postfix sends the
+#                                  sender a delay warning after 1 s
 #   postfix_start DIR              writes DIR/etc/{main,master}.cf and starts
 #                                  `postfix -c DIR/etc start`: submission
 #                                  with STARTTLS required, then AUTH, on
@@ -33,7 +36,8 @@
 #
 # Files: DIR/etc (config_directory, with sasl/smtpd.conf: Debian's
 # Postfix reads it there), DIR/queue, DIR/data, DIR/maillog (no syslog),
-# DIR/sasldb2, DIR/vmailbox and DIR/vdomains (texthash, no postmap).
+# DIR/sasldb2, DIR/vmailbox, DIR/vdomains and DIR/transport (texthash,
+# no postmap).
 # Postfix's master must start as root: without root or without Postfix
 # postfix_start prints a reason and exits 77 (skip).  The mail is written
 # as nobody (as lib-imapd.sh's Dovecot wants it when root).  Variables of
@@ -56,6 +60,12 @@ postfix_domain() {
     mkdir -p "$1" || return 1
     grep -qx "$2 ok" "$1/vdomains" 2>/dev/null ||
         printf '%s ok\n' "$2" >>"$1/vdomains"
+}
+
+postfix_defer() {
+    mkdir -p "$1" || return 1
+    printf '%s retry:4.4.1 test: %s is down for now\n' "$2" "$2" \
+        >>"$1/transport"
 }
 
 postfix_mailbox() {
@@ -124,6 +134,9 @@ minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 message_size_limit = 10240000
 virtual_mailbox_limit = 0
+transport_maps = texthash:$1/transport
+relay_domains = texthash:$1/transport
+delay_warning_time = 1s
 virtual_mailbox_domains = texthash:$1/vdomains
 virtual_mailbox_maps = texthash:$1/vmailbox
 virtual_mailbox_base = /
@@ -182,7 +195,7 @@ _pf_can_run() {
 # _pf_files DIR: the certificate, maps and permissions Postfix checks.
 _pf_files() {
     [ -f "$1/server.pem" ] || smtpd_cert "$1" || return 1
-    for _pf_f in vmailbox vdomains; do
+    for _pf_f in vmailbox vdomains transport; do
         [ -f "$1/$_pf_f" ] || : >"$1/$_pf_f"
     done
     [ -f "$1/sasldb2" ] || : >"$1/sasldb2"
