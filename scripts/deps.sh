@@ -6,7 +6,8 @@ set -u
 BUILD_PKGS="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev
 libssl-dev libyaml-dev uuid-dev libgmime-3.0-dev"
 TEST_PKGS="sqlite3 openssl tzdata python3 python3-aiosmtpd ca-certificates curl
-python3-cryptography dovecot-core dovecot-imapd"
+python3-cryptography dovecot-core dovecot-imapd postfix sasl2-bin
+libsasl2-modules"
 # The libraries, as pkg-config names them: the Makefile's PKGS.
 PC_MODULES=${MAILROTA_PC_MODULES:-$(sed -n 's/^PKGS *:= *//p' \
     "$(dirname "$0")/../Makefile")}
@@ -61,7 +62,21 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "mailrota: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is only for the tests' private instances (tests/servers/
+# lib-postfix.sh, own config and queue): no system mail server on port 25.
+case " $missing " in
+    *" postfix "*)
+        echo "postfix postfix/main_mailer_type select No configuration" |
+            debconf-set-selections 2>/dev/null ;;
+esac
 apt-get update -qq >/dev/null || { echo "mailrota: apt-get update failed" >&2; exit 1; }
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
     { echo "mailrota: apt-get install$missing failed" >&2; exit 1; }
+case " $missing " in
+    *" postfix "*)
+        if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+            systemctl disable --now postfix.service >/dev/null 2>&1 || :
+        fi ;;
+esac
+exit 0
