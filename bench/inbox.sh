@@ -39,11 +39,16 @@ command -v openssl >/dev/null 2>&1 ||
     { echo "bench: no openssl (Debian package openssl)" >&2; exit 1; }
 # shellcheck source=tests/servers/lib-imapd.sh
 . "$ROOT/tests/servers/lib-imapd.sh"
+# shellcheck disable=SC2034  # read by lib-imapd.sh
 IMAPD_PYTHON=$PY
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/mailrota-bench-inbox.XXXXXX")
 D=$T/imap
+# set +e: imapd_stop reads /proc, where a process can vanish between the
+# listing and the read; under set -e that ended the trap before Dovecot
+# was stopped.
 cleanup() {
+    set +e
     imapd_stop "$D"
     rm -rf "$T"
 }
@@ -65,8 +70,7 @@ export MR_PW_M1=pw-m1
     exit 1
 }
 # imapd_start ran in a subshell (its exit 77 must not end this script
-# silently): read what it chose.
-IMAPD_PID=$(cat "$D/pid")
+# silently): read the address and port it chose.
 IMAPD_HOST=$(grep -m1 '^listen = ' "$D/dovecot.conf" | sed 's/^listen = //')
 IMAPD_TLS_PORT=$(awk '/inet_listener imaps/ { f = 1 }
     f && /port = / { print $3; exit }' "$D/dovecot.conf")
