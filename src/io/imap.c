@@ -27,6 +27,7 @@ struct imap_conn {
     CURLcode rc;               /* the last command's */
     char errbuf[CURL_ERROR_SIZE];
     char *folder;              /* quoted */
+    long long uidnext;         /* EXAMINE's UIDNEXT; 0: not said */
 };
 
 static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
@@ -174,6 +175,7 @@ int imap_open(const struct imap_opts *o, struct imap_conn **out,
     if (r == 0) {
         f->uidvalidity = imapresp_uidvalidity(c->resp.buf, c->resp.len);
         f->uidnext = imapresp_uidnext(c->resp.buf, c->resp.len);
+        c->uidnext = f->uidnext;
         if (f->uidvalidity <= 0) {
             snprintf(e->text, sizeof(e->text), "EXAMINE %s gave no "
                      "UIDVALIDITY", c->folder);
@@ -215,8 +217,15 @@ static void imap_day(int64_t t, char out[16])
     snprintf(out, 16, "%02d-%s-%04d", d, mon[m - 1], y);
 }
 
-/* UIDs per UID FETCH of the list: a short command line, a bounded reply. */
-#define IMAP_META_CHUNK 500
+/*
+ * UIDs per UID FETCH of the list: a short command line, a bounded reply.
+ * Small: Debian's libcurl 7.88 (its CVE-2023-38039 fix) fails a command
+ * with "Too large response headers" once the untagged lines it counted
+ * pass 300 KiB, and it counts them several times over (more the more
+ * reads a reply takes): replies of 300 lines (~25 KB) failed against
+ * Dovecot, 250 passed.  tests/integration/t_inbox_many.sh.
+ */
+#define IMAP_META_CHUNK 100
 
 /* Size and received date of uids[0..n) into items[0..n). */
 static int list_meta(struct imap_conn *c, const long long *uids, size_t n,
@@ -251,6 +260,54 @@ static int list_meta(struct imap_conn *c, const long long *uids, size_t n,
     return r;
 }
 
+/*
+ * UIDs per UID SEARCH.  Its answer is one "* SEARCH" line, and Debian's
+ * libcurl 7.88 refuses a line over 300 KiB ("Too large response
+ * headers"): 60,000 UIDs failed.  25,000 UIDs of 8 digits are 225 KB.
+ */
+#define IMAP_SEARCH_WINDOW 25000LL
+
+/*
+ * The UIDs above `above` (and received since `since` when > 0),
+ * ascending, into uids[0..cap): UID SEARCH over windows of UIDs up to
+ * UIDNEXT, the last one open-ended ("n:*").
+ */
+static int search_uids(struct imap_conn *c, long long above, int64_t since,
+                       long long *uids, size_t cap, size_t *n,
+                       struct imap_error *e, struct errinfo *ei)
+{
+    long long lo = above + 1;
+    bool more = false, last = false;
+    char day[16] = "";
+
+    *n = 0;
+    if (since > 0)
+        imap_day(since, day);
+    while (!last && *n < cap && !more) {
+        long long hi = lo + IMAP_SEARCH_WINDOW - 1;
+        char range[48];
+        char *cmd;
+        int r;
+
+        last = c->uidnext <= 0 || hi >= c->uidnext - 1;
+        if (last)
+            snprintf(range, sizeof(range), "%lld:*", lo);
+        else
+            snprintf(range, sizeof(range), "%lld:%lld", lo, hi);
+        cmd = since > 0 ? xasprintf("UID SEARCH UID %s SINCE %s", range, day)
+                        : xasprintf("UID SEARCH UID %s", range);
+        r = command(c, cmd, 120, e, ei);
+        free(cmd);
+        if (r < 0)
+            return -1;
+        /* lo - 1: "n:*" also matches the last message when its UID < n */
+        *n += imapresp_search(c->resp.buf, c->resp.len, lo - 1, uids + *n,
+                              cap - *n, &more);
+        lo = hi + 1;
+    }
+    return 0;
+}
+
 int imap_list(struct imap_conn *c, long long above, int64_t since,
               size_t cap, struct imap_item **out, size_t *n,
               struct imap_error *e, struct errinfo *ei)
@@ -258,24 +315,13 @@ int imap_list(struct imap_conn *c, long long above, int64_t since,
     long long *uids = xcalloc(cap ? cap : 1, sizeof(*uids));
     struct imap_item *items;
     size_t nu;
-    bool more;
-    char *cmd, day[16];
 
     *out = NULL;
     *n = 0;
-    if (since > 0) {
-        imap_day(since, day);
-        cmd = xasprintf("UID SEARCH SINCE %s", day);
-    } else {
-        cmd = xasprintf("UID SEARCH UID %lld:*", above + 1);
-    }
-    if (command(c, cmd, 120, e, ei) < 0) {
-        free(cmd);
+    if (search_uids(c, above, since, uids, cap, &nu, e, ei) < 0) {
         free(uids);
         return -1;
     }
-    free(cmd);
-    nu = imapresp_search(c->resp.buf, c->resp.len, above, uids, cap, &more);
     items = xcalloc(nu ? nu : 1, sizeof(*items));
     for (size_t i = 0; i < nu; i += IMAP_META_CHUNK) {
         size_t k = nu - i < IMAP_META_CHUNK ? nu - i : IMAP_META_CHUNK;

@@ -138,13 +138,22 @@ static int match_send(struct db *db, const struct store_inbound_msg *m,
     return 0;
 }
 
-/* *seen: m's source id, or its Message-ID, is recorded for the mailbox. */
+/*
+ * *seen: m's source id, or its Message-ID, is recorded for the mailbox.
+ * Two index searches, not one WHERE with an OR: SQLite 3.40 plans
+ * "mailbox_id = ? AND (source_id = ? OR message_id = ?)" as a walk over
+ * every inbound row of the mailbox, which made a pass quadratic in the
+ * mailbox's history (bench/inbox.sh: 2.6 ms of CPU per message at
+ * 10,000).
+ */
 static int inbound_seen(struct db *db, const struct store_inbound_msg *m,
                         bool *seen, struct errinfo *ei)
 {
     static const char sql[] =
-        "SELECT 1 FROM inbound WHERE mailbox_id = ?1 AND (source_id = ?2"
-        " OR (?3 <> '' AND message_id = ?3)) LIMIT 1";
+        "SELECT 1 FROM inbound WHERE mailbox_id = ?1 AND source_id = ?2"
+        " UNION ALL"
+        " SELECT 1 FROM inbound WHERE mailbox_id = ?1 AND message_id = ?3"
+        " AND ?3 <> '' LIMIT 1";
     sqlite3_stmt *st = NULL;
     int rc;
 
