@@ -1,7 +1,8 @@
 /*
  * campaign_cmd.h - what the `campaign` sub-commands share (cmd_campaign.c,
- * cmd_campaign_step.c): the usage and the checks of a template and a
- * --subject, as at `campaign add`.  Not pure.
+ * cmd_campaign_set.c, cmd_campaign_enroll.c, cmd_campaign_step.c): the
+ * usage, the arguments (campaign_args.c) and the checks of a template and
+ * a --subject, as at `campaign add`.  Not pure.
  */
 #ifndef MAILROTA_CAMPAIGN_CMD_H
 #define MAILROTA_CAMPAIGN_CMD_H
@@ -19,6 +20,23 @@ extern const char campaign_usage[];
 int campaign_check_vars(struct db *db, const char *tpath,
                         const struct template *t, const char *subject,
                         struct errinfo *ei);
+
+/* What add, set and step add were given (campaign_args.c). */
+struct campaign_args {
+    const char *name, *tpath, *subject;
+    int after_days;            /* --after-days; -1: not given */
+};
+#define CAMPAIGN_ARGS_TEMPLATE 1u   /* --template is required */
+#define CAMPAIGN_ARGS_AFTER_DAYS 2u /* --after-days is allowed */
+
+/* NAME and the options of `cmd` ("campaign add"...) from argv (its first
+ * element the sub-command): 1 after --help, -1 (ERR_USAGE) when wrong. */
+int campaign_parse(const char *cmd, int argc, char **argv, unsigned flags,
+                   struct campaign_args *a, struct errinfo *ei);
+
+/* *abs: path made absolute (runs start from cron elsewhere); new string.
+ * ERR_NOINPUT when it cannot be resolved. */
+int campaign_abs_template(const char *path, char **abs, struct errinfo *ei);
 
 /* A --subject: one non-empty line of UTF-8 with well-formed variables. */
 int campaign_check_subject(const char *cmd, const char *subject,

@@ -129,48 +129,6 @@ out:
     return ret;
 }
 
-/* What `campaign add` was given. */
-struct add_args {
-    const char *name, *tpath, *subject;
-};
-
-/* Parses and checks campaign add's arguments: 1 for --help. */
-static int parse_add(int argc, char **argv, struct add_args *a,
-                     struct errinfo *ei)
-{
-    static const struct option opts[] = {
-        { "template", required_argument, NULL, 't' },
-        { "subject", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c;
-
-    while ((c = app_getopt(argc, argv, "campaign add", ":t:s:h", opts,
-                           campaign_usage, ei)) != -1) {
-        switch (c) {
-        case -2: return 1;
-        case 't': a->tpath = optarg; break;
-        case 's': a->subject = optarg; break;
-        default: return -1;
-        }
-    }
-    if (optind >= argc)
-        return err_set(ei, ERR_USAGE, "campaign add: missing NAME");
-    if (optind + 1 < argc)
-        return err_set(ei, ERR_USAGE, "campaign add: unexpected argument "
-                       "'%s'", argv[optind + 1]);
-    a->name = argv[optind];
-    if (!a->tpath)
-        return err_set(ei, ERR_USAGE, "campaign add: missing --template "
-                       "PATH (e.g. templates/intro.txt)");
-    if (check_name(a->name, ei) < 0)
-        return -1;
-    return a->subject ? campaign_check_subject("campaign add", a->subject,
-                                               ei)
-                      : 0;
-}
-
 int campaign_check_subject(const char *cmd, const char *subject,
                            struct errinfo *ei)
 {
@@ -195,7 +153,7 @@ int campaign_find(struct db *db, const char *cmd, const char *name,
 static int campaign_add(struct app *app, int argc, char **argv,
                         struct errinfo *ei)
 {
-    struct add_args a = { NULL, NULL, NULL };
+    struct campaign_args a;
     struct template t = { NULL, NULL };
     struct db *db = NULL;
     char *abs = NULL;
@@ -203,21 +161,16 @@ static int campaign_add(struct app *app, int argc, char **argv,
     long long exists;
     int r, ret = -1;
 
-    r = parse_add(argc, argv, &a, ei);
+    r = campaign_parse("campaign add", argc, argv, CAMPAIGN_ARGS_TEMPLATE,
+                       &a, ei);
     if (r)
         return r > 0 ? 0 : -1;
-    if (app_open_db(app, 0, &db, ei) < 0)
+    if (check_name(a.name, ei) < 0 || app_open_db(app, 0, &db, ei) < 0)
         return -1;
     if (app_load_template(a.tpath, &t, ei) < 0 ||
-        campaign_check_vars(db, a.tpath, &t, a.subject, ei) < 0)
+        campaign_check_vars(db, a.tpath, &t, a.subject, ei) < 0 ||
+        campaign_abs_template(a.tpath, &abs, ei) < 0)
         goto out;
-    /* Runs start from cron in another directory: keep an absolute path. */
-    abs = realpath(a.tpath, NULL);
-    if (!abs) {
-        err_set(ei, ERR_NOINPUT, "template '%s': cannot resolve path",
-                a.tpath);
-        goto out;
-    }
     if (store_campaign_id(db, a.name, &exists, ei) < 0)
         goto out;
     if (exists) {

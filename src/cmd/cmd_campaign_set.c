@@ -15,51 +15,12 @@
 
 #include "banned.h"
 
-struct set_args {
-    const char *name, *tpath, *subject;
-};
-
-/* argv: "set", options, NAME.  1 for --help. */
-static int parse_set(int argc, char **argv, struct set_args *a,
-                     struct errinfo *ei)
-{
-    static const struct option opts[] = {
-        { "template", required_argument, NULL, 't' },
-        { "subject", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c;
-
-    while ((c = app_getopt(argc, argv, "campaign set", ":t:s:h", opts,
-                           campaign_usage, ei)) != -1) {
-        switch (c) {
-        case -2: return 1;
-        case 't': a->tpath = optarg; break;
-        case 's': a->subject = optarg; break;
-        default: return -1;
-        }
-    }
-    if (optind >= argc)
-        return err_set(ei, ERR_USAGE, "campaign set: missing NAME");
-    if (optind + 1 < argc)
-        return err_set(ei, ERR_USAGE, "campaign set: unexpected argument "
-                       "'%s'", argv[optind + 1]);
-    a->name = argv[optind];
-    if (!a->tpath && !a->subject)
-        return err_set(ei, ERR_USAGE, "campaign set: nothing to change: "
-                       "give --template PATH and/or --subject TEXT");
-    return a->subject ? campaign_check_subject("campaign set", a->subject,
-                                               ei)
-                      : 0;
-}
-
 /*
  * Checks the campaign as it will be: the new (or stored) template with the
  * new (or stored) subject, as `campaign add` does.  *abs: the new
  * template's absolute path, NULL when the template does not change.
  */
-static int check_new(struct db *db, long long id, const struct set_args *a,
+static int check_new(struct db *db, long long id, const struct campaign_args *a,
                      char **abs, struct errinfo *ei)
 {
     struct template t = { NULL, NULL };
@@ -74,12 +35,8 @@ static int check_new(struct db *db, long long id, const struct set_args *a,
         campaign_check_vars(db, path, &t,
                             a->subject ? a->subject : old_subject, ei) < 0)
         goto out;
-    /* Runs start from cron in another directory: keep an absolute path. */
-    if (a->tpath && !(*abs = realpath(a->tpath, NULL))) {
-        err_set(ei, ERR_NOINPUT, "template '%s': cannot resolve path",
-                a->tpath);
+    if (a->tpath && campaign_abs_template(a->tpath, abs, ei) < 0)
         goto out;
-    }
     ret = 0;
 out:
     template_release(&t);
@@ -90,15 +47,18 @@ out:
 
 int campaign_set(struct app *app, int argc, char **argv, struct errinfo *ei)
 {
-    struct set_args a = { NULL, NULL, NULL };
+    struct campaign_args a;
     struct db *db = NULL;
     char *abs = NULL;
     long long id;
     int r, ret = -1;
 
-    r = parse_set(argc, argv, &a, ei);
+    r = campaign_parse("campaign set", argc, argv, 0, &a, ei);
     if (r)
         return r > 0 ? 0 : -1;
+    if (!a.tpath && !a.subject)
+        return err_set(ei, ERR_USAGE, "campaign set: nothing to change: "
+                       "give --template PATH and/or --subject TEXT");
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
     if (campaign_find(db, "campaign set", a.name, &id, ei) < 0 ||

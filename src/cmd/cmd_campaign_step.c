@@ -17,68 +17,7 @@
 
 #include "banned.h"
 
-/* The longest wait a step may ask for. */
-#define AFTER_DAYS_MAX 365
-
-struct step_args {
-    const char *name, *tpath, *subject;
-    int after_days;            /* -1: rules.cooldown_days */
-};
-
-static int parse_after(const char *v, int *out, struct errinfo *ei)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-
-    if (!*v || *end || n < 0 || n > AFTER_DAYS_MAX)
-        return err_set(ei, ERR_USAGE, "campaign step add: --after-days "
-                       "takes a whole number of days from 0 to %d, not "
-                       "'%s'", AFTER_DAYS_MAX, v);
-    *out = (int)n;
-    return 0;
-}
-
-/* argv: "add", options, NAME.  1 for --help. */
-static int parse_step_add(int argc, char **argv, struct step_args *a,
-                          struct errinfo *ei)
-{
-    static const struct option opts[] = {
-        { "template", required_argument, NULL, 't' },
-        { "subject", required_argument, NULL, 's' },
-        { "after-days", required_argument, NULL, 'a' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c;
-
-    while ((c = app_getopt(argc, argv, "campaign step add", ":t:s:a:h", opts,
-                           campaign_usage, ei)) != -1) {
-        switch (c) {
-        case -2: return 1;
-        case 't': a->tpath = optarg; break;
-        case 's': a->subject = optarg; break;
-        case 'a':
-            if (parse_after(optarg, &a->after_days, ei) < 0)
-                return -1;
-            break;
-        default: return -1;
-        }
-    }
-    if (optind >= argc)
-        return err_set(ei, ERR_USAGE, "campaign step add: missing NAME");
-    if (optind + 1 < argc)
-        return err_set(ei, ERR_USAGE, "campaign step add: unexpected "
-                       "argument '%s'", argv[optind + 1]);
-    a->name = argv[optind];
-    if (!a->tpath)
-        return err_set(ei, ERR_USAGE, "campaign step add: missing --template "
-                       "PATH (e.g. templates/follow-up.txt)");
-    return a->subject ? campaign_check_subject("campaign step add",
-                                               a->subject, ei)
-                      : 0;
-}
-
-static void say_added(const struct step_args *a, int step, const char *abs,
+static void say_added(const struct campaign_args *a, int step, const char *abs,
                       int cooldown_days)
 {
     if (a->after_days >= 0)
@@ -94,14 +33,16 @@ static void say_added(const struct step_args *a, int step, const char *abs,
 static int step_add(struct app *app, int argc, char **argv,
                     struct errinfo *ei)
 {
-    struct step_args a = { NULL, NULL, NULL, -1 };
+    struct campaign_args a;
     struct template t = { NULL, NULL };
     struct db *db = NULL;
     long long id;
     char *abs = NULL, now[ISO_TIME_LEN];
     int r, step, ret = -1;
 
-    r = parse_step_add(argc, argv, &a, ei);
+    r = campaign_parse("campaign step add", argc, argv,
+                       CAMPAIGN_ARGS_TEMPLATE | CAMPAIGN_ARGS_AFTER_DAYS, &a,
+                       ei);
     if (r)
         return r > 0 ? 0 : -1;
     if (app_open_db(app, 0, &db, ei) < 0)
@@ -110,12 +51,8 @@ static int step_add(struct app *app, int argc, char **argv,
         app_load_step_template(a.tpath, &t, ei) < 0 ||
         campaign_check_vars(db, a.tpath, &t, a.subject, ei) < 0)
         goto out;
-    /* Runs start from cron in another directory: keep an absolute path. */
-    if (!(abs = realpath(a.tpath, NULL))) {
-        err_set(ei, ERR_NOINPUT, "template '%s': cannot resolve path",
-                a.tpath);
+    if (campaign_abs_template(a.tpath, &abs, ei) < 0)
         goto out;
-    }
     clock_now_iso(now);
     if (store_step_add(db, id, abs, a.subject, a.after_days, now, &step,
                        ei) < 0)
