@@ -47,6 +47,7 @@ extern const struct subcommand import_subs[];
 extern const struct subcommand mailbox_subs[];
 extern const struct subcommand campaign_subs[];
 extern const struct subcommand suppress_subs[];
+extern const struct subcommand contact_subs[];
 
 /*
  * Runs the subcommand argv[1] of `group` from subs[] (at most n entries,
@@ -181,5 +182,9 @@ int inbox_pass(struct app *app, struct db *db, const char *email,
 int cmd_run(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_suppress(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_contact(struct app *app, int argc, char **argv, struct errinfo *ei);
+/* `contact forget EMAIL`: erase a person (store_forget.h). */
+int cmd_contact_forget(struct app *app, int argc, char **argv,
+                       struct errinfo *ei);
 
 #endif

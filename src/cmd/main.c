@@ -38,6 +38,7 @@ static const struct command commands[] = {
     { "status", cmd_status, "per mailbox for a day: sent, cap, remaining",
       NULL },
     { "suppress", cmd_suppress, NULL, suppress_subs },
+    { "contact", cmd_contact, NULL, contact_subs },
     { "help", cmd_help, "show help for a command", NULL },
 };
 

@@ -133,10 +133,13 @@ setup_roster_and_contacts() {
 # mailboxes.inbound are dropped, its widened CHECKs stay: 0006 widens
 # them only where they are not wide yet).
 downgrade() {
-    sqlite3 mailrota.db "drop view inbound_log; drop table inbound; drop table inbound_cursors; drop index sends_message_id; alter table mailboxes drop column inbound; drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1" || exit 1
+    sqlite3 mailrota.db "drop view send_people; drop view send_log; alter table sends drop column erased; alter table sends drop column company_id; pragma writable_schema = on; update sqlite_schema set sql = replace(sql, 'contact_id      INTEGER REFERENCES', 'contact_id      INTEGER NOT NULL REFERENCES') where type = 'table' and name = 'sends'; pragma writable_schema = reset; drop view inbound_log; drop table inbound; drop table inbound_cursors; drop index sends_message_id; alter table mailboxes drop column inbound; drop table oauth_tokens; drop view mailbox_today; drop table send_statuses; alter table contacts drop column company_name; delete from schema_migrations where version >= 2; pragma user_version = 1" || exit 1
+    # schema 1's send_log, which 0008 replaced
+    sed -n '/^CREATE VIEW send_log/,/;$/p' "$ROOT/migrations/0001_init.sql" |
+        sqlite3 mailrota.db || exit 1
 }
 # The newest schema version this mailrota knows.
-LATEST=$(ls "$ROOT"/migrations/*.sql | wc -l | tr -d ' ')
+LATEST=$(ls "$ROOT"/migrations/*.sql | sed -n '$s|.*/0*\([0-9]*\)_[^/]*$|\1|p')
 
 export MR_PW_WRONG=not-the-password
 export MAILROTA_NOW=2026-11-20T15:00:00Z

@@ -18,7 +18,8 @@ wait
 check "key file has 32 bytes" 32 "$(stat -c %s mailrota.key)"
 check "WAL mode" wal "$(q 'pragma journal_mode')"
 check "migration recorded" 1 "$(q 'select count(*) from schema_migrations where version = 1')"
-nmig=$(ls "$ROOT"/migrations/*.sql | wc -l)
+# the highest number, not the count: a branch may hold 0008 before 0007
+nmig=$(ls "$ROOT"/migrations/*.sql | sed -n '$s|.*/0*\([0-9]*\)_[^/]*$|\1|p')
 check "user_version is the newest migration" "$nmig" "$(q 'pragma user_version')"
 for t in mailboxes companies contacts campaigns enrollments sends attempts runs oauth_tokens \
          suppressions schema_migrations; do
@@ -38,7 +39,7 @@ key_before=$(od -An -tx1 mailrota.key)
 run "$MR" init
 check "second init exits 0" 0 "$rc"
 check "second init keeps the key" "$key_before" "$(od -An -tx1 mailrota.key)"
-check "second init applies nothing" "$nmig" "$(q 'select count(*) from schema_migrations')"
+check "second init applies nothing" "$(ls "$ROOT"/migrations/*.sql | wc -l)" "$(q 'select count(*) from schema_migrations')"
 run "$MR" migrate
 check "migrate on a current database exits 0" 0 "$rc"
 check_contains "migrate says none applied" "0 migrations applied" "$out"

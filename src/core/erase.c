@@ -1,0 +1,80 @@
+/* erase.c - an erased person's suppression value and texts without their
+ * address.  See erase.h.  Pure. */
+#include "erase.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "util.h"
+
+#include "banned.h"
+
+static char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+bool erase_value(const char *email, char out[ERASE_VALUE_LEN])
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char *lower = xstrdup(email);
+    bool ok;
+
+    for (char *p = lower; *p; p++)
+        *p = ascii_lower(*p);
+    ok = EVP_Digest(lower, strlen(lower), md, &mdlen, EVP_sha256(),
+                    NULL) == 1 && mdlen == 32;
+    free(lower);
+    if (!ok)
+        return false;
+    memcpy(out, "sha256:", 7);
+    for (unsigned int i = 0; i < mdlen; i++) {
+        out[7 + 2 * i] = digits[md[i] >> 4];
+        out[7 + 2 * i + 1] = digits[md[i] & 15];
+    }
+    out[ERASE_VALUE_LEN - 1] = '\0';
+    return true;
+}
+
+bool erase_is_value(const char *value)
+{
+    return value && strncmp(value, "sha256:", 7) == 0;
+}
+
+/* Whether addr (n bytes) starts at p, ignoring ASCII case. */
+static bool at(const char *p, const char *addr, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!p[i] || ascii_lower(p[i]) != ascii_lower(addr[i]))
+            return false;
+    return true;
+}
+
+char *erase_text(const char *text, const char *addr)
+{
+    size_t n = addr ? strlen(addr) : 0;
+    struct strbuf sb;
+    bool found = false;
+
+    if (!text || n == 0)
+        return NULL;
+    sb_init(&sb, 0);
+    for (const char *p = text; *p;) {
+        if (at(p, addr, n)) {
+            sb_adds(&sb, ERASE_TOKEN);
+            p += n;
+            found = true;
+        } else {
+            sb_addch(&sb, *p++);
+        }
+    }
+    if (!found) {
+        sb_release(&sb);
+        return NULL;
+    }
+    return sb_detach(&sb, NULL);
+}
