@@ -29,7 +29,8 @@ run [--dry-run] [--max N] [--no-inbox] [--until-done]
 status [--date YYYY-MM-DD] [--json]
 suppress add EMAIL|@DOMAIN [--reason R]
 suppress list
-suppress remove X'
+suppress remove X
+contact forget EMAIL'
 
 MAN=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$ROOT/man/mailrota.1")
 # man_section NAME: the text of the mailrota(1) subsection whose heading
