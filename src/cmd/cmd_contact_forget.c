@@ -9,6 +9,7 @@
 #include "contact.h"
 #include "erase.h"
 #include "log.h"
+#include "runlock.h"
 #include "store.h"
 #include "store_forget.h"
 #include "util.h"
@@ -61,6 +62,7 @@ static int unknown_contact(struct db *db, const char *email,
 
 static int forget(struct app *app, const char *email, struct errinfo *ei)
 {
+    struct runlock lk = { -1, NULL };
     struct store_forget f;
     struct db *db = NULL;
     char value[ERASE_VALUE_LEN], now[21];
@@ -69,7 +71,10 @@ static int forget(struct app *app, const char *email, struct errinfo *ei)
     memset(&f, 0, sizeof(f));
     if (!erase_value(email, value))
         return err_set(ei, ERR_SOFTWARE, "contact forget: SHA-256 failed");
+    /* A run records a send by (campaign, contact): the person must not
+     * vanish under a message in flight.  `run` holds the same lock. */
     if (app_open_db(app, 0, &db, ei) < 0 ||
+        runlock_take(&lk, app->cfg.database, ei) < 0 ||
         store_contact_id(db, email, &f.contact_id, ei) < 0)
         goto out;
     if (!f.contact_id) {
@@ -92,6 +97,7 @@ static int forget(struct app *app, const char *email, struct errinfo *ei)
         print_forget(email, &f);
     ret = 0;
 out:
+    runlock_release(&lk);
     db_close(db);
     return ret;
 }

@@ -189,10 +189,28 @@ check "two addresses exit 64" 64 "$rc"
 run "$MR" contact forget --help
 check "--help exits 0" 0 "$rc"
 check_contains "--help says what stays" "sha256:HEX" "$out"
+flock mailrota.db.lock sleep 3 &
+holder=$!
+sleep 0.5
+run "$MR" contact forget a1@acme.example
+check "while a run holds the lock: exit 75" 75 "$rc"
+check_contains "naming the lock" "mailrota.db.lock" "$err"
+wait $holder
+check "and a1 is still there" 1 \
+    "$(q "select count(*) from contacts where email = 'a1@acme.example'")"
 run "$MR" -q contact forget a2@acme.example
 check "-q: nothing said" "0 " "$rc $out"
 check "a second erasure gets a number of its own" "1 2" \
     "$(q "select group_concat(erased, ' ') from (select distinct erased
            from sends where erased is not null order by erased)")"
+
+# Taking the erasure off the list lets the address be imported again.
+run "$MR" suppress remove "$hash"
+check "suppress remove takes the sha256: row" "0 removed $hash" "$rc $out"
+run "$MR" import contacts c.csv
+check "then import takes him again (a2, still erased, is skipped)" \
+    "c.csv:3: erased on 2026-11-23" "$err"
+check "he is back" 1 \
+    "$(q "select count(*) from contacts where email = 'HardBob@acme.example'")"
 
 done_testing
