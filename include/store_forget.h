@@ -64,4 +64,12 @@ int store_forget(struct db *db, struct store_forget *f, struct errinfo *ei);
 int store_erased_on(struct db *db, const char *value, bool *found,
                     char date[11], struct errinfo *ei);
 
+/*
+ * *erased: whether email (any case) was erased: its erase_value() is a
+ * suppression.  So `inbox` stores nothing of mail an erased person sends
+ * later.  Errors: ERR_DB, ERR_SOFTWARE.
+ */
+int store_address_erased(struct db *db, const char *email, bool *erased,
+                         struct errinfo *ei);
+
 #endif

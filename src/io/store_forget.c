@@ -340,3 +340,14 @@ int store_erased_on(struct db *db, const char *value, bool *found,
         return db_fail(db, ei, "cannot read suppressions");
     return 0;
 }
+
+int store_address_erased(struct db *db, const char *email, bool *erased,
+                         struct errinfo *ei)
+{
+    char value[ERASE_VALUE_LEN], date[11];
+
+    *erased = false;
+    if (!erase_value(email, value))
+        return err_set(ei, ERR_SOFTWARE, "SHA-256 failed");
+    return store_erased_on(db, value, erased, date, ei);
+}
