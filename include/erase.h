@@ -30,7 +30,9 @@ bool erase_is_value(const char *value);
 /*
  * text with every occurrence of addr, in any ASCII case, replaced by
  * ERASE_TOKEN: a new string (free()), or NULL when text does not name
- * addr (nothing to change).  NULL text or an empty addr: NULL.
+ * addr (nothing to change).  Only the address on its own counts: not
+ * inside a longer one ("jimbob@x.com", "bob@x.com.au" for "bob@x.com").
+ * NULL text or an empty addr: NULL.
  */
 char *erase_text(const char *text, const char *addr);
 

@@ -54,6 +54,37 @@ static bool at(const char *p, const char *addr, size_t n)
     return true;
 }
 
+static bool alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
+}
+
+/* Whether c, just before the address, makes it part of a longer one:
+ * the characters local parts are made of in practice.  Not every RFC 5322
+ * atext: "rcpt=bob@x.com" in a server's text is bob, and cutting too much
+ * out of a stranger's text is better than leaving the person in. */
+static bool local_char(char c)
+{
+    return alnum(c) || (c && strchr("._+-", c));
+}
+
+/*
+ * Whether the address at p (n bytes, start of text at `start`) stands on
+ * its own: "jimbob@x.com" and "bob@x.com.au" are other people than
+ * "bob@x.com"; "<bob@x.com>." is bob.
+ */
+static bool bounded(const char *start, const char *p, size_t n)
+{
+    const char *e = p + n;
+
+    if (p > start && local_char(p[-1]))
+        return false;
+    if (alnum(*e) || *e == '-')
+        return false;
+    return !(*e == '.' && (alnum(e[1]) || e[1] == '-'));
+}
+
 char *erase_text(const char *text, const char *addr)
 {
     size_t n = addr ? strlen(addr) : 0;
@@ -64,7 +95,7 @@ char *erase_text(const char *text, const char *addr)
         return NULL;
     sb_init(&sb, 0);
     for (const char *p = text; *p;) {
-        if (at(p, addr, n)) {
+        if (at(p, addr, n) && bounded(text, p, n)) {
             sb_adds(&sb, ERASE_TOKEN);
             p += n;
             found = true;

@@ -36,6 +36,17 @@ static const struct {
     { "550 5.1.1 user unknown", "bob@x.example", NULL },
     /* a prefix of the address is not the address */
     { "bob@x.exampl", "bob@x.example", NULL },
+    /* another, longer address is another person */
+    { "550 <jimbob@x.example>", "bob@x.example", NULL },
+    { "550 <j.bob@x.example>", "bob@x.example", NULL },
+    { "550 <bob@x.example.org>", "bob@x.example", NULL },
+    { "550 <bob@x.example-2.org>", "bob@x.example", NULL },
+    { "jimbob@x.example and bob@x.example.", "bob@x.example",
+      "jimbob@x.example and [erased]." },
+    { "mailto:bob@x.example;", "bob@x.example", "mailto:[erased];" },
+    { "orcpt=rfc822;bob@x.example", "bob@x.example", "orcpt=rfc822;[erased]" },
+    { "rcpt=bob@x.example", "bob@x.example", "rcpt=[erased]" },
+    { "\"bob@x.example\"", "bob@x.example", "\"[erased]\"" },
     { "", "bob@x.example", NULL },
     { NULL, "bob@x.example", NULL },
     { "anything", "", NULL },
