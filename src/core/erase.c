@@ -89,6 +89,7 @@ char *erase_text(const char *text, const char *addr)
 {
     size_t n = addr ? strlen(addr) : 0;
     struct strbuf sb;
+    char *text_out;
     bool found = false;
 
     if (!text || n == 0)
@@ -107,5 +108,7 @@ char *erase_text(const char *text, const char *addr)
         sb_release(&sb);
         return NULL;
     }
-    return sb_detach(&sb, NULL);
+    text_out = sb_detach(&sb, NULL);
+    sb_release(&sb);   /* sb_detach leaves a fresh buffer behind */
+    return text_out;
 }
