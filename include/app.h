@@ -187,5 +187,8 @@ int cmd_status(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_retry(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_suppress(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_contact(struct app *app, int argc, char **argv, struct errinfo *ei);
+/* `contact forget EMAIL`: erase a person (store_forget.h). */
+int cmd_contact_forget(struct app *app, int argc, char **argv,
+                       struct errinfo *ei);
 
 #endif

@@ -7,8 +7,9 @@
 -- the twelve steps of sqlite.org/lang_altertable.html (the migration runs
 -- with foreign_keys off and checks foreign_key_check before its commit,
 -- db.c).  The views that read sends are dropped first and made again
--- after, send_log and mailbox_days with the step.  Existing sends are
--- step 1.
+-- after, send_log and mailbox_days with the step.  The rebuilt table
+-- keeps what 0008 (erasure) made of sends: contact_id may be NULL, and the
+-- erased and company_id columns.  Existing sends are step 1.
 CREATE TABLE campaign_steps (
     campaign_id   INTEGER NOT NULL REFERENCES campaigns(id),
     step          INTEGER NOT NULL CHECK (step >= 2),
@@ -20,6 +21,7 @@ CREATE TABLE campaign_steps (
     PRIMARY KEY (campaign_id, step)
 ) WITHOUT ROWID;
 
+DROP VIEW IF EXISTS send_people;
 DROP VIEW IF EXISTS send_log;
 DROP VIEW IF EXISTS mailbox_days;
 DROP VIEW IF EXISTS mailbox_today;
@@ -29,7 +31,7 @@ CREATE TABLE sends_new (
     id              TEXT PRIMARY KEY,  -- uuid
     run_id          TEXT REFERENCES runs(id),
     campaign_id     INTEGER NOT NULL REFERENCES campaigns(id),
-    contact_id      INTEGER NOT NULL REFERENCES contacts(id),
+    contact_id      INTEGER REFERENCES contacts(id),  -- NULL: erased (0008)
     step            INTEGER NOT NULL DEFAULT 1 CHECK (step >= 1),
     mailbox_id      INTEGER REFERENCES mailboxes(id),
     transport       TEXT NOT NULL DEFAULT 'smtp'
@@ -47,15 +49,18 @@ CREATE TABLE sends_new (
     last_attempt_at TEXT,
     sent_at         TEXT,
     retry_after     TEXT,            -- not tried again before (Retry-After)
+    erased          INTEGER,         -- 0008: the erased person's number
+    company_id      INTEGER,         -- 0008: the company they counted for
     UNIQUE (campaign_id, contact_id, step)
 );
 INSERT INTO sends_new (id, run_id, campaign_id, contact_id, step, mailbox_id,
                        transport, status, attempts, smtp_code, smtp_enhanced,
                        smtp_text, message_id, day, created_at,
-                       last_attempt_at, sent_at, retry_after)
+                       last_attempt_at, sent_at, retry_after, erased,
+                       company_id)
 SELECT id, run_id, campaign_id, contact_id, 1, mailbox_id, transport, status,
        attempts, smtp_code, smtp_enhanced, smtp_text, message_id, day,
-       created_at, last_attempt_at, sent_at, retry_after
+       created_at, last_attempt_at, sent_at, retry_after, erased, company_id
   FROM sends;
 DROP TABLE sends;
 ALTER TABLE sends_new RENAME TO sends;
@@ -64,11 +69,25 @@ CREATE INDEX sends_contact ON sends(contact_id);
 CREATE INDEX sends_status ON sends(status);
 CREATE INDEX sends_message_id ON sends(lower(trim(message_id, '<>')));
 
--- What happened, newest first: select * from send_log limit 20;
+-- As 0008 made it: each send as the limits see it (person, company),
+-- erased or not.
+CREATE VIEW send_people AS
+SELECT s.id                                 AS send_id,
+       s.campaign_id                        AS campaign_id,
+       s.status                             AS status,
+       COALESCE(s.contact_id, -s.erased)    AS person,
+       COALESCE(c.company_id, s.company_id) AS company_id
+  FROM sends s
+  LEFT JOIN contacts c ON c.id = s.contact_id;
+
+-- What happened, newest first: select * from send_log limit 20;  As
+-- 0008 made it (an erased send: contact 'erased', its kept company), with
+-- the step.
 CREATE VIEW send_log AS
 SELECT COALESCE(s.sent_at, s.last_attempt_at, s.created_at) AS at,
        m.email          AS mailbox,
-       c.email          AS contact,
+       CASE WHEN s.contact_id IS NULL THEN 'erased'
+            ELSE c.email END AS contact,
        co.name          AS company,
        ca.name          AS campaign,
        s.status         AS status,
@@ -80,10 +99,10 @@ SELECT COALESCE(s.sent_at, s.last_attempt_at, s.created_at) AS at,
        s.message_id     AS message_id,
        s.step           AS step
   FROM sends s
-  JOIN contacts c       ON c.id = s.contact_id
+  LEFT JOIN contacts c  ON c.id = s.contact_id
   JOIN campaigns ca     ON ca.id = s.campaign_id
   LEFT JOIN mailboxes m ON m.id = s.mailbox_id
-  LEFT JOIN companies co ON co.id = c.company_id
+  LEFT JOIN companies co ON co.id = COALESCE(c.company_id, s.company_id)
  ORDER BY at DESC, s.rowid DESC;
 
 -- Per mailbox and local day; follow_ups: of them, the sends of a step

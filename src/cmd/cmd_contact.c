@@ -15,6 +15,7 @@
 const char contact_usage[] =
     "usage: mailrota contact show EMAIL [--json]\n"
     "   or: mailrota contact set EMAIL [--status S] [--field KEY=VALUE]...\n"
+    "   or: mailrota contact forget EMAIL\n"
     "\n"
     "One contact of the database.\n"
     "\n"
@@ -35,6 +36,8 @@ const char contact_usage[] =
     "                         favourite_colour); first_name, last_name and\n"
     "                         title set those columns; an empty VALUE\n"
     "                         removes the field; may be repeated\n"
+    "\n"
+    "forget: erase the person (see 'mailrota contact forget --help').\n"
     "\n"
     "An address that is not in the database exits 65.\n";
 
@@ -67,15 +70,12 @@ int contact_find(struct db *db, const char *cmd, const char *arg,
     return ret;
 }
 
-/*
- * The subcommands.  `contact forget` (cmd_contact_forget.c) is built
- * beside these: its row goes here, after `set`.
- */
+/* The subcommands; `forget` is cmd_contact_forget.c. */
 const struct subcommand contact_subs[] = {
     { "show", contact_show,
       "one contact: fields, company, sends, inbound mail" },
     { "set", contact_set, "change a contact's status or fields" },
-    /* { "forget", contact_forget, "..." }, */
+    { "forget", cmd_contact_forget, "erase a person, keeping the counts" },
     { NULL, NULL, NULL },
 };
 

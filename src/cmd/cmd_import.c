@@ -15,9 +15,11 @@
 #include "contact.h"
 #include "crashpoint.h"
 #include "csv.h"
+#include "erase.h"
 #include "import_cols.h"
 #include "log.h"
 #include "store.h"
+#include "store_forget.h"
 #include "util.h"
 
 #include "banned.h"
@@ -38,7 +40,9 @@ static const char import_usage[] =
     "templates as {{column_name}}.  A header with no comma but semicolons\n"
     "or tabs is read with that delimiter.  A contact already in the database, or\n"
     "earlier in the file, is updated (values are set, never cleared).\n"
-    "Bad rows are reported as FILE:LINE: reason and skipped.\n"
+    "Bad rows are reported as FILE:LINE: reason and skipped.  An address\n"
+    "erased with 'contact forget' is skipped too (FILE:LINE: erased on\n"
+    "DATE), and is no bad row for --strict.\n"
     "\n"
     "Options:\n"
     "      --campaign NAME  enrol every imported contact in this campaign\n"
@@ -61,6 +65,7 @@ struct import {
     char delim;                            /* '\0': detect */
     char now[21];
     long imported, updated, skipped, rows;
+    long erased;       /* of skipped: erased addresses, not bad rows */
     bool progress;
     struct strbuf json;
 };
@@ -266,6 +271,29 @@ static const char *row_zone(struct import *im, long line, const char *tz)
     return NULL;
 }
 
+/*
+ * *erased: whether email was erased with `contact forget` (its sha256:
+ * suppression exists): then the row is reported with the erasure's date
+ * and counted as skipped.  Not a bad row: --strict does not fail on it,
+ * since the file is right and skipping the person is what they asked.
+ */
+static int erased_row(struct import *im, long line, const char *email,
+                      bool *erased, struct errinfo *ei)
+{
+    char value[ERASE_VALUE_LEN], date[11];
+
+    *erased = false;
+    if (!erase_value(email, value))
+        return err_set(ei, ERR_SOFTWARE, "import: SHA-256 failed");
+    if (store_erased_on(im->db, value, erased, date, ei) < 0)
+        return -1;
+    if (*erased) {
+        bad_row(im, line, "erased on %s", date);
+        im->erased++;
+    }
+    return 0;
+}
+
 /* Imports one record; a bad row is reported and counted, not an error. */
 static int import_row(struct import *im, const struct csv_record *rec,
                       struct errinfo *ei)
@@ -274,11 +302,18 @@ static int import_row(struct import *im, const struct csv_record *rec,
     char *email = NULL, *domain = NULL;
     struct store_contact c;
     long long contact_id = 0;
+    bool erased;
     int ret = -1;
 
     memset(&c, 0, sizeof(c));
 
     if (check_row(im, rec, v, &email, &domain) == 0) {
+        ret = 0;
+        goto out;
+    }
+    if (erased_row(im, rec->line, email, &erased, ei) < 0)
+        goto out;
+    if (erased) {
         ret = 0;
         goto out;
     }
@@ -384,10 +419,11 @@ static int run_import(struct import *im, bool strict, bool dry_run,
         err_prefix(ei, "%s", im->name);
         goto out;
     }
-    if (strict && im->skipped) {
+    if (strict && im->skipped > im->erased) {
         err_set(ei, ERR_DATA,
                 "%s: %ld bad row%s: nothing imported (--strict)", im->name,
-                im->skipped, im->skipped == 1 ? "" : "s");
+                im->skipped - im->erased,
+                im->skipped - im->erased == 1 ? "" : "s");
         goto out;
     }
     if (dry_run) {

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "clock.h"
+#include "erase.h"
 #include "log.h"
 #include "store.h"
 #include "suppress.h"
@@ -16,11 +17,13 @@
 static const char suppress_usage[] =
     "usage: mailrota suppress add EMAIL|@DOMAIN [--reason R]\n"
     "   or: mailrota suppress list\n"
-    "   or: mailrota suppress remove EMAIL|@DOMAIN\n"
+    "   or: mailrota suppress remove EMAIL|@DOMAIN|sha256:HEX\n"
     "\n"
     "Addresses and domains mailrota never writes to.  '@acme.com' covers\n"
     "acme.com and its subdomains; 'acme.com' and '*@acme.com' are read as\n"
-    "'@acme.com'.  Matching ignores case.\n";
+    "'@acme.com'.  Matching ignores case.  A sha256:HEX row stands for an\n"
+    "address erased with 'contact forget'; removing it lets the address be\n"
+    "imported again.\n";
 
 /* The argument as a value (suppress.h), or NULL with ei (exit 65). */
 static char *arg_value(const char *cmd, const char *arg, struct errinfo *ei)
@@ -56,6 +59,10 @@ static int match_spelling(void *arg, const struct store_suppression *s)
     char *w = s->value ? suppress_value(s->value, NULL, NULL) : NULL;
     bool same = w && str_ieq(w, sp->v) &&
                 (sp->exact || !str_ieq(s->value, sp->v));
+
+    /* an erasure's sha256: row has one spelling, itself */
+    if (!w && sp->exact && s->value && str_ieq(s->value, sp->v))
+        same = true;
 
     free(w);
     if (!same)
@@ -178,7 +185,11 @@ static int suppress_remove(struct app *app, int argc, char **argv,
     if (optind + 1 != argc)
         return err_set(ei, ERR_USAGE, "suppress remove: give one EMAIL or "
                        "@DOMAIN");
-    v = arg_value("suppress remove", argv[optind], ei);
+    /* An erasure's row (`contact forget`), as `suppress list` shows it:
+     * removing it lets the address be imported again. */
+    v = erase_is_value(argv[optind]) ? sanitize(xstrdup(argv[optind]))
+                                     : arg_value("suppress remove",
+                                                 argv[optind], ei);
     if (!v)
         return -1;
     if (app_open_db(app, 0, &db, ei) < 0 || db_begin(db, true, ei) < 0)

@@ -465,13 +465,17 @@ static void remove_db_files(const char *path)
 }
 
 /* WAL lets a user's sqlite3 shell read while a run writes;
- * synchronous=FULL makes each committed claim survive a power cut. */
+ * synchronous=FULL makes each committed claim survive a power cut;
+ * secure_delete zeroes what a write frees (an updated contact row's old
+ * copy...), so that `contact forget` finds no older copy of a person in
+ * free space: Debian builds SQLite so by default, other builds not. */
 static int set_pragmas(struct db *db, struct errinfo *ei)
 {
     static const char *const pragmas[] = {
         "PRAGMA journal_mode = WAL",
         "PRAGMA synchronous = FULL",
         "PRAGMA foreign_keys = ON",
+        "PRAGMA secure_delete = ON",
     };
 
     sqlite3_extended_result_codes(db->h, 1);

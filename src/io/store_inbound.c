@@ -12,6 +12,7 @@
 
 #include "crashpoint.h"
 #include "store.h"
+#include "store_forget.h"
 #include "store_impl.h"
 #include "store_run.h"
 #include "util.h"
@@ -314,10 +315,12 @@ static int apply_contact(struct db *db, const struct store_inbound_msg *m,
     return 0;
 }
 
+/* erased: the sender was erased (`contact forget`), so neither its
+ * address nor its subject is kept. */
 static int insert_row(struct db *db, const struct store_inbound_msg *m,
                       const char *kind, const struct inbound_rcpt *rc,
                       const char *send_id, long long contact_id,
-                      const char *effect, const char *now_iso,
+                      bool erased, const char *effect, const char *now_iso,
                       struct errinfo *ei)
 {
     static const char sql[] =
@@ -335,8 +338,8 @@ static int insert_row(struct db *db, const struct store_inbound_msg *m,
     TEXT(st, 2, m->source_id);
     db_bind_text_or_null(st, 3, m->message_id);
     TEXT(st, 4, m->received_at);
-    db_bind_text_or_null(st, 5, m->cls->from_addr);
-    db_bind_text_or_null(st, 6, m->subject);
+    db_bind_text_or_null(st, 5, erased ? NULL : m->cls->from_addr);
+    db_bind_text_or_null(st, 6, erased ? NULL : m->subject);
     TEXT(st, 7, kind);
     db_bind_text_or_null(st, 8, rc ? rc->status : NULL);
     db_bind_text_or_null(st, 9, diag);
@@ -356,7 +359,7 @@ static int record(struct db *db, const struct store_inbound_msg *m,
     const struct inbound_rcpt *rc = NULL;
     struct inbound_effect e;
     struct match mt;
-    bool found = false;
+    bool found = false, erased = false;
     long long contact_id = 0;
     char since[ISO_TIME_LEN];
     const char *addr;
@@ -385,12 +388,16 @@ static int record(struct db *db, const struct store_inbound_msg *m,
         && apply_report(db, m, &mt, rc, &e, ei) < 0)
         return -1;
     addr = found ? mt.contact_email : m->cls->from_addr;
+    if (!found && addr[0] && store_address_erased(db, addr, &erased, ei) < 0)
+        return -1;
+    if (erased)
+        e.suppress = false;   /* its sha256: row suppresses it already */
     if (apply_contact(db, m, contact_id, addr, &e, now_iso, ei) < 0)
         return -1;
     inbound_effect_str(&e, out->effect, sizeof(out->effect));
     return insert_row(db, m, inbound_kind_str(out->kind), rc,
-                      found ? mt.send_id : NULL, contact_id, out->effect,
-                      now_iso, ei);
+                      found ? mt.send_id : NULL, contact_id, erased,
+                      out->effect, now_iso, ei);
 }
 
 int store_inbound_record(struct db *db, const struct store_inbound_msg *m,

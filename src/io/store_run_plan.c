@@ -260,10 +260,10 @@ int store_run_candidates(struct db *db, struct runplan *rp,
         "   AND x.status IN " STORE_COUNTED("counts_cooldown") "),"
         " co.name, c.status = ?2,"
         /* a colleague's reply to this campaign (inbound, SPEC) */
-        " EXISTS (SELECT 1 FROM inbound i JOIN sends rs ON rs.id = i.send_id"
-        "   JOIN contacts rc ON rc.id = rs.contact_id"
+        " EXISTS (SELECT 1 FROM inbound i"
+        "   JOIN send_people rs ON rs.send_id = i.send_id"
         "   WHERE i.kind = ?3 AND rs.campaign_id = e.campaign_id"
-        "   AND rc.company_id = c.company_id AND rc.id <> c.id),"
+        "   AND rs.company_id = c.company_id AND rs.person <> c.id),"
         /* the latest step's send; the thread's mailbox (step 1's) */
         " s.step, s.sent_at,"
         " (SELECT t.mailbox_id FROM sends t WHERE t.campaign_id ="
@@ -308,11 +308,12 @@ int store_run_company_counts(struct db *db, struct runplan *rp,
                              struct errinfo *ei)
 {
     static const char sql[] =
-        "SELECT s.campaign_id, c.company_id, COUNT(DISTINCT s.contact_id)"
-        " FROM sends s JOIN contacts c ON c.id = s.contact_id"
-        " WHERE s.status IN " STORE_COUNTED("counts_company")
-        " AND c.company_id IS NOT NULL"
-        " GROUP BY s.campaign_id, c.company_id";
+        /* send_people (migration 0008): erased people still count */
+        "SELECT p.campaign_id, p.company_id, COUNT(DISTINCT p.person)"
+        " FROM send_people p"
+        " WHERE p.status IN " STORE_COUNTED("counts_company")
+        " AND p.company_id IS NOT NULL"
+        " GROUP BY p.campaign_id, p.company_id";
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
     int rc;

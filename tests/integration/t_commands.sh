@@ -34,7 +34,8 @@ retry [--campaign NAME] [--mailbox EMAIL] [--unknown] [--dry-run]
 status [--date YYYY-MM-DD] [--json]
 suppress add EMAIL|@DOMAIN [--reason R]
 suppress list
-suppress remove X'
+suppress remove X
+contact forget EMAIL'
 
 MAN=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$ROOT/man/mailrota.1")
 # man_section NAME: the text of the mailrota(1) subsection whose heading

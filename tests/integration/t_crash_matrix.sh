@@ -137,7 +137,7 @@ setup_roster_and_contacts() {
 # 0001's views; 0011's ramp and 0012's timezone columns are dropped).
 downgrade() {
     {
-        echo "drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps; drop table send_retries;"
+        echo "drop view send_people; drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps; drop table send_retries;"
         sed -n '/^CREATE TABLE sends (/,/^);/p' "$ROOT/migrations/0001_init.sql" |
             sed 's/^CREATE TABLE sends (/CREATE TABLE sends_old (/'
         echo "insert into sends_old select id, run_id, campaign_id, contact_id, mailbox_id, transport, status, attempts, smtp_code, smtp_enhanced, smtp_text, message_id, day, created_at, last_attempt_at, sent_at, retry_after from sends; drop table sends; alter table sends_old rename to sends;"

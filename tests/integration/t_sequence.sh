@@ -86,12 +86,16 @@ check "two per mailbox" "m1@sender.example 2,m2@sender.example 2" \
 # attempts: each send becomes step 1, nothing is lost or left dangling.
 sqlite3 mailrota.db ".backup old.db"
 {
-    echo "drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps;"
+    # sends as 0001 to 0009 left it: 0001's table, contact_id nullable and
+    # 0008's two columns
+    echo "drop view send_people; drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps;"
     sed -n '/^CREATE TABLE sends (/,/^);/p' "$ROOT/migrations/0001_init.sql" |
-        sed 's/^CREATE TABLE sends (/CREATE TABLE sends_old (/'
-    echo "insert into sends_old select id, run_id, campaign_id, contact_id, mailbox_id, transport, status, attempts, smtp_code, smtp_enhanced, smtp_text, message_id, day, created_at, last_attempt_at, sent_at, retry_after from sends; drop table sends; alter table sends_old rename to sends;"
+        sed -e 's/^CREATE TABLE sends (/CREATE TABLE sends_old (/' \
+            -e 's/contact_id      INTEGER NOT NULL REFERENCES/contact_id      INTEGER REFERENCES/' \
+            -e 's/^    UNIQUE (campaign_id, contact_id)$/    erased INTEGER, company_id INTEGER, UNIQUE (campaign_id, contact_id)/'
+    echo "insert into sends_old select id, run_id, campaign_id, contact_id, mailbox_id, transport, status, attempts, smtp_code, smtp_enhanced, smtp_text, message_id, day, created_at, last_attempt_at, sent_at, retry_after, erased, company_id from sends; drop table sends; alter table sends_old rename to sends;"
     grep '^CREATE INDEX sends_' "$ROOT/migrations/0001_init.sql"
-    echo "alter table mailboxes drop column ramp_start; alter table mailboxes drop column ramp_step; alter table contacts drop column timezone; delete from schema_migrations where version >= 10; pragma user_version = 6;"
+    echo "alter table mailboxes drop column ramp_start; alter table mailboxes drop column ramp_step; alter table contacts drop column timezone; delete from schema_migrations where version >= 10; pragma user_version = 9;"
 } | sqlite3 old.db || exit 1
 check "the old database has no step" "" "$(sqlite3 old.db "select name from pragma_table_info('sends') where name = 'step'")"
 run "$MR" --db old.db migrate
