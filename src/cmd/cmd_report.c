@@ -77,7 +77,7 @@ static void count_waiting(struct report_view *v)
         long f = fig_of(v, v->rp.cand[c].campaign);
         int k = v->rp.scand[c].step > 0 ? v->rp.scand[c].step : 1;
 
-        if (f < 0 || reason < 0 || reason >= FC_REASONS ||
+        if (f < 0 || reason == SCHED_ALREADY_SENT || reason >= FC_REASONS ||
             k > v->fig.camp[f].n_steps)
             continue;
         v->waiting[v->wait_off[f] + (size_t)k * FC_REASONS + (size_t)reason]++;
@@ -167,6 +167,17 @@ static int gather(struct app *app, struct db *db, int days,
     return 0;
 }
 
+/* A count option of at least 1; ERR_USAGE naming it and its range. */
+static int parse_range(const char *opt, const char *val, long long max,
+                       long long *out, struct errinfo *ei)
+{
+    if (parse_int(val, 1, max, out) < 0)
+        return err_set(ei, ERR_USAGE,
+                       "%s: expected a whole number from 1 to %lld, got '%s'",
+                       opt, max, val);
+    return 0;
+}
+
 static void view_release(struct report_view *v)
 {
     fc_release(&v->fc, v->rp.n_camp);
@@ -197,11 +208,11 @@ int cmd_report(struct app *app, int argc, char **argv, struct errinfo *ei)
         switch (c) {
         case -2: return 0;
         case 'd':
-            if (app_parse_count("--days", optarg, 366, &days, ei) < 0)
+            if (parse_range("--days", optarg, 366, &days, ei) < 0)
                 return -1;
             break;
         case 'H':
-            if (app_parse_count("--horizon", optarg, 3660, &horizon, ei) < 0)
+            if (parse_range("--horizon", optarg, 3660, &horizon, ei) < 0)
                 return -1;
             break;
         case 'j': json = true; break;
@@ -211,9 +222,6 @@ int cmd_report(struct app *app, int argc, char **argv, struct errinfo *ei)
     if (optind < argc)
         return err_set(ei, ERR_USAGE, "report: unexpected argument '%s'",
                        argv[optind]);
-    if (days < 1 || horizon < 1)
-        return err_set(ei, ERR_USAGE, "report: --%s must be at least 1",
-                       days < 1 ? "days" : "horizon");
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
     memset(&v, 0, sizeof(v));
