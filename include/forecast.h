@@ -11,6 +11,14 @@
  * A run plans without spreading (spread only paces a day's sends: enough
  * runs send every mailbox's cap).  A new local day starts the mailboxes'
  * counts afresh and adds a ramp day to those that sent the day before.
+ *
+ * Speed: a run's plan is given the candidates it orders by time and only
+ * a prefix of those it orders by enrolment (sched_order_static), as long
+ * as the plan then fills every mailbox: the planner takes candidates in
+ * order, so no later one could have been planned, and the plan is the
+ * same as over all of them.  Otherwise it plans over more.  Those never
+ * reached are found when they come up, and at the horizon by a last plan
+ * over all.
  */
 #ifndef MAILROTA_FORECAST_H
 #define MAILROTA_FORECAST_H
@@ -43,10 +51,13 @@ struct fc_input {
     const struct window *win;         /* NULL: no schedule */
     int64_t now;
     int horizon_days;                 /* 1.. */
+    bool no_prefix;                   /* tests: plan over every candidate
+                                         each run (the same result) */
 };
 
-/* One simulated run: per campaign, messages planned and contacts left
- * (neither done nor never reachable) after it. */
+/* One simulated run: per campaign, messages planned, and the contacts
+ * still to be sent a step after it (those still waiting at the end and
+ * those done by a later run; never-reached ones not counted). */
 struct fc_run {
     int64_t at;
     long long day;                    /* local days since 1970-01-01 */
