@@ -164,6 +164,7 @@ int cmd_mailbox_test(struct app *app, int argc, char **argv,
                      struct errinfo *ei);
 int cmd_campaign(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_plan(struct app *app, int argc, char **argv, struct errinfo *ei);
+int cmd_report(struct app *app, int argc, char **argv, struct errinfo *ei);
 int cmd_inbox(struct app *app, int argc, char **argv, struct errinfo *ei);
 
 /* What an inbox pass read (cmd_inbox.c), and how many mailboxes it tried

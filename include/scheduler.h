@@ -162,6 +162,15 @@ void sched_plan_release(struct sched_plan *p);
  * (thread_mailbox_id) or waits; never handed to another (the run). */
 bool sched_follow_up(const struct sched_candidate *c);
 
+/* The planner's order (Order, above): < 0 when a is considered before
+ * b, 0 when tied.  For the forecast, which plans a prefix. */
+int sched_order_cmp(const struct sched_candidate *a,
+                    const struct sched_candidate *b, int64_t cooldown_s);
+
+/* Whether c is ordered as a new contact: by its enrolment alone, so its
+ * place among such candidates never changes with time or sends. */
+bool sched_order_static(const struct sched_candidate *c);
+
 /* "cooldown", "company_limit", ... (the words of `plan -v`). */
 const char *sched_reason_str(enum sched_reason r);
 

@@ -25,4 +25,10 @@ int store_bouncerate_check(struct db *db, long long mailbox_id,
                            const char *now_iso, bool *paused, char *out,
                            size_t cap, struct errinfo *ei);
 
+/* Of mailbox_id's last r->window sent or bounced messages: *n, and
+ * *bounced of them bounced (what bouncerate_exceeded() judges). */
+int store_bouncerate_count(struct db *db, long long mailbox_id,
+                           const struct bouncerate_rule *r, int *n,
+                           int *bounced, struct errinfo *ei);
+
 #endif

@@ -36,6 +36,8 @@ static const struct command commands[] = {
       NULL },
     { "plan", cmd_plan, "what run would send now (sends nothing)", NULL },
     { "run", cmd_run, "the nightly job: plan, send, record", NULL },
+    { "report", cmd_report, "how it is going, and when it will be done",
+      NULL },
     { "retry", cmd_retry, "make failed sends plannable again", NULL },
     { "status", cmd_status, "per mailbox for a day: sent, cap, remaining",
       NULL },

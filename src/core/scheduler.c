@@ -376,6 +376,24 @@ static int ordered_cmp(const void *pa, const void *pb)
     return r;
 }
 
+int sched_order_cmp(const struct sched_candidate *a,
+                    const struct sched_candidate *b, int64_t cooldown_s)
+{
+    struct ordered x = { a, 0, ORDER_NEW, 0 }, y = { b, 0, ORDER_NEW, 0 };
+
+    order_key(&x, cooldown_s);
+    order_key(&y, cooldown_s);
+    return ordered_cmp(&x, &y);
+}
+
+bool sched_order_static(const struct sched_candidate *c)
+{
+    struct ordered x = { c, 0, ORDER_NEW, 0 };
+
+    order_key(&x, 0);
+    return x.cls == ORDER_NEW;
+}
+
 /* ---- the plan ---- */
 
 struct plan_state {

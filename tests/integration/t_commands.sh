@@ -29,6 +29,7 @@ contact show EMAIL [--json]
 contact set EMAIL [--status active|unsubscribed|suppressed] [--field KEY=VALUE]...
 inbox [--mailbox EMAIL] [--json]
 plan [--max N] [--json] [-v]
+report [--days N] [--html FILE] [--json]
 run [--dry-run] [--max N] [--no-inbox] [--until-done]
 retry [--campaign NAME] [--mailbox EMAIL] [--unknown] [--dry-run]
 status [--date YYYY-MM-DD] [--json]
