@@ -61,7 +61,10 @@ real_done=""
 d=0
 while [ $d -lt 8 ]; do
     day=$(printf '2026-11-%02d' $((2 + d)))
-    MAILROTA_NOW=${day}T15:00:00Z "$MR" -q run --no-inbox > /dev/null 2>&1
+    # half a minute later each day: a run takes some seconds, and the
+    # cooldown ends to the second after the send, not after the run began
+    MAILROTA_NOW=${day}T15:$(printf '%02d:%02d' $((d / 2)) $((d % 2 * 30)))Z \
+        "$MR" -q run --no-inbox > /dev/null 2>&1
     sent=$(q "select count(*) from sends where day = '$day' and status = 'sent'")
     left=$(q "select (select count(*) from enrollments) - $never - (select count(distinct contact_id) from sends where step = 2 and status = 'sent')")
     [ "$sent" -gt 0 ] && real_days="$real_days $day:$sent:$left"
