@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "report_view.h"
@@ -301,6 +302,12 @@ int report_write_html(const struct report_view *v, const struct config *cfg,
         free(tmp);
         return err_set(ei, ERR_CANTCREAT, "report: cannot create '%s': %s; "
                        "choose a writable directory", path, strerror(e));
+    }
+    {
+        mode_t um = umask(022);
+
+        umask(um);
+        (void)fchmod(fd, 0666 & ~um);   /* mkstemp makes it 0600 */
     }
     report_print_html(v, cfg, o);
     bad = ferror(o) | fclose(o);

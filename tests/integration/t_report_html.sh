@@ -88,9 +88,8 @@ check_contains "the DOM holds the svgs" "<svg" "$dom"
 dom=$($CH --run-all-compositor-stages-before-draw --virtual-time-budget=2000 \
     --dump-dom "file://$T/probe.html" 2>/dev/null)
 check_contains "no horizontal overflow at 1280x800" "<title>true</title>" "$dom"
-if [ -n "${MAILROTA_TEST_ARTIFACTS:-}" ]; then
-    cp "$T/report.png" "$MAILROTA_TEST_ARTIFACTS/report.png"
-else
-    echo "# screenshot: $T/report.png"
-fi
+# $T is removed at exit: keep the screenshot where it outlives the test.
+art=${MAILROTA_TEST_ARTIFACTS:-$ROOT/${BUILD:-build}/test-artifacts}
+mkdir -p "$art" && cp "$T/report.png" "$art/report_html.png" &&
+    echo "# screenshot: $art/report_html.png"
 done_testing
