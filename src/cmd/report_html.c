@@ -67,8 +67,9 @@ static void chart_mailbox(FILE *o, const struct rep_mailbox *m, int n)
     double bw = (double)W / (n > 0 ? n : 1), mx = mb_max(m, n);
 
     svg_open(o, m->email, "Stacked bars per local day: sent (dark), "
-             "of which bounced (red, hatched), deferred (light); the dashed "
-             "line is the effective cap. Numbers in the table below.");
+             "of which bounced (red), deferred (light), labelled "
+             "sent/bounced/deferred; the dashed line is the effective cap. "
+             "Numbers in the table below.");
     for (int k = 0; k < n; k++) {
         const struct rep_day *d = &m->days[k];
         double x = k * bw + 2, s = H * d->sent / mx, b = H * d->bounced / mx,
@@ -82,6 +83,10 @@ static void chart_mailbox(FILE *o, const struct rep_mailbox *m, int n)
                 H - H * d->cap / mx);
         fprintf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\">%.5s</text>\n",
                 x, H + 14, d->day + 5);
+        if (d->sent || d->deferred)
+            fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">"
+                    "%d/%d/%d</text>\n", x, H - s - df - 3, d->sent,
+                    d->bounced, d->deferred);
     }
     fputs("</svg>\n", o);
 }
