@@ -43,4 +43,10 @@ void report_print_text(const struct report_view *v, const struct config *cfg,
 void report_print_json(const struct report_view *v, const struct config *cfg,
                        FILE *out);
 
+void report_print_html(const struct report_view *v,
+                       const struct config *cfg, FILE *out);
+/* Writes the HTML atomically to path.  Errors: ERR_CANTCREAT. */
+int report_write_html(const struct report_view *v, const struct config *cfg,
+                      const char *path, struct errinfo *ei);
+
 #endif

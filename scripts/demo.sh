@@ -82,6 +82,18 @@ say mailrota status
 "$MR" status
 say mailrota -v plan
 "$MR" -v plan | tail -n 6
+say mailrota report --html report.html
+"$MR" report --html "$DEMO/report.html"
+if command -v chromium >/dev/null 2>&1 &&
+    chromium --headless --no-sandbox --disable-gpu --window-size=1280,800 \
+        --screenshot="$DEMO/report.png" "file://$DEMO/report.html" \
+        >/dev/null 2>&1 && [ -s "$DEMO/report.png" ]; then
+    printf 'The report is %s/report.html, its screenshot %s/report.png\n' \
+        "$DEMO" "$DEMO"
+else
+    printf 'The report is %s/report.html (skipped the PNG: chromium is not '\
+'available)\n' "$DEMO"
+fi
 printf '\nThe server stored %s messages in %s/srv/mail/.\n' \
     "$(smtpd_count "$DEMO/srv")" "$DEMO"
 printf 'The demo database is %s/demo.db\n' "$DEMO"

@@ -14,7 +14,7 @@
 #include "banned.h"
 
 static const char report_usage[] =
-    "usage: mailrota report [--days N] [--horizon DAYS] [--json]\n"
+    "usage: mailrota report [--days N] [--horizon DAYS] [--json | --html FILE]\n"
     "\n"
     "Shows how the outreach is going and when it will be done: per mailbox\n"
     "and local day sent, bounced, deferred, replies and the effective cap;\n"
@@ -30,6 +30,8 @@ static const char report_usage[] =
     "      --horizon DAYS   forecast this far ahead (1 to 3660, default "
     "365)\n"
     "      --json           the same figures as one JSON object\n"
+    "      --html FILE      the same figures as one self-contained HTML file\n"
+    "                       with charts and tables (written atomically)\n"
     "  -h, --help           this help\n";
 
 const int *report_waiting(const struct report_view *v, size_t i, int k)
@@ -194,6 +196,7 @@ int cmd_report(struct app *app, int argc, char **argv, struct errinfo *ei)
         { "days", required_argument, NULL, 'd' },
         { "horizon", required_argument, NULL, 'H' },
         { "json", no_argument, NULL, 'j' },
+        { "html", required_argument, NULL, 'W' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -201,6 +204,7 @@ int cmd_report(struct app *app, int argc, char **argv, struct errinfo *ei)
     struct db *db = NULL;
     long long days = 14, horizon = 365;
     bool json = false;
+    const char *html = NULL;
     int c, ret = -1;
 
     while ((c = app_getopt(argc, argv, "report", ":h", opts, report_usage,
@@ -216,23 +220,29 @@ int cmd_report(struct app *app, int argc, char **argv, struct errinfo *ei)
                 return -1;
             break;
         case 'j': json = true; break;
+        case 'W': html = optarg; break;
         default: return -1;
         }
     }
     if (optind < argc)
         return err_set(ei, ERR_USAGE, "report: unexpected argument '%s'",
                        argv[optind]);
+    if (json && html)
+        return err_set(ei, ERR_USAGE, "report: --json and --html cannot be "
+                       "used together; choose one");
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
     memset(&v, 0, sizeof(v));
     v.now = clock_now();
     v.horizon_days = (int)horizon;
     if (gather(app, db, (int)days, &v, ei) == 0) {
-        if (json)
+        if (html)
+            ret = report_write_html(&v, &app->cfg, html, ei) < 0 ? -2 : 0;
+        else if (json)
             report_print_json(&v, &app->cfg, stdout);
         else
             report_print_text(&v, &app->cfg, stdout);
-        ret = 0;
+        ret = ret == -2 ? -1 : 0;
     }
     view_release(&v);
     db_close(db);

@@ -34,8 +34,8 @@ run "$MR" report --days 0
 check "--days 0 exits 64" 64 "$rc"
 run "$MR" report --days 367
 check "--days 367 exits 64" 64 "$rc"
-run "$MR" report --html x.html
-check "--html is not an option of this report" 64 "$rc"
+run "$MR" report --html x.html --json
+check "--html with --json exits 64" 64 "$rc"
 
 export MAILROTA_NOW=2026-11-02T15:00:00Z
 run "$MR" report --json
