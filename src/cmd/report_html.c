@@ -16,6 +16,7 @@
 
 #define W 800
 #define H 200
+#define H_MB 90     /* a mailbox's day chart: one per mailbox, kept short */
 
 /* Escapes & < > " ' for text and attribute values. */
 static void html_esc(FILE *o, const char *s)
@@ -32,14 +33,19 @@ static void html_esc(FILE *o, const char *s)
     }
 }
 
-static void svg_open(FILE *o, const char *title, const char *desc)
+static void svg_open_h(FILE *o, const char *title, const char *desc, int h)
 {
     fprintf(o, "<svg viewBox=\"0 0 %d %d\" role=\"img\" "
-            "xmlns=\"http://www.w3.org/2000/svg\"><title>", W, H + 30);
+            "xmlns=\"http://www.w3.org/2000/svg\"><title>", W, h + 30);
     html_esc(o, title);
     fputs("</title><desc>", o);
     html_esc(o, desc);
     fputs("</desc>\n", o);
+}
+
+static void svg_open(FILE *o, const char *title, const char *desc)
+{
+    svg_open_h(o, title, desc, H);
 }
 
 static void bar(FILE *o, double x, double y, double w, double h,
@@ -61,33 +67,41 @@ static int mb_max(const struct rep_mailbox *m, int n)
     return mx;
 }
 
-/* Stacked bars sent (incl. bounced) / bounced / deferred, cap as a line. */
+/* One day's stacked bars at x, scaled to mx, and its labels. */
+static void day_bars(FILE *o, const struct rep_day *d, double x, double bw,
+                     double mx)
+{
+    double s = H_MB * d->sent / mx, b = H_MB * d->bounced / mx,
+           df = H_MB * d->deferred / mx, cy = H_MB - H_MB * d->cap / mx;
+
+    bar(o, x, H_MB - s, bw - 4, s - b, "sent");
+    bar(o, x, H_MB - b, bw - 4, b, "bounced");
+    bar(o, x, H_MB - s - df, bw - 4, df, "deferred");
+    fprintf(o, "<line class=\"cap\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+            "y2=\"%.1f\"/>\n", x, x + bw - 4, cy, cy);
+    fprintf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\">%.5s</text>\n",
+            x, H_MB + 14, d->day + 5);
+    if (d->sent || d->deferred)
+        fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">"
+                "%d/%d/%d</text>\n", x, H_MB - s - df - 3 > 10
+                                          ? H_MB - s - df - 3 : 10.0,
+                d->sent, d->bounced, d->deferred);
+}
+
+/* Stacked bars sent (incl. bounced) / bounced / deferred, cap as a line;
+ * the scale's top (the highest cap or day) said at the top left. */
 static void chart_mailbox(FILE *o, const struct rep_mailbox *m, int n)
 {
-    double bw = (double)W / (n > 0 ? n : 1), mx = mb_max(m, n);
+    double bw = (double)(W - 40) / (n > 0 ? n : 1), mx = mb_max(m, n);
 
-    svg_open(o, m->email, "Stacked bars per local day: sent (dark), "
-             "of which bounced (red), deferred (light), labelled "
-             "sent/bounced/deferred; the dashed line is the effective cap. "
-             "Numbers in the table below.");
-    for (int k = 0; k < n; k++) {
-        const struct rep_day *d = &m->days[k];
-        double x = k * bw + 2, s = H * d->sent / mx, b = H * d->bounced / mx,
-               df = H * d->deferred / mx;
-
-        bar(o, x, H - s, bw - 4, s - b, "sent");
-        bar(o, x, H - b, bw - 4, b, "bounced");
-        bar(o, x, H - s - df, bw - 4, df, "deferred");
-        fprintf(o, "<line class=\"cap\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-                "y2=\"%.1f\"/>\n", x, x + bw - 4, H - H * d->cap / mx,
-                H - H * d->cap / mx);
-        fprintf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\">%.5s</text>\n",
-                x, H + 14, d->day + 5);
-        if (d->sent || d->deferred)
-            fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">"
-                    "%d/%d/%d</text>\n", x, H - s - df - 3, d->sent,
-                    d->bounced, d->deferred);
-    }
+    svg_open_h(o, m->email, "Stacked bars per local day: sent (dark), "
+               "of which bounced (red), deferred (light), labelled "
+               "sent/bounced/deferred; the dashed line is the effective "
+               "cap. Numbers in the table below.", H_MB);
+    fprintf(o, "<text x=\"%d\" y=\"10\" font-size=\"10\" "
+            "text-anchor=\"end\">%.0f</text>\n", W - 2, mx);
+    for (int k = 0; k < n; k++)
+        day_bars(o, &m->days[k], k * bw + 2, bw, mx);
     fputs("</svg>\n", o);
 }
 
