@@ -284,26 +284,45 @@ int db_pending(struct db *db, int *pending, struct errinfo *ei)
     return 0;
 }
 
-/* Whether the migration left a reference to a row that is not there
- * (it ran with foreign keys off). */
-static int check_references(struct db *db, struct errinfo *ei)
+/* *n: the rows that refer to a row that is not there (foreign_key_check),
+ * and the first one's tables in child and parent. */
+static int dangling(struct db *db, long long *n, char child[64],
+                    char parent[64], struct errinfo *ei)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
+    *n = 0;
+    child[0] = parent[0] = '\0';
     if (db_prepare(db, "PRAGMA foreign_key_check", &st, ei) < 0)
         return -1;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        err_set(ei, ERR_SOFTWARE, "it leaves rows of %s referring to rows "
-                "of %s that are not there", sqlite3_column_text(st, 0),
-                sqlite3_column_text(st, 2));
-        sqlite3_finalize(st);
-        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((*n)++ == 0) {
+            snprintf(child, 64, "%s", sqlite3_column_text(st, 0));
+            snprintf(parent, 64, "%s", sqlite3_column_text(st, 2));
+        }
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_fail(db, ei, "cannot check foreign keys");
+    return 0;
+}
+
+/* Whether the migration (run with foreign keys off) left more rows
+ * referring to missing rows than there were before it: `before`. */
+static int check_references(struct db *db, long long before,
+                            struct errinfo *ei)
+{
+    char child[64], parent[64];
+    long long n;
+
+    if (dangling(db, &n, child, parent, ei) < 0)
+        return -1;
+    if (n > before)
+        return err_set(ei, ERR_SOFTWARE, "it would leave %lld rows (%s "
+                       "referring to %s, ...) pointing at rows that are not "
+                       "there, %lld before it: nothing was changed", n,
+                       child, parent, before);
     return 0;
 }
 
@@ -342,6 +361,8 @@ static int record_migration(struct db *db, const struct migration *m,
 static int apply_one(struct db *db, const struct migration *m,
                      const char *now_iso, struct errinfo *ei)
 {
+    char child[64], parent[64];
+    long long before;
     bool done;
 
     /* Check inside the write transaction so that two concurrent
@@ -354,11 +375,16 @@ static int apply_one(struct db *db, const struct migration *m,
         db_rollback(db);
         return 0;
     }
+    /* a database may hold dangling rows of its own (edited by hand):
+     * only new ones are the migration's */
+    if (dangling(db, &before, child, parent, ei) < 0)
+        goto fail;
     if (sqlite3_exec(db->h, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
         db_fail(db, ei, "migration failed");
         goto fail_named;
     }
-    if (check_references(db, ei) < 0 || store_sync_statuses(db, ei) < 0)
+    if (check_references(db, before, ei) < 0 ||
+        store_sync_statuses(db, ei) < 0)
         goto fail_named;
     crash_point("migrate.applied");
     if (record_migration(db, m, now_iso, ei) < 0)
