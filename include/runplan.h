@@ -52,6 +52,7 @@ struct rp_candidate {
     char *timezone;        /* its own zone (IANA), or NULL */
     char *send_id;         /* the deferred send to retry, or NULL */
     int attempts;          /* tries of that send so far */
+    int company_sent;      /* enrollments.company_sent (migration 0013) */
 };
 
 struct runplan {
@@ -74,7 +75,15 @@ struct runplan {
      * sender's window open now or opening later today, else now; without
      * a schedule, the next local midnight. */
     int64_t horizon;
+    /* Candidates passed over for want of a mailbox (no_capacity); with
+     * runplan_stream and no on_skip, counted over at most
+     * RUNPLAN_WAITING_READ candidates read once the mailboxes were full,
+     * and waiting_more says more were left unread. */
+    long waiting;
+    bool waiting_more;
 };
+
+#define RUNPLAN_WAITING_READ 1000
 
 /*
  * Loads at `now` (local day from cfg->timezone) and plans at most `max`
@@ -84,6 +93,23 @@ struct runplan {
 int runplan_load(struct db *db, const struct config *cfg, int64_t now,
                  size_t max, struct runplan *rp, struct errinfo *ei);
 void runplan_release(struct runplan *rp);
+
+/* A candidate not planned, with the reason and its time (plan -v). */
+typedef void (*runplan_skip_fn)(void *arg, const struct runplan *rp,
+                                const struct rp_candidate *c,
+                                enum sched_reason reason, int64_t until);
+
+/*
+ * The same plan as runplan_load, without holding every enrolment: only
+ * the planned candidates are kept (rp->cand[i] is rp->plan.items[i]'s; no
+ * skips in rp->plan).  With on_skip, every other enrolled candidate is
+ * handed to it, in the planner's order, as it is passed over; without,
+ * the reading stops once no mailbox has room (SPEC `plan`, `run`).
+ * Errors: ERR_DB, ERR_SOFTWARE.
+ */
+int runplan_stream(struct db *db, const struct config *cfg, int64_t now,
+                   size_t max, runplan_skip_fn on_skip, void *arg,
+                   struct runplan *rp, struct errinfo *ei);
 
 /* Loads only the roster (mb, smb) at `now`; no plan.  Release as above. */
 int runplan_load_roster(struct db *db, const struct config *cfg,

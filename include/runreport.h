@@ -23,6 +23,7 @@ struct runreport_in {
                                    this run; NULL for a dry run */
     const bool *authed_run;     /* per rp->mb: got past AUTH; NULL too */
     long waiting;               /* contacts waiting for a mailbox */
+    bool waiting_more;          /* and more not counted (rp) */
     long sent;
 };
 

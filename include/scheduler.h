@@ -158,6 +158,32 @@ int sched_plan(const struct sched_input *in, int64_t now,
                struct sched_plan *out, struct errinfo *ei);
 void sched_plan_release(struct sched_plan *p);
 
+/*
+ * The same planner, one candidate at a time, for a caller that reads the
+ * candidates in the planner's order itself (Order, above; sched_order_cmp)
+ * and need not hold them all: sched_plan is this over the sorted input.
+ * `in` (its candidates unused) must outlive the stream.  Offering in any
+ * other order, or offering a candidate twice, gives another plan.
+ */
+struct sched_stream;
+struct sched_stream *sched_stream_new(const struct sched_input *in,
+                                      int64_t now);
+/* Makes known how many distinct contacts of a company a campaign has
+ * written to, unless already known (in->company_counts, or an earlier
+ * call): enough before offering the company's first candidate. */
+void sched_stream_company(struct sched_stream *s, long long campaign_id,
+                          long long company_id, int contacts);
+/* 0 and *mailbox when c is planned (counted from then on), else why not
+ * and *until as in struct sched_skip. */
+enum sched_reason sched_stream_offer(struct sched_stream *s,
+                                     const struct sched_candidate *c,
+                                     int64_t *until, size_t *mailbox);
+/* Whether a mailbox can still take a message and --max is not reached:
+ * once false, every candidate offered is skipped (no_capacity, or a
+ * reason checked before it), so a caller without -v may stop reading. */
+bool sched_stream_room(const struct sched_stream *s);
+void sched_stream_free(struct sched_stream *s);
+
 /* Whether c is a follow-up (step > 1): it goes from its thread's mailbox
  * (thread_mailbox_id) or waits; never handed to another (the run). */
 bool sched_follow_up(const struct sched_candidate *c);

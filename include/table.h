@@ -21,4 +21,23 @@ void table_add(struct table *t, const char *const *cells);
 void table_print(const struct table *t, FILE *out);
 void table_release(struct table *t);
 
+/*
+ * The same table with its rows kept in a temporary file (tmpfile(3)), not
+ * in memory: for output of any length (plan -v).  init returns -1 when no
+ * temporary file can be made (errno), print -1 when it cannot be read
+ * back.
+ */
+struct table_spool {
+    size_t ncols;
+    size_t *w;         /* widest cell of each column so far */
+    FILE *f;
+    size_t nrows;      /* including the header */
+};
+
+int table_spool_init(struct table_spool *t, size_t ncols,
+                     const char *const *headers);
+void table_spool_add(struct table_spool *t, const char *const *cells);
+int table_spool_print(struct table_spool *t, FILE *out);
+void table_spool_release(struct table_spool *t);
+
 #endif

@@ -14,8 +14,20 @@
 
 #include "scheduler.h"
 
-/* INT64_MAX: nothing before horizon (the run is done for the day). */
+/* What the plan's skipped candidates say, noted one at a time (a plan
+ * streamed at a million contacts holds none of them). */
+struct wake_skips {
+    bool waiting;      /* some wait for room (no_capacity, sender_busy) */
+    int64_t first;     /* the earliest timed `until` after now */
+};
+void wake_skips_init(struct wake_skips *w);
+void wake_skips_note(struct wake_skips *w, enum sched_reason r,
+                     int64_t until, int64_t now);
+
+/* n_items: messages the plan holds now.  INT64_MAX: nothing before
+ * horizon (the run is done for the day). */
 int64_t wake_next(const struct sched_mailbox *mbs, size_t n_mbs,
-                  const struct sched_plan *p, int64_t now, int64_t horizon);
+                  size_t n_items, const struct wake_skips *w, int64_t now,
+                  int64_t horizon);
 
 #endif

@@ -1,4 +1,5 @@
 /* cmd_plan.c - `plan`: what `run` would send now; sends and writes nothing. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,62 +37,128 @@ static const char plan_usage[] =
     "                 previous_step, sender_busy, sender_unavailable\n"
     "  -h, --help     this help\n";
 
-static void print_json(const struct runplan *rp, bool verbose)
+/* -v: the candidates not planned, as they come (plan -v at a million
+ * contacts holds none of them in memory). */
+struct skips {
+    bool json;
+    struct table_spool t;   /* the table's rows */
+    FILE *jf;               /* --json: one object per line */
+    size_t n;
+};
+
+static void json_row(struct strbuf *sb, const struct runplan *rp,
+                     const struct rp_candidate *c, const char *mailbox)
+{
+    sb_adds(sb, "{\"campaign\": ");
+    sb_add_json_str(sb, rp->camp[c->campaign].name);
+    sb_adds(sb, ", \"contact\": ");
+    sb_add_json_str(sb, c->email);
+    sb_adds(sb, ", \"company\": ");
+    sb_add_json_str(sb, c->company);
+    sb_adds(sb, ", \"mailbox\": ");
+    if (mailbox)
+        sb_add_json_str(sb, mailbox);
+    else
+        sb_adds(sb, "null");
+}
+
+static void on_skip(void *arg, const struct runplan *rp,
+                    const struct rp_candidate *c, enum sched_reason r,
+                    int64_t until)
+{
+    struct skips *sk = arg;
+    char when[ISO_TIME_LEN] = "";
+
+    if (until)
+        time_iso(until, when);
+    sk->n++;
+    if (sk->json) {
+        struct strbuf sb;
+
+        sb_init(&sb, 0);
+        json_row(&sb, rp, c, NULL);
+        sb_adds(&sb, ", \"reason\": ");
+        sb_add_json_str(&sb, sched_reason_str(r));
+        if (until) {
+            sb_adds(&sb, ", \"until\": ");
+            sb_add_json_str(&sb, when);
+        }
+        sb_adds(&sb, "}\n");
+        fputs(sb.buf, sk->jf);
+        sb_release(&sb);
+    } else {
+        const char *cell[4] = {
+            c->email, rp->camp[c->campaign].name, sched_reason_str(r),
+            until ? when : NULL,
+        };
+
+        table_spool_add(&sk->t, cell);
+    }
+}
+
+static int skips_init(struct skips *sk, bool json, struct errinfo *ei)
+{
+    static const char *const hdr[] = {
+        "NOT PLANNED", "CAMPAIGN", "REASON", "UNTIL",
+    };
+
+    memset(sk, 0, sizeof(*sk));
+    sk->json = json;
+    if (json ? (sk->jf = tmpfile()) == NULL
+             : table_spool_init(&sk->t, 4, hdr) < 0)
+        return err_set(ei, ERR_CANTCREAT,
+                       "plan: cannot make a temporary file for -v: %s "
+                       "(set TMPDIR to a writable directory)",
+                       strerror(errno));
+    return 0;
+}
+
+static void skips_release(struct skips *sk)
+{
+    if (sk->jf)
+        fclose(sk->jf);
+    table_spool_release(&sk->t);
+}
+
+static int print_json(const struct runplan *rp, struct skips *sk,
+                      struct errinfo *ei)
 {
     struct strbuf sb;
-    bool first = rp->plan.n_items == 0;
+    char *line = NULL;
+    size_t len = 0;
+    bool first = true;
 
     sb_init(&sb, 0);
     sb_addch(&sb, '[');
-    for (size_t i = 0; i < rp->plan.n_items; i++) {
+    for (size_t i = 0; i < rp->plan.n_items; i++, first = false) {
         const struct sched_item *it = &rp->plan.items[i];
-        const struct rp_candidate *c = &rp->cand[it->candidate];
 
-        sb_adds(&sb, i ? ",\n  {\"campaign\": " : "\n  {\"campaign\": ");
-        sb_add_json_str(&sb, rp->camp[c->campaign].name);
-        sb_adds(&sb, ", \"contact\": ");
-        sb_add_json_str(&sb, c->email);
-        sb_adds(&sb, ", \"company\": ");
-        sb_add_json_str(&sb, c->company);
-        sb_adds(&sb, ", \"mailbox\": ");
-        sb_add_json_str(&sb, rp->mb[it->mailbox].email);
+        sb_adds(&sb, first ? "\n  " : ",\n  ");
+        json_row(&sb, rp, &rp->cand[it->candidate],
+                 rp->mb[it->mailbox].email);
         sb_addch(&sb, '}');
     }
-    /* -v: one object per contact not planned, with a null mailbox and
-     * the reason (and until, for cooldown and retry_wait). */
-    for (size_t i = 0; verbose && i < rp->plan.n_skips; i++) {
-        const struct sched_skip *sk = &rp->plan.skips[i];
-        const struct rp_candidate *c = &rp->cand[sk->candidate];
-        char until[ISO_TIME_LEN];
-
-        sb_adds(&sb, first ? "\n  {\"campaign\": " : ",\n  {\"campaign\": ");
-        first = false;
-        sb_add_json_str(&sb, rp->camp[c->campaign].name);
-        sb_adds(&sb, ", \"contact\": ");
-        sb_add_json_str(&sb, c->email);
-        sb_adds(&sb, ", \"company\": ");
-        sb_add_json_str(&sb, c->company);
-        sb_adds(&sb, ", \"mailbox\": null, \"reason\": ");
-        sb_add_json_str(&sb, sched_reason_str(sk->reason));
-        if (sk->until) {
-            time_iso(sk->until, until);
-            sb_adds(&sb, ", \"until\": ");
-            sb_add_json_str(&sb, until);
-        }
-        sb_addch(&sb, '}');
-    }
-    sb_adds(&sb, first ? "]\n" : "\n]\n");
     fputs(sb.buf, stdout);
     sb_release(&sb);
+    if (sk && (fflush(sk->jf) != 0 || fseek(sk->jf, 0, SEEK_SET) != 0))
+        return err_set(ei, ERR_IO, "plan: cannot read back -v: %s",
+                       strerror(errno));
+    while (sk && getline(&line, &len, sk->jf) > 0) {
+        line[strcspn(line, "\n")] = '\0';
+        fputs(first ? "\n  " : ",\n  ", stdout);
+        fputs(line, stdout);
+        first = false;
+    }
+    free(line);
+    fputs(first ? "]\n" : "\n]\n", stdout);
+    return 0;
 }
 
-static void print_tables(const struct runplan *rp, bool verbose)
+static int print_tables(const struct runplan *rp, struct skips *sk,
+                        struct errinfo *ei)
 {
     static const char *const hdr[] = {
         "MAILBOX", "CONTACT", "COMPANY", "CAMPAIGN",
-    };
-    static const char *const skip_hdr[] = {
-        "NOT PLANNED", "CAMPAIGN", "REASON", "UNTIL",
     };
     struct table t;
 
@@ -107,27 +174,34 @@ static void print_tables(const struct runplan *rp, bool verbose)
     }
     table_print(&t, stdout);
     table_release(&t);
-    if (!verbose)
-        return;
-    table_init(&t, 4, skip_hdr);
-    for (size_t i = 0; i < rp->plan.n_skips; i++) {
-        const struct sched_skip *sk = &rp->plan.skips[i];
-        const struct rp_candidate *c = &rp->cand[sk->candidate];
-        char until[ISO_TIME_LEN] = "";
-        const char *cell[4] = {
-            c->email, rp->camp[c->campaign].name,
-            sched_reason_str(sk->reason), until,
-        };
-
-        if (sk->until)
-            time_iso(sk->until, until);
-        else
-            cell[3] = NULL;
-        table_add(&t, cell);
-    }
+    if (!sk)
+        return 0;
     fputc('\n', stdout);
-    table_print(&t, stdout);
-    table_release(&t);
+    if (table_spool_print(&sk->t, stdout) < 0)
+        return err_set(ei, ERR_IO, "plan: cannot read back -v: %s",
+                       strerror(errno));
+    return 0;
+}
+
+/* The plan, streamed; or (MAILROTA_PLAN_EXHAUSTIVE=1, for the tests'
+ * oracle) every enrolment loaded and sorted, as the report does. */
+static int make_plan(struct app *app, struct db *db, size_t max,
+                     struct skips *sk, struct runplan *rp,
+                     struct errinfo *ei)
+{
+    const char *ex = getenv("MAILROTA_PLAN_EXHAUSTIVE");
+
+    if (!ex || strcmp(ex, "1") != 0)
+        return runplan_stream(db, &app->cfg, clock_now(), max,
+                              sk ? on_skip : NULL, sk, rp, ei);
+    if (runplan_load(db, &app->cfg, clock_now(), max, rp, ei) < 0)
+        return -1;
+    for (size_t i = 0; sk && i < rp->plan.n_skips; i++) {
+        const struct sched_skip *s = &rp->plan.skips[i];
+
+        on_skip(sk, rp, &rp->cand[s->candidate], s->reason, s->until);
+    }
+    return 0;
 }
 
 int cmd_plan(struct app *app, int argc, char **argv, struct errinfo *ei)
@@ -140,6 +214,7 @@ int cmd_plan(struct app *app, int argc, char **argv, struct errinfo *ei)
         { NULL, 0, NULL, 0 },
     };
     struct runplan rp;
+    struct skips sk;
     struct db *db = NULL;
     long long max = 0;
     bool json = false, verbose = app->log_level >= LOG_LEVEL_INFO;
@@ -161,17 +236,16 @@ int cmd_plan(struct app *app, int argc, char **argv, struct errinfo *ei)
     if (optind < argc)
         return err_set(ei, ERR_USAGE, "plan: unexpected argument '%s'",
                        argv[optind]);
-    if (app_open_db(app, 0, &db, ei) < 0)
+    if (verbose && skips_init(&sk, json, ei) < 0)
         return -1;
-    if (runplan_load(db, &app->cfg, clock_now(), (size_t)max, &rp, ei) ==
-        0) {
-        if (json)
-            print_json(&rp, verbose);
-        else
-            print_tables(&rp, verbose);
-        ret = 0;
-    }
+    memset(&rp, 0, sizeof(rp));
+    if (app_open_db(app, 0, &db, ei) == 0 &&
+        make_plan(app, db, (size_t)max, verbose ? &sk : NULL, &rp, ei) == 0)
+        ret = json ? print_json(&rp, verbose ? &sk : NULL, ei)
+                   : print_tables(&rp, verbose ? &sk : NULL, ei);
     runplan_release(&rp);
+    if (verbose)
+        skips_release(&sk);
     db_close(db);
     return ret;
 }

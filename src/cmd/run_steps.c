@@ -232,9 +232,7 @@ static long waiting_contacts(const struct run *r, size_t max, bool dry)
     long n = 0;
 
     if (!(max > 0 && p->n_items >= max))
-        for (size_t i = 0; i < p->n_skips; i++)
-            if (p->skips[i].reason == SCHED_NO_CAPACITY)
-                n++;
+        n = r->rp->waiting;
     for (size_t i = 0; !dry && i < r->n_jobs; i++)
         if (!r->jobs[i].done || r->jobs[i].outcome == OUTCOME_DEFERRED)
             n++;
@@ -256,6 +254,7 @@ bool run_night_report(struct run *r, struct db *db, const struct counts *k,
     memset(&in, 0, sizeof(in));
     in.rp = r->rp;
     in.waiting = waiting_contacts(r, max, dry);
+    in.waiting_more = r->rp->waiting_more;
     in.sent = k->sent;
     if (!dry && r->w) {
         failed = xcalloc(n, sizeof(bool));

@@ -32,17 +32,38 @@ static void add(struct counts *t, const struct counts *k)
 }
 
 /* When to run next: *wake, INT64_MAX when nothing more goes today. */
+struct wake_arg {
+    struct wake_skips w;
+    int64_t now;
+};
+
+static void wake_note(void *arg, const struct runplan *rp,
+                      const struct rp_candidate *c, enum sched_reason r,
+                      int64_t until)
+{
+    struct wake_arg *a = arg;
+
+    (void)rp;
+    (void)c;
+    wake_skips_note(&a->w, r, until, a->now);
+}
+
 static int next_wake(struct app *app, int64_t *wake, struct errinfo *ei)
 {
     struct runplan rp;
     struct db *db = NULL;
-    int64_t now = clock_now();
+    struct wake_arg a;
     int ret = -1;
 
+    a.now = clock_now();
+    wake_skips_init(&a.w);
+    memset(&rp, 0, sizeof(rp));
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
-    if (runplan_load(db, &app->cfg, now, 0, &rp, ei) == 0) {
-        *wake = wake_next(rp.smb, rp.n_mb, &rp.plan, now, rp.horizon);
+    if (runplan_stream(db, &app->cfg, a.now, 0, wake_note, &a, &rp,
+                       ei) == 0) {
+        *wake = wake_next(rp.smb, rp.n_mb, rp.plan.n_items, &a.w, a.now,
+                          rp.horizon);
         ret = 0;
     }
     runplan_release(&rp);

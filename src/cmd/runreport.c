@@ -103,7 +103,8 @@ static void say_mailbox(const char *email, enum health_status s,
 /* "N contacts wait but no mailbox can send (2 auth-failed, 1 admin)". */
 static void say_no_sender(const struct runplan *rp,
                           const struct health_mailbox *hm,
-                          const struct mb_now *now, long waiting)
+                          const struct mb_now *now, long waiting,
+                          bool more)
 {
     static const enum mailbox_status words[] = {
         MBOX_AUTH_FAILED, MBOX_BLOCKED, MBOX_PAUSED, MBOX_ADMIN,
@@ -132,9 +133,10 @@ static void say_no_sender(const struct runplan *rp,
     }
     if (!rp->n_mb)
         sb_adds(&sb, "the roster is empty: 'mailrota mailbox add'");
-    log_alert("%ld contact%s wait%s but no mailbox can send (%s): see "
-              "'mailrota mailbox list'", waiting, waiting == 1 ? "" : "s",
-              waiting == 1 ? "s" : "", sb.buf);
+    log_alert("%s%ld contact%s wait%s but no mailbox can send (%s): see "
+              "'mailrota mailbox list'", more ? "at least " : "", waiting,
+              waiting == 1 ? "" : "s", waiting == 1 && !more ? "s" : "",
+              sb.buf);
     sb_release(&sb);
 }
 
@@ -231,7 +233,7 @@ int runreport_health(struct db *db, const struct runreport_in *in,
         if (report[i])
             say_mailbox(rp->mb[i].email, hm[i].status, now[i].last_error);
     if (v.no_sender)
-        say_no_sender(rp, hm, now, in->waiting);
+        say_no_sender(rp, hm, now, in->waiting, in->waiting_more);
     if (v.unavailable) {
         build_e69(rp, hm, now, e69);
         *unavailable = true;

@@ -219,6 +219,11 @@ int sched_pair_get(const struct pair_map *m, long long a, long long b)
     return p->used ? p->val : 0;
 }
 
+bool sched_pair_has(const struct pair_map *m, long long a, long long b)
+{
+    return pair_slot(m->e, m->mask, a, b)->used;
+}
+
 void sched_pair_add(struct pair_map *m, long long a, long long b, int delta)
 {
     struct pair_entry *p;

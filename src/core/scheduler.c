@@ -276,44 +276,103 @@ static void record(struct plan_state *ps, const struct sched_candidate *c,
         sched_pair_add(&ps->company, c->campaign_id, c->company_id, 1);
 }
 
-int sched_plan(const struct sched_input *in, int64_t now,
-               struct sched_plan *out, struct errinfo *ei)
+/* Whether a mailbox can still take a message (and --max is not reached):
+ * while not, every candidate offered is skipped. */
+static bool has_room(const struct plan_state *ps)
 {
-    size_t n = in->n_candidates;
-    struct plan_state ps;
-    struct ordered *ord;
-    struct sched_item *items;
-    struct sched_skip *skips;
-    size_t n_skips = 0;
+    const struct sched_input *in = ps->in;
 
-    (void)ei;
-    memset(&ps, 0, sizeof(ps));
-    ps.in = in;
-    ps.now = now;
-    sched_supp_init(&ps.supp, in->suppressions, in->n_suppressions);
-    sched_pair_init(&ps.company, in->n_company_counts);
-    sched_pair_init(&ps.planned, 0);
-    sched_pair_init(&ps.pairs, 0);
+    if (in->max_messages > 0 && ps->n_items >= in->max_messages)
+        return false;
+    for (size_t i = 0; i < in->n_mailboxes; i++)
+        if (ps->mb[i].eligible && ps->mb[i].load < ps->mb[i].cap)
+            return true;
+    return false;
+}
+
+struct sched_stream {
+    struct plan_state ps;
+};
+
+struct sched_stream *sched_stream_new(const struct sched_input *in,
+                                      int64_t now)
+{
+    struct sched_stream *s = xcalloc(1, sizeof(*s));
+    struct plan_state *ps = &s->ps;
+
+    ps->in = in;
+    ps->now = now;
+    sched_supp_init(&ps->supp, in->suppressions, in->n_suppressions);
+    sched_pair_init(&ps->company, in->n_company_counts);
+    sched_pair_init(&ps->planned, 0);
+    sched_pair_init(&ps->pairs, 0);
     for (size_t i = 0; i < in->n_company_counts; i++) {
         const struct sched_company_count *cc = &in->company_counts[i];
 
         if (cc->company_id != 0)
-            sched_pair_add(&ps.company, cc->campaign_id, cc->company_id,
-                     cc->contacts);
+            sched_pair_add(&ps->company, cc->campaign_id, cc->company_id,
+                           cc->contacts);
     }
-    ps.mb = xcalloc(in->n_mailboxes, sizeof(*ps.mb));
+    ps->mb = xcalloc(in->n_mailboxes ? in->n_mailboxes : 1, sizeof(*ps->mb));
     for (size_t i = 0; i < in->n_mailboxes; i++) {
         const struct sched_mailbox *m = &in->mailboxes[i];
 
         /* a spread mailbox waits its turn, then takes one */
-        ps.mb[i].eligible = m->available && now >= m->not_before;
-        ps.mb[i].cap = m->one_now && m->used_today + 1 < m->cap
-                           ? m->used_today + 1 : m->cap;
-        ps.mb[i].load = m->used_today;
-        ps.mb[i].last_used = m->last_used;
+        ps->mb[i].eligible = m->available && now >= m->not_before;
+        ps->mb[i].cap = m->one_now && m->used_today + 1 < m->cap
+                            ? m->used_today + 1 : m->cap;
+        ps->mb[i].load = m->used_today;
+        ps->mb[i].last_used = m->last_used;
     }
+    return s;
+}
 
-    ord = xcalloc(n, sizeof(*ord));
+void sched_stream_company(struct sched_stream *s, long long campaign_id,
+                          long long company_id, int contacts)
+{
+    if (company_id != 0 &&
+        !sched_pair_has(&s->ps.company, campaign_id, company_id))
+        sched_pair_add(&s->ps.company, campaign_id, company_id, contacts);
+}
+
+bool sched_stream_room(const struct sched_stream *s)
+{
+    return has_room(&s->ps);
+}
+
+enum sched_reason sched_stream_offer(struct sched_stream *s,
+                                     const struct sched_candidate *c,
+                                     int64_t *until, size_t *mailbox)
+{
+    enum sched_reason r;
+
+    *mailbox = SIZE_MAX;
+    r = check(&s->ps, c, until, mailbox);
+    if (r)
+        return r;
+    s->ps.n_items++;
+    record(&s->ps, c, *mailbox);
+    return 0;
+}
+
+void sched_stream_free(struct sched_stream *s)
+{
+    if (!s)
+        return;
+    free(s->ps.mb);
+    sched_pair_release(&s->ps.company);
+    sched_pair_release(&s->ps.planned);
+    sched_pair_release(&s->ps.pairs);
+    sched_supp_release(&s->ps.supp);
+    free(s);
+}
+
+/* The candidates in the planner's order (Order, scheduler.h). */
+static struct ordered *sorted(const struct sched_input *in)
+{
+    size_t n = in->n_candidates;
+    struct ordered *ord = xcalloc(n ? n : 1, sizeof(*ord));
+
     for (size_t i = 0; i < n; i++) {
         ord[i].c = &in->candidates[i];
         ord[i].idx = i;
@@ -321,14 +380,24 @@ int sched_plan(const struct sched_input *in, int64_t now,
     }
     if (n > 1)
         qsort(ord, n, sizeof(*ord), ordered_cmp);
+    return ord;
+}
 
-    items = xcalloc(n, sizeof(*items));
-    skips = xcalloc(n, sizeof(*skips));
+int sched_plan(const struct sched_input *in, int64_t now,
+               struct sched_plan *out, struct errinfo *ei)
+{
+    size_t n = in->n_candidates, n_items = 0, n_skips = 0;
+    struct sched_stream *s = sched_stream_new(in, now);
+    struct ordered *ord = sorted(in);
+    struct sched_item *items = xcalloc(n ? n : 1, sizeof(*items));
+    struct sched_skip *skips = xcalloc(n ? n : 1, sizeof(*skips));
+
+    (void)ei;
     for (size_t k = 0; k < n; k++) {
-        const struct sched_candidate *c = ord[k].c;
-        size_t mailbox = SIZE_MAX;
+        size_t mailbox;
         int64_t until;
-        enum sched_reason r = check(&ps, c, &until, &mailbox);
+        enum sched_reason r = sched_stream_offer(s, ord[k].c, &until,
+                                                 &mailbox);
 
         if (r) {
             skips[n_skips].candidate = ord[k].idx;
@@ -337,21 +406,14 @@ int sched_plan(const struct sched_input *in, int64_t now,
             n_skips++;
             continue;
         }
-        items[ps.n_items].candidate = ord[k].idx;
-        items[ps.n_items].mailbox = mailbox;
-        ps.n_items++;
-        record(&ps, c, mailbox);
+        items[n_items].candidate = ord[k].idx;
+        items[n_items].mailbox = mailbox;
+        n_items++;
     }
-
     free(ord);
-    free(ps.mb);
-    sched_pair_release(&ps.company);
-    sched_pair_release(&ps.planned);
-    sched_pair_release(&ps.pairs);
-    sched_supp_release(&ps.supp);
-
+    sched_stream_free(s);
     out->items = items;
-    out->n_items = ps.n_items;
+    out->n_items = n_items;
     out->skips = skips;
     out->n_skips = n_skips;
     return 0;

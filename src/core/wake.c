@@ -10,13 +10,29 @@ static bool timed(enum sched_reason r)
            r == SCHED_COOLDOWN || r == SCHED_RETRY_WAIT;
 }
 
+void wake_skips_init(struct wake_skips *w)
+{
+    w->waiting = false;
+    w->first = INT64_MAX;
+}
+
+void wake_skips_note(struct wake_skips *w, enum sched_reason r,
+                     int64_t until, int64_t now)
+{
+    if (r == SCHED_NO_CAPACITY || r == SCHED_SENDER_BUSY)
+        w->waiting = true;
+    if (timed(r) && until > now && until < w->first)
+        w->first = until;
+}
+
 int64_t wake_next(const struct sched_mailbox *mbs, size_t n_mbs,
-                  const struct sched_plan *p, int64_t now, int64_t horizon)
+                  size_t n_items, const struct wake_skips *w, int64_t now,
+                  int64_t horizon)
 {
     int64_t t = INT64_MAX;
-    bool room = false, waiting = false;
+    bool room = false;
 
-    if (p->n_items > 0)
+    if (n_items > 0)
         return now;
     for (size_t i = 0; i < n_mbs; i++) {
         const struct sched_mailbox *m = &mbs[i];
@@ -27,23 +43,8 @@ int64_t wake_next(const struct sched_mailbox *mbs, size_t n_mbs,
         if (m->not_before > now && m->not_before < t)
             t = m->not_before;
     }
-    for (size_t i = 0; i < p->n_skips; i++) {
-        const struct sched_skip *s = &p->skips[i];
-
-        if (s->reason == SCHED_NO_CAPACITY || s->reason == SCHED_SENDER_BUSY)
-            waiting = true;
-        if (timed(s->reason) && s->until > now && s->until < t)
-            t = s->until;
-    }
     /* a spread mailbox's turn matters only to contacts waiting for one */
-    if (!waiting) {
-        int64_t u = INT64_MAX;
-
-        for (size_t i = 0; i < p->n_skips; i++)
-            if (timed(p->skips[i].reason) && p->skips[i].until > now &&
-                p->skips[i].until < u)
-                u = p->skips[i].until;
-        t = u;
-    }
+    if (!w->waiting || w->first < t)
+        t = w->first;
     return room && t < horizon ? t : INT64_MAX;
 }

@@ -3,6 +3,7 @@
  * read snapshot and runs the planner (see runplan.h).
  */
 #include "runplan.h"
+#include "runplan_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,6 @@ int runplan_load_roster(struct db *db, const struct config *cfg,
     return store_run_roster(db, cfg->rules.daily_cap, rp, ei);
 }
 
-/* A zone's window at now, computed once per zone of a plan. */
-struct zone_window {
-    const struct tz *z;
-    struct window_at a;
-};
 
 static const struct window_at *zone_at(const struct config *cfg,
                                        const struct tz *z, int64_t now,
@@ -95,36 +91,80 @@ static int horizon_default(const struct config *cfg, int64_t now,
  * Each candidate's send window (schedule:, SPEC "Schedule and ramp-up"):
  * in the configured zone, or with zone: recipient in the contact's own
  * (the sender's when it has none, or one no longer in the zoneinfo
- * database).
+ * database).  Also the roster's spreading and rp->horizon.
  */
-static int windows(const struct config *cfg, int64_t now, struct runplan *rp,
-                   struct errinfo *ei)
+int rp_windows_init(struct rp_windows *w, const struct config *cfg,
+                    int64_t now, struct runplan *rp, struct errinfo *ei)
 {
-    struct zone_window *memo = NULL;
-    size_t n = 0;
     const struct tz *sender;
 
+    memset(w, 0, sizeof(*w));
+    w->cfg = cfg;
+    w->now = now;
+    if (horizon_default(cfg, now, rp, ei) < 0)
+        return -1;
     if (!cfg->schedule.configured)
         return 0;
     if (clock_zone(cfg->timezone, &sender, ei) < 0)
         return -1;
-    (void)zone_at(cfg, sender, now, &memo, &n);   /* memo[0] */
-    for (size_t i = 0; i < rp->n_cand; i++) {
-        /* memo moves as it grows: take pointers into it afresh */
-        const struct window_at *a = &memo[0].a;
-        const struct tz *z;
-        struct errinfo zei = { ERR_OK, "" };
-
-        if (cfg->schedule.zone_recipient && rp->cand[i].timezone &&
-            clock_zone(rp->cand[i].timezone, &z, &zei) == 0)
-            a = zone_at(cfg, z, now, &memo, &n);
-        rp->scand[i].window_opens = a->open ? 0 : a->opens;
-    }
+    (void)zone_at(cfg, sender, now, &w->memo, &w->n);   /* memo[0] */
     if (cfg->schedule.spread)
-        spread(&memo[0].a, now, rp);   /* memo[0]: the sender's */
-    rp->horizon = today_end(sender, now, &memo[0].a);
-    free(memo);
+        spread(&w->memo[0].a, now, rp);   /* memo[0]: the sender's */
+    rp->horizon = today_end(sender, now, &w->memo[0].a);
     return 0;
+}
+
+int64_t rp_window_opens(struct rp_windows *w, const char *timezone)
+{
+    const struct window_at *a;
+    const struct tz *z;
+    struct errinfo zei = { ERR_OK, "" };
+
+    if (!w->memo)
+        return 0;   /* no schedule: always open */
+    /* memo moves as it grows: take pointers into it afresh */
+    a = &w->memo[0].a;
+    if (w->cfg->schedule.zone_recipient && timezone &&
+        clock_zone(timezone, &z, &zei) == 0)
+        a = zone_at(w->cfg, z, w->now, &w->memo, &w->n);
+    return a->open ? 0 : a->opens;
+}
+
+void rp_windows_release(struct rp_windows *w)
+{
+    free(w->memo);
+    w->memo = NULL;
+    w->n = 0;
+}
+
+static int windows(const struct config *cfg, int64_t now, struct runplan *rp,
+                   struct errinfo *ei)
+{
+    struct rp_windows w;
+
+    if (rp_windows_init(&w, cfg, now, rp, ei) < 0)
+        return -1;
+    for (size_t i = 0; i < rp->n_cand; i++)
+        rp->scand[i].window_opens = rp_window_opens(&w, rp->cand[i].timezone);
+    rp_windows_release(&w);
+    return 0;
+}
+
+/* The planner's input but the candidates (runplan_stream too). */
+void rp_sched_input(const struct config *cfg, size_t max,
+                    const struct runplan *rp, struct sched_input *in)
+{
+    memset(in, 0, sizeof(*in));
+    in->mailboxes = rp->smb;
+    in->n_mailboxes = rp->n_mb;
+    in->company_counts = rp->cc;
+    in->n_company_counts = rp->n_cc;
+    in->suppressions = (const char *const *)rp->supp;
+    in->n_suppressions = rp->n_supp;
+    in->cooldown_s = (int64_t)cfg->rules.cooldown_days * 86400;
+    in->max_per_company = cfg->rules.max_contacts_per_company;
+    in->stop_company_on_reply = cfg->rules.stop_company_on_reply;
+    in->max_messages = max;
 }
 
 int runplan_load(struct db *db, const struct config *cfg, int64_t now,
@@ -148,22 +188,26 @@ int runplan_load(struct db *db, const struct config *cfg, int64_t now,
         return -1;
     }
     db_rollback(db);
-    if (horizon_default(cfg, now, rp, ei) < 0 || windows(cfg, now, rp, ei) < 0)
+    if (windows(cfg, now, rp, ei) < 0)
         return -1;
-    memset(&in, 0, sizeof(in));
-    in.mailboxes = rp->smb;
-    in.n_mailboxes = rp->n_mb;
+    rp_sched_input(cfg, max, rp, &in);
     in.candidates = rp->scand;
     in.n_candidates = rp->n_cand;
-    in.company_counts = rp->cc;
-    in.n_company_counts = rp->n_cc;
-    in.suppressions = (const char *const *)rp->supp;
-    in.n_suppressions = rp->n_supp;
-    in.cooldown_s = (int64_t)cfg->rules.cooldown_days * 86400;
-    in.max_per_company = cfg->rules.max_contacts_per_company;
-    in.stop_company_on_reply = cfg->rules.stop_company_on_reply;
-    in.max_messages = max;
-    return sched_plan(&in, now, &rp->plan, ei);
+    if (sched_plan(&in, now, &rp->plan, ei) < 0)
+        return -1;
+    for (size_t i = 0; i < rp->plan.n_skips; i++)
+        if (rp->plan.skips[i].reason == SCHED_NO_CAPACITY)
+            rp->waiting++;
+    return 0;
+}
+
+void rp_candidate_release(struct rp_candidate *c)
+{
+    free(c->email);
+    free(c->company);
+    free(c->timezone);
+    free(c->send_id);
+    memset(c, 0, sizeof(*c));
 }
 
 void runplan_release(struct runplan *rp)
@@ -193,12 +237,8 @@ void runplan_release(struct runplan *rp)
         free(c->template_path);
         free(c->subject);
     }
-    for (size_t i = 0; i < rp->n_cand; i++) {
-        free(rp->cand[i].email);
-        free(rp->cand[i].company);
-        free(rp->cand[i].timezone);
-        free(rp->cand[i].send_id);
-    }
+    for (size_t i = 0; i < rp->n_cand; i++)
+        rp_candidate_release(&rp->cand[i]);
     for (size_t i = 0; i < rp->n_supp; i++)
         free(rp->supp[i]);
     free(rp->mb);

@@ -4,6 +4,7 @@
  * suppressions, into struct runplan (see store_run.h).
  */
 #include "store_run.h"
+#include "store_run_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ static int done_fail(struct db *db, sqlite3_stmt *st, struct errinfo *ei,
     return -1;
 }
 
-static int64_t col_time(sqlite3_stmt *st, int col)
+int64_t store_col_time(sqlite3_stmt *st, int col)
 {
     const unsigned char *s = sqlite3_column_text(st, col);
     int64_t t = 0;
@@ -79,7 +80,7 @@ int store_run_roster(struct db *db, int default_cap, struct runplan *rp,
         m->secret = db_column_strdup(st, 6);
         m->password_env = db_column_strdup(st, 7);
         m->password_cmd = db_column_strdup(st, 8);
-        s->last_used = col_time(st, 9);
+        s->last_used = store_col_time(st, 9);
         outbox_cap_read(st, 10, &cm);
         s->cap = caps_effective(&cm, default_cap);
         s->used_today = cm.counted;
@@ -201,12 +202,12 @@ static size_t campaign_index(const struct runplan *rp, long long id)
     return lo;
 }
 
-/* One enrolment's row into rp's next candidate: the step it is at
- * (sequence.h) from its latest send in the campaign. */
-static void candidate_read(sqlite3_stmt *st, struct runplan *rp)
+/* One enrolment's row (CANDIDATE_SELECT) into *s and *c: the step it is
+ * at (sequence.h) from its latest send in the campaign. */
+void store_run_candidate_read(sqlite3_stmt *st, const struct runplan *rp,
+                              struct sched_candidate *s,
+                              struct rp_candidate *c)
 {
-    struct sched_candidate *s = &rp->scand[rp->n_cand];
-    struct rp_candidate *c = &rp->cand[rp->n_cand];
     const struct rp_campaign *camp;
     struct seq_latest l;
 
@@ -220,7 +221,7 @@ static void candidate_read(sqlite3_stmt *st, struct runplan *rp)
     s->email = c->email;
     s->contact_active = sqlite3_column_int(st, 4);
     s->campaign_active = sqlite3_column_int(st, 5);
-    s->enrolled_at = col_time(st, 6);
+    s->enrolled_at = store_col_time(st, 6);
     c->campaign = campaign_index(rp, s->campaign_id);
     camp = c->campaign < rp->n_camp ? &rp->camp[c->campaign] : NULL;
     if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
@@ -229,74 +230,55 @@ static void candidate_read(sqlite3_stmt *st, struct runplan *rp)
         if (!send_status_parse((const char *)sqlite3_column_text(st, 8),
                                &l.status))
             l.status = SEND_UNKNOWN;
-        l.sent_at = col_time(st, 16);
+        l.sent_at = store_col_time(st, 16);
         l.thread_mailbox_id = sqlite3_column_int64(st, 17);
     }
     seq_candidate(&l, camp ? camp->n_steps : 1, camp ? camp->after_s : NULL,
                   s);
     if (s->existing == SCHED_EXISTING_DEFERRED) {
         c->send_id = db_column_strdup(st, 7);
-        s->retry_after = col_time(st, 9);
+        s->retry_after = store_col_time(st, 9);
         c->attempts = sqlite3_column_int(st, 10);
     }
-    s->last_send_at = col_time(st, 11);
+    s->last_send_at = store_col_time(st, 11);
     c->company = db_column_strdup(st, 12);
     s->contact_replied = sqlite3_column_int(st, 13);
     s->company_replied = sqlite3_column_int(st, 14);
     c->timezone = db_column_strdup(st, 18);
-    rp->n_cand++;
+    c->company_sent = sqlite3_column_int(st, 19);
 }
 
-int store_run_candidates(struct db *db, struct runplan *rp,
-                         struct errinfo *ei)
+void store_run_candidate_bind(sqlite3_stmt *st)
 {
-    static const char sql[] =
-        "SELECT e.campaign_id, e.contact_id, COALESCE(c.company_id, 0),"
-        " c.email, c.status = ?1, ca.status = 'active',"
-        " e.enrolled_at, s.id, s.status, s.retry_after,"
-        " COALESCE(s.attempts, 0),"
-        " (SELECT MAX(COALESCE(x.sent_at, x.last_attempt_at, x.created_at))"
-        "   FROM sends x WHERE x.contact_id = e.contact_id"
-        "   AND x.status IN " STORE_COUNTED("counts_cooldown") "),"
-        " co.name, c.status = ?2,"
-        /* a colleague's reply to this campaign (inbound, SPEC) */
-        " EXISTS (SELECT 1 FROM inbound i"
-        "   JOIN send_people rs ON rs.send_id = i.send_id"
-        "   WHERE i.kind = ?3 AND rs.campaign_id = e.campaign_id"
-        "   AND rs.company_id = c.company_id AND rs.person <> c.id),"
-        /* the latest step's send; the thread's mailbox (step 1's) */
-        " s.step, s.sent_at,"
-        " (SELECT t.mailbox_id FROM sends t WHERE t.campaign_id ="
-        "   e.campaign_id AND t.contact_id = e.contact_id AND t.step = 1),"
-        " c.timezone"
-        " FROM enrollments e"
-        " JOIN contacts c ON c.id = e.contact_id"
-        " JOIN campaigns ca ON ca.id = e.campaign_id"
-        " LEFT JOIN sends s ON s.campaign_id = e.campaign_id"
-        "   AND s.contact_id = e.contact_id"
-        "   AND s.step = (SELECT MAX(x.step) FROM sends x"
-        "     WHERE x.campaign_id = e.campaign_id"
-        "     AND x.contact_id = e.contact_id)"
-        " LEFT JOIN companies co ON co.id = c.company_id";
-    sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    int rc;
-
-    if (db_stmt(db, sql, &st, ei) < 0)
-        return -1;
     sqlite3_bind_text(st, 1, contact_status_name(CONTACT_ACTIVE), -1,
                       SQLITE_STATIC);
     sqlite3_bind_text(st, 2, contact_status_name(CONTACT_REPLIED), -1,
                       SQLITE_STATIC);
     sqlite3_bind_text(st, 3, inbound_kind_str(INBOUND_REPLY), -1,
                       SQLITE_STATIC);
+}
+
+int store_run_candidates(struct db *db, struct runplan *rp,
+                         struct errinfo *ei)
+{
+    static const char sql[] =
+        CANDIDATE_SELECT " FROM enrollments e" CANDIDATE_JOINS;
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    store_run_candidate_bind(st);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (rp->n_cand == cap) {
             cap = cap ? cap * 2 : 64;
             rp->cand = xrealloc(rp->cand, cap * sizeof(*rp->cand));
             rp->scand = xrealloc(rp->scand, cap * sizeof(*rp->scand));
         }
-        candidate_read(st, rp);
+        store_run_candidate_read(st, rp, &rp->scand[rp->n_cand],
+                                 &rp->cand[rp->n_cand]);
+        rp->n_cand++;
     }
     if (rc != SQLITE_DONE)
         return done_fail(db, st, ei, "cannot read enrolments");

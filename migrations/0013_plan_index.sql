@@ -1,0 +1,232 @@
+-- 0013_plan_index: what lets the planner read only the enrolments it can
+-- plan, in its own order, and stop when the mailboxes are full (issue 17:
+-- `plan` at a million contacts in constant memory).
+--
+-- Each enrolment says where it stands, kept by the triggers below from
+-- every write of sends, contacts and enrollments (the program's own and a
+-- user's sqlite3 alike):
+--   latest_step    the step of its latest send in the campaign; 0: none
+--   latest_status  that send's status
+--   latest_at      that send's sent_at
+--   company_sent   how many distinct people of its contact's company were
+--                  written to in the campaign (campaign_companies), so the
+--                  planner can pass over the enrolments a company limit
+--                  holds back inside the index, without reading them
+-- The planner's rules stay in src/core (scheduler.c, sequence.c): these
+-- columns only choose which rows are read; every row read is checked by
+-- the rules as before.  An enrolment these columns wrongly left out would
+-- be planned later than it should, never against a rule.
+ALTER TABLE enrollments ADD COLUMN latest_step INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE enrollments ADD COLUMN latest_status TEXT;
+ALTER TABLE enrollments ADD COLUMN latest_at TEXT;
+ALTER TABLE enrollments ADD COLUMN company_sent INTEGER NOT NULL DEFAULT 0;
+
+-- send_people (0008) again, as two parts an index can serve: a count for
+-- one company reads that company's contacts and their sends, not all
+-- sends.  The same rows as 0008's view (a live send's own company_id is
+-- always NULL: only `contact forget` sets it, with contact_id NULL).
+DROP VIEW IF EXISTS send_people;
+CREATE VIEW send_people AS
+SELECT s.id          AS send_id,
+       s.campaign_id AS campaign_id,
+       s.status      AS status,
+       s.contact_id  AS person,
+       c.company_id  AS company_id
+  FROM sends s
+  JOIN contacts c ON c.id = s.contact_id
+UNION ALL
+SELECT s.id, s.campaign_id, s.status, -s.erased, s.company_id
+  FROM sends s
+ WHERE s.contact_id IS NULL;
+
+-- Distinct people of a company written to in a campaign, counted as the
+-- company limit counts them (send_statuses.counts_company).
+CREATE TABLE campaign_companies (
+    campaign_id INTEGER NOT NULL,
+    company_id  INTEGER NOT NULL,
+    contacts    INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, company_id)
+) WITHOUT ROWID;
+
+-- A (campaign, company) whose count may have changed.  A row put here is
+-- counted again at once and removed by the trigger that follows: the one
+-- place the count is made.
+CREATE TABLE plan_recount (
+    campaign_id INTEGER NOT NULL,
+    company_id  INTEGER NOT NULL
+);
+
+CREATE TRIGGER plan_recount_now AFTER INSERT ON plan_recount
+BEGIN
+    INSERT OR REPLACE INTO campaign_companies (campaign_id, company_id,
+                                               contacts)
+    SELECT NEW.campaign_id, NEW.company_id, COUNT(DISTINCT p.person)
+      FROM send_people p
+     WHERE p.campaign_id = NEW.campaign_id
+       AND p.company_id = NEW.company_id
+       AND p.status IN (SELECT status FROM send_statuses
+                         WHERE counts_company);
+    UPDATE enrollments
+       SET company_sent = (SELECT contacts FROM campaign_companies
+                            WHERE campaign_id = NEW.campaign_id
+                              AND company_id = NEW.company_id)
+     WHERE campaign_id = NEW.campaign_id
+       AND contact_id IN (SELECT id FROM contacts
+                           WHERE company_id = NEW.company_id);
+    DELETE FROM plan_recount;
+END;
+
+-- An enrolment's latest send (the one of the highest step).
+CREATE TRIGGER sends_plan_insert AFTER INSERT ON sends
+BEGIN
+    UPDATE enrollments
+       SET (latest_step, latest_status, latest_at) =
+           (SELECT step, status, sent_at FROM sends
+             WHERE campaign_id = NEW.campaign_id
+               AND contact_id = NEW.contact_id
+             ORDER BY step DESC LIMIT 1)
+     WHERE campaign_id = NEW.campaign_id AND contact_id = NEW.contact_id;
+    INSERT INTO plan_recount (campaign_id, company_id)
+    SELECT NEW.campaign_id, p.company_id FROM send_people p
+     WHERE p.send_id = NEW.id AND p.company_id IS NOT NULL;
+END;
+
+CREATE TRIGGER sends_plan_update
+AFTER UPDATE OF status, sent_at, step, contact_id, erased, company_id
+ON sends
+BEGIN
+    UPDATE enrollments
+       SET (latest_step, latest_status, latest_at) =
+           (SELECT step, status, sent_at FROM sends
+             WHERE campaign_id = NEW.campaign_id
+               AND contact_id = NEW.contact_id
+             ORDER BY step DESC LIMIT 1)
+     WHERE campaign_id = NEW.campaign_id AND contact_id = NEW.contact_id;
+    INSERT INTO plan_recount (campaign_id, company_id)
+    SELECT NEW.campaign_id, p.company_id FROM send_people p
+     WHERE p.send_id = NEW.id AND p.company_id IS NOT NULL
+       AND (OLD.status IS NOT NEW.status
+            OR OLD.contact_id IS NOT NEW.contact_id
+            OR OLD.erased IS NOT NEW.erased
+            OR OLD.company_id IS NOT NEW.company_id);
+END;
+
+CREATE TRIGGER sends_plan_delete AFTER DELETE ON sends
+BEGIN
+    UPDATE enrollments
+       SET (latest_step, latest_status, latest_at) =
+           (SELECT COALESCE(MAX(step), 0), NULL, NULL FROM sends
+             WHERE campaign_id = OLD.campaign_id
+               AND contact_id = OLD.contact_id)
+     WHERE campaign_id = OLD.campaign_id AND contact_id = OLD.contact_id;
+    UPDATE enrollments
+       SET (latest_status, latest_at) =
+           (SELECT status, sent_at FROM sends
+             WHERE campaign_id = OLD.campaign_id
+               AND contact_id = OLD.contact_id
+             ORDER BY step DESC LIMIT 1)
+     WHERE campaign_id = OLD.campaign_id AND contact_id = OLD.contact_id
+       AND latest_step > 0;
+    INSERT INTO plan_recount (campaign_id, company_id)
+    SELECT OLD.campaign_id, COALESCE((SELECT company_id FROM contacts
+                                       WHERE id = OLD.contact_id),
+                                      OLD.company_id)
+     WHERE COALESCE((SELECT company_id FROM contacts
+                      WHERE id = OLD.contact_id), OLD.company_id) IS NOT NULL;
+END;
+
+-- A contact that moves to another company takes its sends along: both
+-- companies are counted again, and its enrolments take the new count.
+CREATE TRIGGER contacts_plan_company AFTER UPDATE OF company_id ON contacts
+WHEN OLD.company_id IS NOT NEW.company_id
+BEGIN
+    INSERT INTO plan_recount (campaign_id, company_id)
+    SELECT DISTINCT campaign_id, OLD.company_id FROM sends
+     WHERE contact_id = NEW.id AND OLD.company_id IS NOT NULL;
+    INSERT INTO plan_recount (campaign_id, company_id)
+    SELECT DISTINCT campaign_id, NEW.company_id FROM sends
+     WHERE contact_id = NEW.id AND NEW.company_id IS NOT NULL;
+    UPDATE enrollments
+       SET company_sent = COALESCE((SELECT cc.contacts
+                                      FROM campaign_companies cc
+                                     WHERE cc.campaign_id =
+                                           enrollments.campaign_id
+                                       AND cc.company_id = NEW.company_id),
+                                   0)
+     WHERE contact_id = NEW.id;
+END;
+
+-- A new enrolment starts from its company's count (and from its sends,
+-- should the campaign already have written to the contact).
+CREATE TRIGGER enrollments_plan_insert AFTER INSERT ON enrollments
+WHEN EXISTS (SELECT 1 FROM campaign_companies
+              WHERE campaign_id = NEW.campaign_id)
+  OR EXISTS (SELECT 1 FROM sends WHERE campaign_id = NEW.campaign_id
+                                   AND contact_id = NEW.contact_id)
+BEGIN
+    UPDATE enrollments
+       SET company_sent = COALESCE((SELECT cc.contacts
+                                      FROM contacts c
+                                      JOIN campaign_companies cc
+                                        ON cc.company_id = c.company_id
+                                     WHERE c.id = NEW.contact_id
+                                       AND cc.campaign_id = NEW.campaign_id),
+                                   0),
+           (latest_step, latest_status, latest_at) =
+           (SELECT COALESCE(MAX(step), 0), NULL, NULL FROM sends
+             WHERE campaign_id = NEW.campaign_id
+               AND contact_id = NEW.contact_id)
+     WHERE campaign_id = NEW.campaign_id AND contact_id = NEW.contact_id;
+    UPDATE enrollments
+       SET (latest_status, latest_at) =
+           (SELECT status, sent_at FROM sends
+             WHERE campaign_id = NEW.campaign_id
+               AND contact_id = NEW.contact_id
+             ORDER BY step DESC LIMIT 1)
+     WHERE campaign_id = NEW.campaign_id AND contact_id = NEW.contact_id
+       AND latest_step > 0;
+END;
+
+-- The state of the data already there.
+UPDATE enrollments
+   SET (latest_step, latest_status, latest_at) =
+       (SELECT step, status, sent_at FROM sends s
+         WHERE s.campaign_id = enrollments.campaign_id
+           AND s.contact_id = enrollments.contact_id
+         ORDER BY step DESC LIMIT 1)
+ WHERE EXISTS (SELECT 1 FROM sends s
+                WHERE s.campaign_id = enrollments.campaign_id
+                  AND s.contact_id = enrollments.contact_id);
+CREATE INDEX sends_erased_company ON sends(company_id, campaign_id)
+    WHERE contact_id IS NULL;
+INSERT INTO campaign_companies (campaign_id, company_id, contacts)
+SELECT p.campaign_id, p.company_id, COUNT(DISTINCT p.person)
+  FROM send_people p
+ WHERE p.company_id IS NOT NULL
+   AND p.status IN (SELECT status FROM send_statuses WHERE counts_company)
+ GROUP BY p.campaign_id, p.company_id;
+UPDATE enrollments
+   SET company_sent = (SELECT cc.contacts FROM contacts c
+                         JOIN campaign_companies cc
+                           ON cc.company_id = c.company_id
+                        WHERE c.id = enrollments.contact_id
+                          AND cc.campaign_id = enrollments.campaign_id)
+ WHERE EXISTS (SELECT 1 FROM contacts c
+                 JOIN campaign_companies cc ON cc.company_id = c.company_id
+                WHERE c.id = enrollments.contact_id
+                  AND cc.campaign_id = enrollments.campaign_id);
+
+-- The planner's walks: new contacts in the planner's order (enrolment,
+-- contact, campaign; campaign and company_sent are read from the index
+-- itself); threads by where they stand and when their last step went;
+-- every enrolment in order (plan -v); a mailbox's latest send.
+CREATE INDEX enrollments_new
+    ON enrollments(enrolled_at, contact_id, campaign_id, company_sent)
+    WHERE latest_step = 0;
+CREATE INDEX enrollments_thread
+    ON enrollments(campaign_id, latest_status, latest_step, latest_at)
+    WHERE latest_step > 0;
+CREATE INDEX enrollments_order
+    ON enrollments(enrolled_at, contact_id, campaign_id);
+CREATE INDEX sends_mailbox_last
+    ON sends(mailbox_id, COALESCE(sent_at, last_attempt_at));
