@@ -71,7 +71,9 @@ int store_run_walk_due(struct db *db, const struct runplan *rp,
         CANDIDATE_SELECT " FROM enrollments e INDEXED BY enrollments_thread"
         CANDIDATE_JOINS
         " WHERE e.campaign_id = ?4 AND e.latest_status = ?5"
-        " AND e.latest_step = ?6 AND e.latest_at <= ?7"
+        " AND e.latest_step = ?6"
+        /* a sent_at missing (a hand edit) reads as long ago */
+        " AND (e.latest_at IS NULL OR e.latest_at <= ?7)"
         " AND e.latest_step > 0";
     sqlite3_stmt *st = NULL;
 

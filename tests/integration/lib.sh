@@ -72,3 +72,52 @@ done_testing() {
     echo "$_passed passed, $_failed failed"
     [ $_failed -eq 0 ]
 }
+
+# SQL that undoes migration 0013 (enrolment state, campaign_companies,
+# their triggers and indexes), for tests that rebuild an older schema.
+undo_0013_sql() {
+    for t in plan_recount_now sends_plan_insert sends_plan_update \
+        sends_plan_delete contacts_plan_company enrollments_plan_insert; do
+        echo "drop trigger $t;"
+    done
+    echo "drop index enrollments_new; drop index enrollments_thread;"
+    echo "drop index enrollments_order; drop index sends_mailbox_last;"
+    echo "drop index sends_erased_company;"
+    for c in latest_step latest_status latest_at company_sent; do
+        echo "alter table enrollments drop column $c;"
+    done
+    echo "drop table campaign_companies; drop table plan_recount;"
+}
+
+# check_plan_state WHAT: migration 0013's enrolment state (latest step,
+# status, time; company_sent) and campaign_companies equal what the sends
+# say, recounted from scratch.
+check_plan_state() {
+    check "$1: enrolments' latest send as the sends say" "" "$(q "
+        select e.campaign_id || ':' || e.contact_id from enrollments e
+          left join sends s on s.campaign_id = e.campaign_id
+           and s.contact_id = e.contact_id
+           and s.step = (select max(x.step) from sends x
+                          where x.campaign_id = e.campaign_id
+                            and x.contact_id = e.contact_id)
+         where e.latest_step is not coalesce(s.step, 0)
+            or e.latest_status is not s.status
+            or e.latest_at is not s.sent_at")"
+    check "$1: company counts as the sends say" "" "$(q "
+        with truth as (
+            select campaign_id, company_id, count(distinct person) n
+              from send_people
+             where company_id is not null
+               and status in (select status from send_statuses
+                               where counts_company)
+             group by 1, 2)
+        select 'e' || e.campaign_id || ':' || e.contact_id
+          from enrollments e join contacts c on c.id = e.contact_id
+          left join truth t on t.campaign_id = e.campaign_id
+                           and t.company_id = c.company_id
+         where e.company_sent is not coalesce(t.n, 0)
+        union all
+        select 'cc' || t.campaign_id || ':' || t.company_id from truth t
+          left join campaign_companies cc using (campaign_id, company_id)
+         where cc.contacts is not t.n")"
+}

@@ -138,7 +138,7 @@ setup_roster_and_contacts() {
 # 0013's enrolment columns, tables, triggers and indexes too).
 downgrade() {
     {
-        echo "drop trigger plan_recount_now; drop trigger sends_plan_insert; drop trigger sends_plan_update; drop trigger sends_plan_delete; drop trigger contacts_plan_company; drop trigger enrollments_plan_insert; drop index enrollments_new; drop index enrollments_thread; drop index enrollments_order; alter table enrollments drop column latest_step; alter table enrollments drop column latest_status; alter table enrollments drop column latest_at; alter table enrollments drop column company_sent; drop table campaign_companies; drop table plan_recount;"
+        undo_0013_sql
         echo "drop view send_people; drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps; drop table send_retries;"
         sed -n '/^CREATE TABLE sends (/,/^);/p' "$ROOT/migrations/0001_init.sql" |
             sed 's/^CREATE TABLE sends (/CREATE TABLE sends_old (/'

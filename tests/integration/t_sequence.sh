@@ -88,6 +88,7 @@ sqlite3 mailrota.db ".backup old.db"
 {
     # sends as 0001 to 0009 left it: 0001's table, contact_id nullable and
     # 0008's two columns
+    undo_0013_sql
     echo "drop view send_people; drop view send_log; drop view mailbox_days; drop view mailbox_today; drop view inbound_log; drop table campaign_steps;"
     sed -n '/^CREATE TABLE sends (/,/^);/p' "$ROOT/migrations/0001_init.sql" |
         sed -e 's/^CREATE TABLE sends (/CREATE TABLE sends_old (/' \
