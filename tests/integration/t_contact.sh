@@ -218,4 +218,5 @@ q "update contacts set title = 'x', updated_at = '2026-12-06T08:00:00Z' where em
 check "and only a change of status" 2026-12-05T08:00:00Z \
     "$(q "select status_changed_at from contacts where email = 'ok2@initech.example'")"
 
+check_plan_state "at the end"
 done_testing

@@ -213,4 +213,5 @@ check "then import takes him again (a2, still erased, is skipped)" \
 check "he is back" 1 \
     "$(q "select count(*) from contacts where email = 'HardBob@acme.example'")"
 
+check_plan_state "at the end"
 done_testing

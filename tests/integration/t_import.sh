@@ -252,4 +252,5 @@ many=$(prepares many.csv)
 check "an import prepares statements" yes "$([ -n "$few" ] && [ "$few" -gt 0 ] && echo yes)"
 check "3000 rows prepare no more statements than 10" "$few" "$many"
 
+check_plan_state "at the end"
 done_testing

@@ -307,4 +307,5 @@ check "run reads the inbox first" "$((n0 + 1)) replied" "$(q "select count(*) fr
 check_contains "a mailbox it cannot read is said even with -q" "inbox of admin@sender.example" "$err"
 check "and run goes on (its summary row is written)" 3 "$(q "select count(*) from runs")"
 
+check_plan_state "at the end"
 done_testing

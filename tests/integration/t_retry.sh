@@ -130,4 +130,5 @@ check "with the new text" 1 "$(grep -l 'about our project' "$T"/srv/mail/*.eml |
 run "$MR" retry --help
 check "--help exits 0" 0 "$rc"
 check_contains "--help shows the usage" "mailrota retry [--campaign NAME]" "$out"
+check_plan_state "at the end"
 done_testing

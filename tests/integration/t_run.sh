@@ -171,4 +171,5 @@ check "and no mailbox passed its cap" "m1@sender.example|5 m2@sender.example|5 m
 check "no recipient received two messages from one campaign" "" "$(q "select contact_id from sends group by campaign_id, contact_id having count(*) > 1")"
 check "server messages = sent rows" "$(q "select count(*) from sends where status = 'sent'")" "$(smtpd_count "$T/srv")"
 check "integrity" ok "$(q 'pragma integrity_check')"
+check_plan_state "at the end"
 done_testing

@@ -185,4 +185,5 @@ check_contains "step 1: sent 4" "1 $ROOT/templates/intro.txt - 4 0 0" "$(sq "$ou
 check_contains "step 2: sent 4, a reply" "2 $T/f2.txt 3 days 4 0 1" "$(sq "$out")"
 check_contains "step 3: sent 3, the cooldown's wait" "3 $T/f3.txt 2 days (cooldown) 3 0 0" "$(sq "$out")"
 
+check_plan_state "at the end"
 done_testing
