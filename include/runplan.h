@@ -55,6 +55,11 @@ struct rp_candidate {
     int company_sent;      /* enrollments.company_sent (migration 0013) */
 };
 
+/* A reply matched to a send to `person` of a company in a campaign. */
+struct rp_reply {
+    long long campaign_id, company_id, person;
+};
+
 struct runplan {
     int64_t now;
     char day[11];                      /* local day of `now` */
@@ -70,6 +75,8 @@ struct runplan {
     size_t n_cc;
     char **supp;
     size_t n_supp;
+    struct rp_reply *replies;          /* by campaign, company, person */
+    size_t n_replies;
     struct sched_plan plan;
     /* Where the day's sending ends (run --until-done): the close of the
      * sender's window open now or opening later today, else now; without

@@ -120,6 +120,9 @@ int store_run_company_counts(struct db *db, struct runplan *rp,
                              struct errinfo *ei);
 int store_run_suppressions(struct db *db, struct runplan *rp,
                            struct errinfo *ei);
+/* The replies matched to a send of a company, for stop_company_on_reply;
+ * before the candidates are read. */
+int store_run_replies(struct db *db, struct runplan *rp, struct errinfo *ei);
 
 /* ---- a contact's fields, the runs table (store_run_misc.c) ---- */
 

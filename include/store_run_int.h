@@ -15,8 +15,9 @@
 #include "store.h"
 
 /* One enrolment `e` with its contact, campaign, latest send and what the
- * rules need (columns read by store_run_candidate_read, parameters ?1-?3
- * bound by store_run_candidate_bind).  Follow with FROM enrollments e
+ * rules need (columns read by store_run_candidate_read, parameters ?1-?2
+ * bound by store_run_candidate_bind; a colleague's reply comes from
+ * rp->replies, store_run_replies).  Follow with FROM enrollments e
  * [INDEXED BY ...] CANDIDATE_JOINS [WHERE ...]. */
 #define CANDIDATE_SELECT \
     "SELECT e.campaign_id, e.contact_id, COALESCE(c.company_id, 0)," \
@@ -27,11 +28,6 @@
     "   FROM sends x WHERE x.contact_id = e.contact_id" \
     "   AND x.status IN " STORE_COUNTED("counts_cooldown") ")," \
     " co.name, c.status = ?2," \
-    /* a colleague's reply to this campaign (inbound, SPEC) */ \
-    " EXISTS (SELECT 1 FROM inbound i" \
-    "   JOIN send_people rs ON rs.send_id = i.send_id" \
-    "   WHERE i.kind = ?3 AND rs.campaign_id = e.campaign_id" \
-    "   AND rs.company_id = c.company_id AND rs.person <> c.id)," \
     /* the latest step's send; the thread's mailbox (step 1's) */ \
     " s.step, s.sent_at," \
     " (SELECT t.mailbox_id FROM sends t WHERE t.campaign_id =" \
@@ -50,7 +46,7 @@
 
 void store_run_candidate_bind(sqlite3_stmt *st);
 /* Fills *s and *c (zeroed first; c's strings are new, s->email is
- * c->email). */
+ * c->email); company_replied from rp->replies. */
 void store_run_candidate_read(sqlite3_stmt *st, const struct runplan *rp,
                               struct sched_candidate *s,
                               struct rp_candidate *c);

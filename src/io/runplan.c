@@ -181,6 +181,7 @@ int runplan_load(struct db *db, const struct config *cfg, int64_t now,
         return -1;
     if (store_run_roster(db, cfg->rules.daily_cap, rp, ei) < 0 ||
         store_run_campaigns(db, cfg->rules.cooldown_days, rp, ei) < 0 ||
+        store_run_replies(db, rp, ei) < 0 ||
         store_run_candidates(db, rp, ei) < 0 ||
         store_run_company_counts(db, rp, ei) < 0 ||
         store_run_suppressions(db, rp, ei) < 0) {
@@ -248,6 +249,7 @@ void runplan_release(struct runplan *rp)
     free(rp->scand);
     free(rp->cc);
     free(rp->supp);
+    free(rp->replies);
     sched_plan_release(&rp->plan);
     memset(rp, 0, sizeof(*rp));
 }

@@ -217,7 +217,8 @@ static int load_fixed(struct db *db, const struct config *cfg,
 {
     if (store_run_roster(db, cfg->rules.daily_cap, rp, ei) < 0 ||
         store_run_campaigns(db, cfg->rules.cooldown_days, rp, ei) < 0 ||
-        store_run_suppressions(db, rp, ei) < 0)
+        store_run_suppressions(db, rp, ei) < 0 ||
+        store_run_replies(db, rp, ei) < 0)
         return -1;
     return 0;
 }

@@ -202,6 +202,73 @@ static size_t campaign_index(const struct runplan *rp, long long id)
     return lo;
 }
 
+static int reply_cmp(long long a1, long long b1, long long a2,
+                     long long b2)
+{
+    if (a1 != a2)
+        return a1 < a2 ? -1 : 1;
+    return (b1 > b2) - (b1 < b2);
+}
+
+/* Whether someone else of s's company replied to its campaign (a reply
+ * matched to their send, SPEC "stop_company_on_reply"): rp->replies is
+ * sorted by campaign, company. */
+static bool colleague_replied(const struct runplan *rp,
+                              const struct sched_candidate *s)
+{
+    size_t lo = 0, hi = rp->n_replies;
+
+    if (s->company_id == 0)
+        return false;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct rp_reply *r = &rp->replies[mid];
+
+        if (reply_cmp(r->campaign_id, r->company_id, s->campaign_id,
+                      s->company_id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < rp->n_replies && rp->replies[lo].campaign_id ==
+                                     s->campaign_id &&
+           rp->replies[lo].company_id == s->company_id; lo++)
+        if (rp->replies[lo].person != s->contact_id)
+            return true;
+    return false;
+}
+
+int store_run_replies(struct db *db, struct runplan *rp, struct errinfo *ei)
+{
+    /* from the replies (few) to their sends: send_people by send_id */
+    static const char sql[] =
+        "SELECT DISTINCT rs.campaign_id, rs.company_id, rs.person"
+        " FROM inbound i CROSS JOIN send_people rs ON rs.send_id = i.send_id"
+        " WHERE i.kind = ?1 AND rs.company_id IS NOT NULL"
+        " ORDER BY 1, 2, 3";
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, inbound_kind_str(INBOUND_REPLY), -1,
+                      SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (rp->n_replies == cap) {
+            cap = cap ? cap * 2 : 16;
+            rp->replies = xrealloc(rp->replies, cap * sizeof(*rp->replies));
+        }
+        rp->replies[rp->n_replies].campaign_id = sqlite3_column_int64(st, 0);
+        rp->replies[rp->n_replies].company_id = sqlite3_column_int64(st, 1);
+        rp->replies[rp->n_replies++].person = sqlite3_column_int64(st, 2);
+    }
+    if (rc != SQLITE_DONE)
+        return done_fail(db, st, ei, "cannot read replies");
+    db_done(st);
+    return 0;
+}
+
 /* One enrolment's row (CANDIDATE_SELECT) into *s and *c: the step it is
  * at (sequence.h) from its latest send in the campaign. */
 void store_run_candidate_read(sqlite3_stmt *st, const struct runplan *rp,
@@ -225,13 +292,13 @@ void store_run_candidate_read(sqlite3_stmt *st, const struct runplan *rp,
     c->campaign = campaign_index(rp, s->campaign_id);
     camp = c->campaign < rp->n_camp ? &rp->camp[c->campaign] : NULL;
     if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
-        l.step = sqlite3_column_int(st, 15);
+        l.step = sqlite3_column_int(st, 14);
         /* A status this program does not know ends the sequence. */
         if (!send_status_parse((const char *)sqlite3_column_text(st, 8),
                                &l.status))
             l.status = SEND_UNKNOWN;
-        l.sent_at = store_col_time(st, 16);
-        l.thread_mailbox_id = sqlite3_column_int64(st, 17);
+        l.sent_at = store_col_time(st, 15);
+        l.thread_mailbox_id = sqlite3_column_int64(st, 16);
     }
     seq_candidate(&l, camp ? camp->n_steps : 1, camp ? camp->after_s : NULL,
                   s);
@@ -243,9 +310,9 @@ void store_run_candidate_read(sqlite3_stmt *st, const struct runplan *rp,
     s->last_send_at = store_col_time(st, 11);
     c->company = db_column_strdup(st, 12);
     s->contact_replied = sqlite3_column_int(st, 13);
-    s->company_replied = sqlite3_column_int(st, 14);
-    c->timezone = db_column_strdup(st, 18);
-    c->company_sent = sqlite3_column_int(st, 19);
+    s->company_replied = colleague_replied(rp, s);
+    c->timezone = db_column_strdup(st, 17);
+    c->company_sent = sqlite3_column_int(st, 18);
 }
 
 void store_run_candidate_bind(sqlite3_stmt *st)
@@ -253,8 +320,6 @@ void store_run_candidate_bind(sqlite3_stmt *st)
     sqlite3_bind_text(st, 1, contact_status_name(CONTACT_ACTIVE), -1,
                       SQLITE_STATIC);
     sqlite3_bind_text(st, 2, contact_status_name(CONTACT_REPLIED), -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, inbound_kind_str(INBOUND_REPLY), -1,
                       SQLITE_STATIC);
 }
 
