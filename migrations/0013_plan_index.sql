@@ -83,7 +83,9 @@ BEGIN
      WHERE campaign_id = NEW.campaign_id AND contact_id = NEW.contact_id;
     INSERT INTO plan_recount (campaign_id, company_id)
     SELECT NEW.campaign_id, p.company_id FROM send_people p
-     WHERE p.send_id = NEW.id AND p.company_id IS NOT NULL;
+     WHERE p.send_id = NEW.id AND p.company_id IS NOT NULL
+       AND NEW.status IN (SELECT status FROM send_statuses
+                           WHERE counts_company);
 END;
 
 CREATE TRIGGER sends_plan_update
@@ -100,7 +102,10 @@ BEGIN
     INSERT INTO plan_recount (campaign_id, company_id)
     SELECT NEW.campaign_id, p.company_id FROM send_people p
      WHERE p.send_id = NEW.id AND p.company_id IS NOT NULL
-       AND (OLD.status IS NOT NEW.status
+       AND ((SELECT counts_company FROM send_statuses
+              WHERE status = OLD.status) IS NOT
+            (SELECT counts_company FROM send_statuses
+              WHERE status = NEW.status)
             OR OLD.contact_id IS NOT NEW.contact_id
             OR OLD.erased IS NOT NEW.erased
             OR OLD.company_id IS NOT NEW.company_id);
