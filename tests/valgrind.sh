@@ -17,7 +17,7 @@ fi
 [ $# -gt 0 ] || set -- t_init t_config t_cli t_mailbox t_import t_campaign \
     t_run t_run_outcomes t_retry t_run_blocks t_oauth t_graph t_mailbox_test t_secrets \
     t_inbox t_inbox_graph t_mailbox_test_inbound t_contact t_inbox_postfix \
-    t_sequence t_forget t_forget_inbox t_ramp t_schedule
+    t_sequence t_forget t_forget_inbox t_ramp t_schedule t_plan_stream
 logs=$(mktemp -d /tmp/mailrota-valgrind.XXXXXX) || exit 1
 trap 'rm -rf "$logs"' EXIT
 
