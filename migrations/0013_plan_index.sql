@@ -218,15 +218,14 @@ UPDATE enrollments
 
 -- The planner's walks: new contacts in the planner's order (enrolment,
 -- contact, campaign; campaign and company_sent are read from the index
--- itself); threads by where they stand and when their last step went;
--- every enrolment in order (plan -v); a mailbox's latest send.
+-- itself); threads by where they stand and when their last step went; a
+-- mailbox's latest send.  plan -v, which reads every enrolment, sorts
+-- them (an index for it would cost every import more than it saves).
 CREATE INDEX enrollments_new
     ON enrollments(enrolled_at, contact_id, campaign_id, company_sent)
     WHERE latest_step = 0;
 CREATE INDEX enrollments_thread
     ON enrollments(campaign_id, latest_status, latest_step, latest_at)
     WHERE latest_step > 0;
-CREATE INDEX enrollments_order
-    ON enrollments(enrolled_at, contact_id, campaign_id);
 CREATE INDEX sends_mailbox_last
     ON sends(mailbox_id, COALESCE(sent_at, last_attempt_at));

@@ -132,8 +132,9 @@ int store_run_walk_all(struct db *db, const struct runplan *rp,
                        store_walk_fn fn, void *arg, struct errinfo *ei)
 {
     static const char sql[] =
-        CANDIDATE_SELECT " FROM enrollments e INDEXED BY enrollments_order"
-        CANDIDATE_JOINS
+        /* sorted by SQLite (in bounded memory, spilling to a temporary
+         * file): no index serves this order, see migration 0013 */
+        CANDIDATE_SELECT " FROM enrollments e" CANDIDATE_JOINS
         " ORDER BY e.enrolled_at, e.contact_id, e.campaign_id";
     sqlite3_stmt *st = NULL;
 
