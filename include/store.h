@@ -230,8 +230,8 @@ int store_import_begin(struct db *db, struct errinfo *ei);
 
 /* Adds c as an active contact, or, when its email (any case) is there,
  * sets on it what c has, never clears: a company derived from the domain
- * fills only an empty company; fields_json is merged.  *id the contact,
- * *inserted whether it is new. */
+ * fills only an empty company; fields_json is merged.  *inserted whether
+ * it is new; *id (id may be NULL: not wanted) the contact. */
 int store_contact_upsert(struct db *db, const struct store_contact *c,
                          const char *now, long long *id, bool *inserted,
                          struct errinfo *ei);

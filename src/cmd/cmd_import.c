@@ -103,21 +103,6 @@ static void excerpt(const char *s, char out[64])
     sanitize(out);
 }
 
-/* The company of a row (see import_company_resolve): a free-mail domain
- * names no company. */
-static int resolve_company(struct import *im, const char *company,
-                           const char *domain, long long *id, bool *explicit,
-                           struct errinfo *ei)
-{
-    bool free_mail = domain && contact_is_freemail(
-                         domain, im->app->cfg.free_mail_domains,
-                         im->app->cfg.n_free_mail_domains);
-
-    return import_company_resolve(&im->companies, im->db, company,
-                                  free_mail ? NULL : domain, im->now, id,
-                                  explicit, ei);
-}
-
 /* The trimmed value of a known field, or NULL when absent or empty. */
 static char *field_value(struct import *im, const struct csv_record *rec,
                          enum contact_field f)
@@ -290,8 +275,9 @@ static int import_row(struct import *im, const struct csv_record *rec,
         ret = 0;
         goto out;
     }
-    if (resolve_company(im, v[CONTACT_FIELD_COMPANY], domain, &c.company_id,
-                        &c.company_explicit, ei) < 0)
+    if (import_company_resolve(&im->companies, im->db,
+                               v[CONTACT_FIELD_COMPANY], domain, im->now,
+                               &c.company_id, &c.company_explicit, ei) < 0)
         goto out;
     c.email = email;
     c.first_name = v[CONTACT_FIELD_FIRST_NAME];
@@ -300,8 +286,9 @@ static int import_row(struct import *im, const struct csv_record *rec,
     c.company_name = v[CONTACT_FIELD_COMPANY];
     c.timezone = row_zone(im, rec->line, v[CONTACT_FIELD_TIMEZONE]);
     c.fields_json = extras_json(im, rec);
-    if (store_contact_upsert(im->db, &c, im->now, &contact_id, &inserted,
-                             ei) < 0)
+    if (store_contact_upsert(im->db, &c, im->now,
+                             im->campaign_id ? &contact_id : NULL,
+                             &inserted, ei) < 0)
         goto out;
     if (inserted)
         im->imported++;
@@ -373,7 +360,9 @@ static int run_import(struct import *im, bool strict, bool dry_run,
         goto out;
     if (store_import_begin(im->db, ei) < 0 ||
         store_any_erasure(im->db, &im->any_erased, ei) < 0 ||
-        import_companies_load(&im->companies, im->db, ei) < 0)
+        import_companies_load(&im->companies, im->db,
+                              im->app->cfg.free_mail_domains,
+                              im->app->cfg.n_free_mail_domains, ei) < 0)
         goto out;
     while ((rc = csv_next(r, &rec, ei)) == 1) {
         if (import_blank_line(csv_delimiter(r), &rec))

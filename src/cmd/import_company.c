@@ -39,10 +39,13 @@ static void load_one(void *arg, long long id, const char *key,
 }
 
 int import_companies_load(struct import_companies *m, struct db *db,
+                          char *const *free_mail, size_t n_free_mail,
                           struct errinfo *ei)
 {
     strmap_init(&m->by_key);
     strmap_init(&m->by_domain);
+    m->free_mail = free_mail;
+    m->n_free_mail = n_free_mail;
     return store_companies_each(db, load_one, m, ei);
 }
 
@@ -64,6 +67,15 @@ static int add_company(struct import_companies *m, struct db *db,
     return 0;
 }
 
+/* dom, or NULL when it is a free-mail domain: asked only when a row's
+ * domain matters (most rows name a company that has one already). */
+static const char *company_domain(const struct import_companies *m,
+                                  const char *dom)
+{
+    return contact_is_freemail(dom, m->free_mail, m->n_free_mail) ? NULL
+                                                                  : dom;
+}
+
 static int by_name(struct import_companies *m, struct db *db,
                    const char *company, const char *key, const char *dom,
                    const char *now, long long *id, struct errinfo *ei)
@@ -71,9 +83,10 @@ static int by_name(struct import_companies *m, struct db *db,
     int64_t v;
 
     if (!strmap_get(&m->by_key, key, &v))
-        return add_company(m, db, company, dom, key, now, id, ei);
+        return add_company(m, db, company, company_domain(m, dom), key, now,
+                           id, ei);
     *id = v / 2;
-    if (v % 2 == 0 && dom) {
+    if (v % 2 == 0 && (dom = company_domain(m, dom)) != NULL) {
         if (store_company_set_domain(db, *id, dom, ei) < 0)
             return -1;
         strmap_put(&m->by_key, key, v + 1);
@@ -98,6 +111,7 @@ int import_company_resolve(struct import_companies *m, struct db *db,
         free(key);
         return ret;
     }
+    dom = company_domain(m, dom);
     if (!dom)
         return 0;
     if (strmap_get(&m->by_domain, dom, &v)) {
