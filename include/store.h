@@ -225,8 +225,12 @@ struct store_contact {
 };
 
 /* Begins the one write transaction of an import, with a page cache large
- * enough for the indexes of a big file. */
-int store_import_begin(struct db *db, struct errinfo *ei);
+ * enough for the indexes of a big file.  own_keys: every key the import
+ * writes was read or made inside this transaction (company ids from its
+ * map, no campaign), so SQLite's foreign key checks are left off until
+ * store_import_end(), after the commit or rollback, sets them on again. */
+int store_import_begin(struct db *db, bool own_keys, struct errinfo *ei);
+void store_import_end(struct db *db);
 
 /* Adds c as an active contact, or, when its email (any case) is there,
  * sets on it what c has, never clears: a company derived from the domain

@@ -358,7 +358,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
                   csv_delimiter(r) == '\t' ? "tabs" : "';'");
     if (import_cols_setup(&im->c, im->name, &rec, ei) < 0)
         goto out;
-    if (store_import_begin(im->db, ei) < 0 ||
+    if (store_import_begin(im->db, im->campaign_id == 0, ei) < 0 ||
         store_any_erasure(im->db, &im->any_erased, ei) < 0 ||
         import_companies_load(&im->companies, im->db,
                               im->app->cfg.free_mail_domains,
@@ -394,6 +394,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
     ret = 0;
 out:
     db_rollback(im->db);
+    store_import_end(im->db);
     import_companies_free(&im->companies);
     csv_free(r);
     return ret;
