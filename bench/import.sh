@@ -141,7 +141,8 @@ awk -v rows="$ROWS" '
     END {
         mr = mw > 0 ? rows / mw : 0
         ar = aw > 0 ? rows / aw : 0
-        printf "RESULT import | mailrota %.0f rows/s, RSS %.0f MiB | " \
-               "anchor %.0f rows/s, RSS %.0f MiB | ratio %.2fx\n",
-               mr, mk / 1024, ar, ak / 1024, ar > 0 ? mr / ar : 0
+        ratio = ar > 0 ? mr / ar : 0
+        fmt = "RESULT import | mailrota %.0f rows/s, RSS %.0f MiB | "
+        fmt = fmt "anchor %.0f rows/s, RSS %.0f MiB | ratio %.2fx\n"
+        printf fmt, mr, mk / 1024, ar, ak / 1024, ratio
     }' "$T/new.time" "$T/sqlite.time"
