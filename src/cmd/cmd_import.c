@@ -63,6 +63,7 @@ struct import {
     int fd;
     struct import_cols c;
     long long campaign_id;                 /* 0: none */
+    const char *campaign;                  /* its name, or NULL */
     char delim;                            /* '\0': detect */
     char now[21];
     long imported, updated, skipped, rows;
@@ -320,6 +321,28 @@ static int find_campaign(struct db *db, const char *name, long long *id,
     return 0;
 }
 
+/*
+ * Begins the import's transaction; the campaign, found before it, is
+ * found again inside it, so every key the import writes is one it read
+ * or made in this transaction (store_import_begin: own_keys).
+ */
+static int begin_import(struct import *im, struct errinfo *ei)
+{
+    long long id = 0;
+
+    if (store_import_begin(im->db, true, ei) < 0)
+        return -1;
+    if (!im->campaign)
+        return 0;
+    if (find_campaign(im->db, im->campaign, &id, ei) < 0)
+        return -1;
+    if (id != im->campaign_id)
+        return err_set(ei, ERR_TEMPFAIL, "campaign '%s' was removed or "
+                       "replaced while the import started: run it again",
+                       im->campaign);
+    return 0;
+}
+
 static int run_import(struct import *im, bool strict, bool dry_run,
                       struct errinfo *ei)
 {
@@ -358,7 +381,7 @@ static int run_import(struct import *im, bool strict, bool dry_run,
                   csv_delimiter(r) == '\t' ? "tabs" : "';'");
     if (import_cols_setup(&im->c, im->name, &rec, ei) < 0)
         goto out;
-    if (store_import_begin(im->db, im->campaign_id == 0, ei) < 0 ||
+    if (begin_import(im, ei) < 0 ||
         store_any_erasure(im->db, &im->any_erased, ei) < 0 ||
         import_companies_load(&im->companies, im->db,
                               im->app->cfg.free_mail_domains,
@@ -440,6 +463,7 @@ static int import_contacts(struct app *app, int argc, char **argv,
 
     if (app_open_db(app, 0, &im.db, ei) < 0)
         return -1;
+    im.campaign = campaign;
     if (campaign && find_campaign(im.db, campaign, &im.campaign_id, ei) < 0)
         goto out;
     if (strcmp(path, "-") == 0) {

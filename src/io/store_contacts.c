@@ -55,8 +55,10 @@ int store_import_begin(struct db *db, bool own_keys, struct errinfo *ei)
     if (db_exec(db, "PRAGMA cache_size = -32768", ei) < 0)
         return -1;
     /* A contact's company_id comes from the import's company map, which
-     * mirrors the companies table inside this write transaction: the
-     * per-row parent lookup (~7% of a large import) checks nothing. */
+     * mirrors the companies table inside this write transaction, and an
+     * enrollment's keys are a contact just written and a campaign read in
+     * it: the per-row parent lookups (a third of a large import's time,
+     * bench/import.sh) check nothing. */
     if (own_keys && db_exec(db, "PRAGMA foreign_keys = OFF", ei) < 0)
         return -1;
     return db_begin(db, true, ei);
