@@ -197,13 +197,12 @@ int store_contact_field_names(struct db *db,
 
 /* ---- contacts and companies: the import (store_contacts.c) ------------- */
 
-/* *id: the company whose normalised name is key, 0 when none; *has_domain
- * whether it has a domain. */
-int store_company_by_key(struct db *db, const char *key, long long *id,
-                         bool *has_domain, struct errinfo *ei);
-/* *id: the first company with this domain, 0 when none. */
-int store_company_by_domain(struct db *db, const char *domain,
-                            long long *id, struct errinfo *ei);
+/* fn(arg, id, name_key, domain) for every company, by id; domain may be
+ * NULL. */
+typedef void (*store_company_fn)(void *arg, long long id, const char *key,
+                                 const char *domain);
+int store_companies_each(struct db *db, store_company_fn fn, void *arg,
+                         struct errinfo *ei);
 int store_company_add(struct db *db, const char *name, const char *domain,
                       const char *key, const char *now, long long *id,
                       struct errinfo *ei);
@@ -226,16 +225,19 @@ struct store_contact {
 };
 
 /* Begins the one write transaction of an import, with a page cache large
- * enough for the indexes of a big file. */
-int store_import_begin(struct db *db, struct errinfo *ei);
+ * enough for the indexes of a big file.  own_keys: every key the import
+ * writes is read or made inside this transaction (company ids from its
+ * map, the campaign found again), so SQLite's foreign key checks are off
+ * until store_import_end(), after the commit or rollback, sets them on. */
+int store_import_begin(struct db *db, bool own_keys, struct errinfo *ei);
+void store_import_end(struct db *db);
 
-/* Adds an active contact; *id its id. */
-int store_contact_add(struct db *db, const struct store_contact *c,
-                      const char *now, long long *id, struct errinfo *ei);
-/* Sets on contact id what c has, never clears: a company derived from the
- * domain fills only an empty company; fields_json is merged. */
-int store_contact_update(struct db *db, long long id,
-                         const struct store_contact *c, const char *now,
+/* Adds c as an active contact, or, when its email (any case) is there,
+ * sets on it what c has, never clears: a company derived from the domain
+ * fills only an empty company; fields_json is merged.  *inserted whether
+ * it is new; *id (id may be NULL: not wanted) the contact. */
+int store_contact_upsert(struct db *db, const struct store_contact *c,
+                         const char *now, long long *id, bool *inserted,
                          struct errinfo *ei);
 /* Enrols a contact in a campaign (nothing when it already is); *added
  * (may be NULL) whether it was not enrolled before. */

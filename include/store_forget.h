@@ -65,6 +65,12 @@ int store_erased_on(struct db *db, const char *value, bool *found,
                     char date[11], struct errinfo *ei);
 
 /*
+ * *any: whether any address was erased (an erasure's suppression exists):
+ * when none, the import skips hashing every row.  Errors: ERR_DB.
+ */
+int store_any_erasure(struct db *db, bool *any, struct errinfo *ei);
+
+/*
  * *erased: whether email (any case) was erased: its erase_value() is a
  * suppression.  So `inbox` stores nothing of mail an erased person sends
  * later.  Errors: ERR_DB, ERR_SOFTWARE.

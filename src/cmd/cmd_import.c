@@ -17,6 +17,7 @@
 #include "csv.h"
 #include "erase.h"
 #include "import_cols.h"
+#include "import_company.h"
 #include "log.h"
 #include "store.h"
 #include "store_forget.h"
@@ -62,11 +63,14 @@ struct import {
     int fd;
     struct import_cols c;
     long long campaign_id;                 /* 0: none */
+    const char *campaign;                  /* its name, or NULL */
     char delim;                            /* '\0': detect */
     char now[21];
     long imported, updated, skipped, rows;
     long erased;       /* of skipped: erased addresses, not bad rows */
     bool progress;
+    bool any_erased;   /* an address was ever erased: check each row */
+    struct import_companies companies;
     struct strbuf json;
 };
 
@@ -98,53 +102,6 @@ static void excerpt(const char *s, char out[64])
         snprintf(out, 64, "%s", s);
     }
     sanitize(out);
-}
-
-/*
- * The company of a row: by normalised name when the row names one, else by
- * domain (the domain column, else the email's), never a free-mail domain.
- * *id is 0 when the contact has no company; *explicit tells whether the row
- * named it.
- */
-static int resolve_company(struct import *im, const char *company,
-                           const char *domain, long long *id, bool *explicit,
-                           struct errinfo *ei)
-{
-    char *key = company ? contact_company_key(company) : NULL;
-    bool free_mail = domain && contact_is_freemail(
-                         domain, im->app->cfg.free_mail_domains,
-                         im->app->cfg.n_free_mail_domains);
-    const char *dom = free_mail ? NULL : domain;
-    bool has_domain;
-    int ret = -1;
-
-    *id = 0;
-    *explicit = key != NULL;
-    if (key) {
-        if (store_company_by_key(im->db, key, id, &has_domain, ei) < 0)
-            goto out;
-        if (*id && !has_domain && dom &&
-            store_company_set_domain(im->db, *id, dom, ei) < 0)
-            goto out;
-        if (!*id && store_company_add(im->db, company, dom, key, im->now,
-                                      id, ei) < 0)
-            goto out;
-        ret = 0;
-        goto out;
-    }
-    if (!dom)
-        return 0;
-    if (store_company_by_domain(im->db, dom, id, ei) < 0)
-        return -1;
-    /* A domain-derived company's key is the domain itself: it has dots,
-     * which a normalised name never has, so the two cannot collide. */
-    if (!*id && store_company_add(im->db, dom, dom, dom, im->now, id,
-                                  ei) < 0)
-        return -1;
-    return 0;
-out:
-    free(key);
-    return ret;
 }
 
 /* The trimmed value of a known field, or NULL when absent or empty. */
@@ -283,6 +240,8 @@ static int erased_row(struct import *im, long line, const char *email,
     char value[ERASE_VALUE_LEN], date[11];
 
     *erased = false;
+    if (!im->any_erased)
+        return 0;
     if (!erase_value(email, value))
         return err_set(ei, ERR_SOFTWARE, "import: SHA-256 failed");
     if (store_erased_on(im->db, value, erased, date, ei) < 0)
@@ -302,7 +261,7 @@ static int import_row(struct import *im, const struct csv_record *rec,
     char *email = NULL, *domain = NULL;
     struct store_contact c;
     long long contact_id = 0;
-    bool erased;
+    bool erased, inserted;
     int ret = -1;
 
     memset(&c, 0, sizeof(c));
@@ -317,8 +276,9 @@ static int import_row(struct import *im, const struct csv_record *rec,
         ret = 0;
         goto out;
     }
-    if (resolve_company(im, v[CONTACT_FIELD_COMPANY], domain, &c.company_id,
-                        &c.company_explicit, ei) < 0)
+    if (import_company_resolve(&im->companies, im->db,
+                               v[CONTACT_FIELD_COMPANY], domain, im->now,
+                               &c.company_id, &c.company_explicit, ei) < 0)
         goto out;
     c.email = email;
     c.first_name = v[CONTACT_FIELD_FIRST_NAME];
@@ -327,17 +287,14 @@ static int import_row(struct import *im, const struct csv_record *rec,
     c.company_name = v[CONTACT_FIELD_COMPANY];
     c.timezone = row_zone(im, rec->line, v[CONTACT_FIELD_TIMEZONE]);
     c.fields_json = extras_json(im, rec);
-    if (store_contact_id(im->db, email, &contact_id, ei) < 0)
+    if (store_contact_upsert(im->db, &c, im->now,
+                             im->campaign_id ? &contact_id : NULL,
+                             &inserted, ei) < 0)
         goto out;
-    if (contact_id) {
-        if (store_contact_update(im->db, contact_id, &c, im->now, ei) < 0)
-            goto out;
-        im->updated++;
-    } else {
-        if (store_contact_add(im->db, &c, im->now, &contact_id, ei) < 0)
-            goto out;
+    if (inserted)
         im->imported++;
-    }
+    else
+        im->updated++;
     if (im->campaign_id &&
         store_enroll(im->db, im->campaign_id, contact_id, im->now, NULL,
                      ei) < 0)
@@ -361,6 +318,28 @@ static int find_campaign(struct db *db, const char *name, long long *id,
                        "unknown campaign '%s': create it with 'mailrota "
                        "campaign add' (see 'mailrota campaign list')",
                        name);
+    return 0;
+}
+
+/*
+ * Begins the import's transaction; the campaign, found before it, is
+ * found again inside it, so every key the import writes is one it read
+ * or made in this transaction (store_import_begin: own_keys).
+ */
+static int begin_import(struct import *im, struct errinfo *ei)
+{
+    long long id = 0;
+
+    if (store_import_begin(im->db, true, ei) < 0)
+        return -1;
+    if (!im->campaign)
+        return 0;
+    if (find_campaign(im->db, im->campaign, &id, ei) < 0)
+        return -1;
+    if (id != im->campaign_id)
+        return err_set(ei, ERR_TEMPFAIL, "campaign '%s' was removed or "
+                       "replaced while the import started: run it again",
+                       im->campaign);
     return 0;
 }
 
@@ -402,7 +381,11 @@ static int run_import(struct import *im, bool strict, bool dry_run,
                   csv_delimiter(r) == '\t' ? "tabs" : "';'");
     if (import_cols_setup(&im->c, im->name, &rec, ei) < 0)
         goto out;
-    if (store_import_begin(im->db, ei) < 0)
+    if (begin_import(im, ei) < 0 ||
+        store_any_erasure(im->db, &im->any_erased, ei) < 0 ||
+        import_companies_load(&im->companies, im->db,
+                              im->app->cfg.free_mail_domains,
+                              im->app->cfg.n_free_mail_domains, ei) < 0)
         goto out;
     while ((rc = csv_next(r, &rec, ei)) == 1) {
         if (import_blank_line(csv_delimiter(r), &rec))
@@ -434,6 +417,8 @@ static int run_import(struct import *im, bool strict, bool dry_run,
     ret = 0;
 out:
     db_rollback(im->db);
+    store_import_end(im->db);
+    import_companies_free(&im->companies);
     csv_free(r);
     return ret;
 }
@@ -478,6 +463,7 @@ static int import_contacts(struct app *app, int argc, char **argv,
 
     if (app_open_db(app, 0, &im.db, ei) < 0)
         return -1;
+    im.campaign = campaign;
     if (campaign && find_campaign(im.db, campaign, &im.campaign_id, ei) < 0)
         goto out;
     if (strcmp(path, "-") == 0) {

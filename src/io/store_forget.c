@@ -341,6 +341,26 @@ int store_erased_on(struct db *db, const char *value, bool *found,
     return 0;
 }
 
+int store_any_erasure(struct db *db, bool *any, struct errinfo *ei)
+{
+    static const char sql[] =
+        "SELECT EXISTS (SELECT 1 FROM suppressions"
+        " WHERE value LIKE 'sha256:%')";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *any = false;
+    if (db_stmt(db, sql, &st, ei) < 0)
+        return -1;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *any = sqlite3_column_int(st, 0) != 0;
+    db_done(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(db, ei, "cannot read suppressions");
+    return 0;
+}
+
 int store_address_erased(struct db *db, const char *email, bool *erased,
                          struct errinfo *ei)
 {
