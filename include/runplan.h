@@ -83,9 +83,9 @@ struct runplan {
      * a schedule, the next local midnight. */
     int64_t horizon;
     /* Candidates passed over for want of a mailbox (no_capacity); with
-     * runplan_stream and no on_skip, counted over at most
-     * RUNPLAN_WAITING_READ candidates read once the mailboxes were full,
-     * and waiting_more says more were left unread. */
+     * runplan_stream and no on_skip, only among those read: with
+     * RUNPLAN_COUNT_WAITING at most RUNPLAN_WAITING_READ more once the
+     * mailboxes were full, and waiting_more says more were left unread. */
     long waiting;
     bool waiting_more;
 };
@@ -106,17 +106,23 @@ typedef void (*runplan_skip_fn)(void *arg, const struct runplan *rp,
                                 const struct rp_candidate *c,
                                 enum sched_reason reason, int64_t until);
 
+/* runplan_stream: read on after the mailboxes are full, at most
+ * RUNPLAN_WAITING_READ candidates, to count who waits (rp->waiting; the
+ * run's health lines). */
+#define RUNPLAN_COUNT_WAITING 1u
+
 /*
  * The same plan as runplan_load, without holding every enrolment: only
  * the planned candidates are kept (rp->cand[i] is rp->plan.items[i]'s; no
  * skips in rp->plan).  With on_skip, every other enrolled candidate is
  * handed to it, in the planner's order, as it is passed over; without,
- * the reading stops once no mailbox has room (SPEC `plan`, `run`).
+ * the reading stops once no mailbox has room (SPEC `plan`, `run`), or a
+ * little after with RUNPLAN_COUNT_WAITING in flags.
  * Errors: ERR_DB, ERR_SOFTWARE.
  */
 int runplan_stream(struct db *db, const struct config *cfg, int64_t now,
-                   size_t max, runplan_skip_fn on_skip, void *arg,
-                   struct runplan *rp, struct errinfo *ei);
+                   size_t max, unsigned flags, runplan_skip_fn on_skip,
+                   void *arg, struct runplan *rp, struct errinfo *ei);
 
 /* Loads only the roster (mb, smb) at `now`; no plan.  Release as above. */
 int runplan_load_roster(struct db *db, const struct config *cfg,

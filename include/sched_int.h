@@ -38,6 +38,7 @@ void sched_pair_init(struct pair_map *m, size_t expect);
 void sched_pair_release(struct pair_map *m);
 int sched_pair_get(const struct pair_map *m, long long a, long long b);
 bool sched_pair_has(const struct pair_map *m, long long a, long long b);
+void sched_pair_set(struct pair_map *m, long long a, long long b, int val);
 void sched_pair_add(struct pair_map *m, long long a, long long b, int delta);
 
 #endif

@@ -169,8 +169,9 @@ struct sched_stream;
 struct sched_stream *sched_stream_new(const struct sched_input *in,
                                       int64_t now);
 /* Makes known how many distinct contacts of a company a campaign has
- * written to, unless already known (in->company_counts, or an earlier
- * call): enough before offering the company's first candidate. */
+ * written to, unless already known (in->company_counts, or a candidate of
+ * that company planned since): call it before offering each candidate of
+ * a company (only the latest call is kept until one is planned). */
 void sched_stream_company(struct sched_stream *s, long long campaign_id,
                           long long company_id, int contacts);
 /* 0 and *mailbox when c is planned (counted from then on), else why not

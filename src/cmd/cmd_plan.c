@@ -192,7 +192,7 @@ static int make_plan(struct app *app, struct db *db, size_t max,
     const char *ex = getenv("MAILROTA_PLAN_EXHAUSTIVE");
 
     if (!ex || strcmp(ex, "1") != 0)
-        return runplan_stream(db, &app->cfg, clock_now(), max,
+        return runplan_stream(db, &app->cfg, clock_now(), max, 0,
                               sk ? on_skip : NULL, sk, rp, ei);
     if (runplan_load(db, &app->cfg, clock_now(), max, rp, ei) < 0)
         return -1;

@@ -168,8 +168,8 @@ static int plan(struct night *n, struct app *app, struct errinfo *ei)
     r->seed &= INT64_MAX;   /* stored exactly in runs.seed (an INTEGER) */
     r->started_ms = clock_now_ms();
     run_new_uuid(r->run_id);
-    if (runplan_stream(n->db, &app->cfg, clock_now(), (size_t)n->max, NULL,
-                       NULL, &n->rp, ei) < 0)
+    if (runplan_stream(n->db, &app->cfg, clock_now(), (size_t)n->max,
+                       RUNPLAN_COUNT_WAITING, NULL, NULL, &n->rp, ei) < 0)
         return -1;
     run_make_jobs(r);
     n->k.planned = (long)r->n_jobs;

@@ -60,7 +60,7 @@ static int next_wake(struct app *app, int64_t *wake, struct errinfo *ei)
     memset(&rp, 0, sizeof(rp));
     if (app_open_db(app, 0, &db, ei) < 0)
         return -1;
-    if (runplan_stream(db, &app->cfg, a.now, 0, wake_note, &a, &rp,
+    if (runplan_stream(db, &app->cfg, a.now, 0, 0, wake_note, &a, &rp,
                        ei) == 0) {
         *wake = wake_next(rp.smb, rp.n_mb, rp.plan.n_items, &a.w, a.now,
                           rp.horizon);

@@ -219,6 +219,11 @@ int sched_pair_get(const struct pair_map *m, long long a, long long b)
     return p->used ? p->val : 0;
 }
 
+void sched_pair_set(struct pair_map *m, long long a, long long b, int val)
+{
+    sched_pair_add(m, a, b, val - sched_pair_get(m, a, b));
+}
+
 bool sched_pair_has(const struct pair_map *m, long long a, long long b)
 {
     return pair_slot(m->e, m->mask, a, b)->used;

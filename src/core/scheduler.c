@@ -156,6 +156,11 @@ struct plan_state {
     int64_t now;
     struct supp_set supp;
     struct pair_map company;  /* (campaign, company) -> contacts */
+    /* sched_stream_company's count of a pair not in `company` (the
+     * candidate's own): a pair enters the map only when planned, so a
+     * stream over every enrolment (plan -v) does not hold every company */
+    long long seed_campaign, seed_company;
+    int seed_contacts;
     struct pair_map planned;  /* (contact, 0) -> planned in this plan */
     struct pair_map pairs;    /* (campaign, contact) -> planned */
     struct dispatch_mailbox *mb;
@@ -212,6 +217,18 @@ static enum sched_reason check_time(struct plan_state *ps,
     return cool_end >= due ? SCHED_COOLDOWN : SCHED_NOT_DUE;
 }
 
+/* Distinct contacts of the company written to in the campaign, planned
+ * ones included. */
+static int company_count(const struct plan_state *ps, long long campaign_id,
+                         long long company_id)
+{
+    if (sched_pair_has(&ps->company, campaign_id, company_id))
+        return sched_pair_get(&ps->company, campaign_id, company_id);
+    if (ps->seed_campaign == campaign_id && ps->seed_company == company_id)
+        return ps->seed_contacts;
+    return 0;
+}
+
 /* The mailbox (rule 4): a follow-up's own thread's, else the rotation's. */
 static enum sched_reason check_mailbox(struct plan_state *ps,
                                        const struct sched_candidate *c,
@@ -259,7 +276,7 @@ static enum sched_reason check(struct plan_state *ps,
      * follow-up its step 1's. */
     if (c->company_id != 0 && c->existing != SCHED_EXISTING_DEFERRED &&
         !follow_up(c) &&
-        sched_pair_get(&ps->company, c->campaign_id, c->company_id) >=
+        company_count(ps, c->campaign_id, c->company_id) >=
             ps->in->max_per_company)
         return SCHED_COMPANY_LIMIT;
     return check_mailbox(ps, c, mailbox);
@@ -273,7 +290,8 @@ static void record(struct plan_state *ps, const struct sched_candidate *c,
     sched_pair_add(&ps->pairs, c->campaign_id, c->contact_id, 1);
     if (c->company_id != 0 && c->existing != SCHED_EXISTING_DEFERRED &&
         !follow_up(c))
-        sched_pair_add(&ps->company, c->campaign_id, c->company_id, 1);
+        sched_pair_set(&ps->company, c->campaign_id, c->company_id,
+                       company_count(ps, c->campaign_id, c->company_id) + 1);
 }
 
 /* Whether a mailbox can still take a message (and --max is not reached):
@@ -331,8 +349,11 @@ void sched_stream_company(struct sched_stream *s, long long campaign_id,
                           long long company_id, int contacts)
 {
     if (company_id != 0 &&
-        !sched_pair_has(&s->ps.company, campaign_id, company_id))
-        sched_pair_add(&s->ps.company, campaign_id, company_id, contacts);
+        !sched_pair_has(&s->ps.company, campaign_id, company_id)) {
+        s->ps.seed_campaign = campaign_id;
+        s->ps.seed_company = company_id;
+        s->ps.seed_contacts = contacts;
+    }
 }
 
 bool sched_stream_room(const struct sched_stream *s)

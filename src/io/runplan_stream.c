@@ -35,6 +35,7 @@ struct stream {
     struct sched_stream *ss;
     struct rp_windows win;
     runplan_skip_fn on_skip;   /* NULL: stop when full */
+    bool count_waiting;        /* RUNPLAN_COUNT_WAITING */
     void *arg;
     size_t cap;                /* of rp->cand, rp->scand, items */
     size_t after_full;         /* candidates read once there was no room */
@@ -87,7 +88,7 @@ static int offer(struct stream *st, struct sched_candidate *s,
     if (st->on_skip || sched_stream_room(st->ss))
         return 0;
     /* Full: read on a little, only to count who waits for a mailbox. */
-    if (st->after_full++ < RUNPLAN_WAITING_READ)
+    if (st->count_waiting && st->after_full++ < RUNPLAN_WAITING_READ)
         return 0;
     st->rp->waiting_more = true;
     return 1;
@@ -224,8 +225,8 @@ static int load_fixed(struct db *db, const struct config *cfg,
 }
 
 int runplan_stream(struct db *db, const struct config *cfg, int64_t now,
-                   size_t max, runplan_skip_fn on_skip, void *arg,
-                   struct runplan *rp, struct errinfo *ei)
+                   size_t max, unsigned flags, runplan_skip_fn on_skip,
+                   void *arg, struct runplan *rp, struct errinfo *ei)
 {
     struct stream st;
     int r = -1;
@@ -242,6 +243,7 @@ int runplan_stream(struct db *db, const struct config *cfg, int64_t now,
     st.cfg = cfg;
     st.on_skip = on_skip;
     st.arg = arg;
+    st.count_waiting = flags & RUNPLAN_COUNT_WAITING;
     if (load_fixed(db, cfg, rp, ei) == 0 &&
         rp_windows_init(&st.win, cfg, now, rp, ei) == 0) {
         rp_sched_input(cfg, max, rp, &st.in);
