@@ -119,6 +119,7 @@ while [ "$r" -le "$RUNS" ]; do
         measure "plan_${s}_$r" "$MR" -c "$c" plan || fail "plan_${s}_$r"
         check_plan "plan_${s}_$r"
         # plan -v >/dev/null: the exec keeps the timed process mailrota
+        # shellcheck disable=SC2016
         measure "planv_${s}_$r" sh -c 'exec "$0" "$@" >/dev/null' \
             "$MR" -c "$c" plan -v || fail "planv_${s}_$r"
         measure "dry_${s}_$r" "$MR" -c "$c" run --dry-run ||
