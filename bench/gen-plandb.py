@@ -17,7 +17,8 @@ would have left it after ~60 days of sending:
   sends       half the contact count, over the 60 days before NOW's day,
               in enrollment order, at most 4 contacts per company per
               campaign, 10-day cooldown, follow-ups after the cooldown;
-              mostly sent, some bounced / deferred / failed / unknown
+              mostly sent, some bounced / failed / unknown, deferred
+              only in the last two days (older ones were retried)
   suppressions ~0.5% of addresses and 20 @domains; some contacts
               unsubscribed, bounced (their send bounced) or replied
 
@@ -147,7 +148,7 @@ def pick_status(rng):
     return "sent"
 
 
-def send_row(rng, st, camp, contact, step, mb, t, run_id, comp):
+def send_row(rng, st, camp, contact, step, mb, t, run_id, comp, tries):
     code = {"sent": 250, "bounced": 550, "deferred": 451,
             "failed": None, "unknown": None}[st]
     text = {"sent": "2.0.0 Ok: queued", "bounced": "5.1.1 user unknown",
@@ -156,7 +157,7 @@ def send_row(rng, st, camp, contact, step, mb, t, run_id, comp):
     msgid = "<%s@sender.example>" % uuid(rng) if st in (
         "sent", "bounced", "unknown") else None
     at = iso(t)
-    return (uuid(rng), run_id, camp, contact, step, mb, st, 1, code, text,
+    return (uuid(rng), run_id, camp, contact, step, mb, st, tries, code, text,
             msgid, day_of(t), at, at, at if st == "sent" else None, comp)
 
 
@@ -191,9 +192,11 @@ class History:
         return None
 
     def emit(self, t, camp, c, step, mb, run_id):
-        st = pick_status(self.rng)
+        st, tries = pick_status(self.rng), 1
+        if st == "deferred" and t < self.day0 + (HISTORY_DAYS - 2) * 86400:
+            st, tries = "sent", 2    # retried by a later run long ago
         self.sends.append(send_row(self.rng, st, camp, c, step, mb, t,
-                                   run_id, self.comp[c]))
+                                   run_id, self.comp[c], tries))
         self.last[c] = t
         if st == "bounced" and self.rng.random() < 0.7:
             self.dead.add(c)
