@@ -69,7 +69,8 @@ gen small "$SMALL"
 
 # The anchor: enrolled contacts in send order (oldest enrollment first),
 # skipping those already written in the campaign, in cooldown (10 days),
-# suppressed (address or @domain), inactive, or at a company with 4
+# suppressed (address or exact @domain: the generated addresses have no
+# subdomains), inactive, or at a company with 4
 # contacts already written in the campaign; stops after 300 rows.  It
 # does not retry deferred sends nor plan follow-ups, nor count the
 # company limit within its own 300: a lower bound, the yardstick.
