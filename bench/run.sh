@@ -78,7 +78,8 @@ goal() {
         "run --dry-run") echo "RSS < 32 MB (run at 1 M)" ;;
         import*) echo ">= 0.85x sqlite3 .import, RSS < 64 MB" ;;
         send*) echo ">= 0.9x raw libcurl, CPU/msg <= 1.5x" ;;
-        inbox*) echo ">= 500 msg/s, RSS < 32 MiB, pass 2 < 1 s" ;;
+        "inbox pass 2") echo "< 1 s" ;;
+        inbox*) echo ">= 500 msg/s, RSS < 32 MiB" ;;
         *) echo "-" ;;
     esac
 }
