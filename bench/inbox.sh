@@ -209,4 +209,9 @@ awk -v n="$N" -v gr="$GOAL_RATE" -v gm="$GOAL_RSS_MIB" -v g2="$GOAL_PASS2_S" \
     printf "goals: >= %d msg/s %s; RSS < %d MiB %s; pass 2 < %d s %s\n",
            gr, (r1 >= gr ? "met" : "NOT met"), gm,
            (m1 < gm ? "met" : "NOT met"), g2, (b[1] < g2 ? "met" : "NOT met")
+    printf "\nRESULT inbox | mailrota %.0f msg/s, RSS %.1f MiB | anchor" \
+           " %.0f msg/s, RSS %.1f MiB | ratio %.2fx\n", r1, m1, rc, mc,
+           (rc > 0 ? r1 / rc : 0)
+    printf "RESULT inbox pass 2 | mailrota %.2f s, RSS %.1f MiB\n", b[1],
+           b[2] / 1024
 }'
