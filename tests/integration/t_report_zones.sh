@@ -30,7 +30,8 @@ printf 'Hi {{first_name|there}}, a quick follow-up.\n' > f2.txt
 } > c.csv
 "$MR" -q import contacts c.csv --campaign C || exit 1
 
-# reality DAYS: run at Tokyo's opening then Chicago's, every day from
+# reality DAYS [TIMES]: run at Tokyo's opening then Chicago's (TIMES,
+# "00:00 15:00" by default: the HH:MM Z of the runs), every day from
 # Monday 2026-11-09 (half a minute later each day: a run takes some
 # seconds, and the waits end to the second after the send).
 reality() {
@@ -38,10 +39,9 @@ reality() {
     real_done=""
     d=0
     while [ $d -lt "$1" ]; do
-        off=$(printf '%02d:%02d' $((d / 2)) $((d % 2 * 30)))
-        for at in 00 15; do
-            ts=$($PY -c "import datetime; print(datetime.date(2026, 11, 9) + datetime.timedelta(days=$d))")
-            MAILROTA_NOW=${ts}T$at:$off\Z "$MR" -q run --no-inbox > /dev/null 2>&1
+        for at in ${2:-00:00 15:00}; do
+            MAILROTA_NOW=$($PY -c "import datetime as t; print((t.datetime(2026, 11, 9, int('${at%:*}'), int('${at#*:}')) + t.timedelta(days=$d, seconds=30 * $d)).strftime('%Y-%m-%dT%H:%M:%SZ'))") \
+                "$MR" -q run --no-inbox > /dev/null 2>&1
         done
         d=$((d + 1))
     done
@@ -68,5 +68,26 @@ check "everyone had both steps" 7 \
     "$(q "select count(distinct contact_id) from sends where step = 2 and status = 'sent'")"
 check "Tokyo contacts were sent at Tokyo's opening (00:xxZ)" 6 \
     "$(q "select count(*) from sends s join contacts c on c.id = s.contact_id where c.timezone = 'Asia/Tokyo' and substr(s.sent_at, 12, 2) = '00'")"
+
+# spread: true on a fresh database: in Chicago's window each mailbox
+# sends one at the opening and its next at its turn, half way to the
+# close (13:00 local, 19:00Z; run a minute after, the turn being to the
+# second after the first send); at Tokyo's opening (Chicago's window
+# shut) no spreading.
+rm -f mailrota.db mailrota.db-wal mailrota.db-shm
+printf '  spread: true\n' >> "$T/config.yaml"
+"$MR" -q init && "$MR" -q mailbox import "$T/roster.csv" || exit 1
+"$MR" -q campaign add C --template "$ROOT/templates/intro.txt"
+"$MR" -q campaign step add C --template f2.txt --after-days 1
+"$MR" -q import contacts c.csv --campaign C || exit 1
+MAILROTA_NOW=2026-11-08T18:00:00Z "$MR" report --json > fc.json
+check "spread: report --json exits 0" 0 "$?"
+reality 8 "00:00 15:00 19:01"
+check "spread: the forecast's days (sent, remaining) are what run did" \
+    "$real_days" "$(fc_days)"
+check "spread: the completion date is the real one" "$real_done" \
+    "$(fc "f['complete_on']")"
+check "spread: a Chicago contact was sent at the turn (19:0xZ)" yes \
+    "$(q "select case when count(*) > 0 then 'yes' else 'no' end from sends where substr(sent_at, 12, 2) = '19'")"
 
 done_testing
