@@ -350,17 +350,24 @@ static bool select_prefix(struct fc_sim *s, size_t room)
 /* Whether the plan fills every mailbox that can send: then no candidate
  * after those it was given could have been planned (the planner takes
  * them in order), and the plan is the one over all of them. */
-static bool plan_full(struct fc_sim *s, const struct sched_plan *p)
+static bool plan_full(struct fc_sim *s, const struct sched_plan *p,
+                      int64_t t)
 {
     size_t nm = s->fi->in.n_mailboxes;
 
     memset(s->planned, 0, (nm + 1) * sizeof(*s->planned));
     for (size_t i = 0; i < p->n_items; i++)
         s->planned[p->items[i].mailbox]++;
-    for (size_t j = 0; j < nm; j++)
-        if (s->mb[j].available &&
-            s->mb[j].used_today + s->planned[j] < s->mb[j].cap)
+    for (size_t j = 0; j < nm; j++) {
+        const struct sched_mailbox *m = &s->mb[j];
+        /* as sched_plan takes it: a spread mailbox one now, at its turn */
+        int cap = m->one_now && m->used_today + 1 < m->cap
+                      ? m->used_today + 1 : m->cap;
+
+        if (m->available && t >= m->not_before &&
+            m->used_today + s->planned[j] < cap)
             return false;
+    }
     return true;
 }
 
@@ -383,7 +390,7 @@ static void plan_at(struct fc_sim *s, int64_t t, size_t room,
         in.n_candidates = s->n_sel;
         memset(p, 0, sizeof(*p));
         (void)sched_plan(&in, t, p, &ei);
-        if (!cut || plan_full(s, p))
+        if (!cut || plan_full(s, p, t))
             return;
         sched_plan_release(p);
         room = room > s->n / 4 ? s->n : room * 4;
