@@ -36,26 +36,6 @@ struct fc_sim {
     int *planned;          /* per mailbox: messages of the plan */
 };
 
-bool fc_reason_final(enum sched_reason r)
-{
-    switch (r) {
-    case SCHED_CAMPAIGN_PAUSED: case SCHED_CONTACT_STATUS:
-    case SCHED_SUPPRESSED: case SCHED_REPLIED: case SCHED_COMPANY_REPLIED:
-    case SCHED_PREVIOUS_STEP: case SCHED_SENDER_UNAVAILABLE:
-    case SCHED_COMPANY_LIMIT:
-        return true;
-    default:
-        return false;
-    }
-}
-
-long long fc_local_day(const struct tz *z, int64_t t)
-{
-    int64_t local = t + tz_offset(z, t);
-
-    return local >= 0 ? local / 86400 : (local - 86399) / 86400;
-}
-
 struct key_ix {
     long long a, b;
     size_t i;

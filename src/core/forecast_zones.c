@@ -1,5 +1,6 @@
 /* forecast_zones.c - the forecast's send windows, one per zone its
- * contacts are planned in (see forecast.h).  Pure. */
+ * contacts are planned in, its local days, and which planner reasons are
+ * final (see forecast.h).  Pure. */
 #include "forecast.h"
 
 #include <stdlib.h>
@@ -8,6 +9,26 @@
 #include "util.h"
 
 #include "banned.h"
+
+bool fc_reason_final(enum sched_reason r)
+{
+    switch (r) {
+    case SCHED_CAMPAIGN_PAUSED: case SCHED_CONTACT_STATUS:
+    case SCHED_SUPPRESSED: case SCHED_REPLIED: case SCHED_COMPANY_REPLIED:
+    case SCHED_PREVIOUS_STEP: case SCHED_SENDER_UNAVAILABLE:
+    case SCHED_COMPANY_LIMIT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+long long fc_local_day(const struct tz *z, int64_t t)
+{
+    int64_t local = t + tz_offset(z, t);
+
+    return local >= 0 ? local / 86400 : (local - 86399) / 86400;
+}
 
 void fc_zones_init(struct fc_zones *zs, const struct tz *sender)
 {
