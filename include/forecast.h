@@ -6,11 +6,16 @@
  * No second copy of any rule: only the state moves.  Pure: the caller
  * passes the time, the sender's zone and window in.
  *
- * Runs: with a window, one at each opening of the sender's window (or at
- * now when it is open now); without one, one a day at now's time of day.
- * A run plans without spreading (spread only paces a day's sends: enough
- * runs send every mailbox's cap).  A new local day starts the mailboxes'
- * counts afresh and adds a ramp day to those that sent the day before.
+ * Runs: with a window, one at each opening of a window a contact is
+ * planned in (the sender's; with zone: recipient also each contact's own,
+ * window.h), or at now when one is open now; without one, one a day at
+ * now's time of day.  Each run gives every candidate the window_opens of
+ * its zone, as runplan does.  With spread, a run in the sender's window
+ * gives each mailbox pacing_spread_next's turn and one message (as
+ * runplan does), and the next run comes at the earliest mailbox's next
+ * turn in that window: a cron that runs when something is due.  A new
+ * local day (the sender's) starts the mailboxes' counts afresh and adds a
+ * ramp day to those that sent the day before.
  *
  * Speed: a run's plan is given the candidates it orders by time and only
  * a prefix of those it orders by enrolment (sched_order_static), as long
@@ -49,6 +54,10 @@ struct fc_input {
     size_t n_camps;
     const struct tz *zone;            /* the sender's (cfg timezone) */
     const struct window *win;         /* NULL: no schedule */
+    const struct tz *const *cand_zone;/* per candidate: the zone of its
+                                         window, NULL the sender's; NULL:
+                                         all the sender's */
+    bool spread;                      /* schedule.spread */
     int64_t now;
     int horizon_days;                 /* 1.. */
     bool no_prefix;                   /* tests: plan over every candidate
@@ -80,6 +89,25 @@ struct fc_result {
     struct fc_run *runs;
     size_t n_runs;
 };
+
+/* The windows of the zones contacts are planned in: z[0] the sender's;
+ * at[i] where z[i]'s window stands at the run's instant. */
+struct fc_zones {
+    const struct tz **z;
+    struct window_at *at;
+    size_t n;
+};
+
+void fc_zones_init(struct fc_zones *zs, const struct tz *sender);
+/* z's index, added when new. */
+size_t fc_zone_index(struct fc_zones *zs, const struct tz *z);
+/* Every zone's window at t into at[]. */
+void fc_zones_at(struct fc_zones *zs, const struct window *w, int64_t t);
+/* The first opening of a zone's window after t (first: t itself when one
+ * is open at t); INT64_MAX: none. */
+int64_t fc_zones_next(const struct fc_zones *zs, const struct window *w,
+                      int64_t t, bool first);
+void fc_zones_release(struct fc_zones *zs);
 
 /* Whether a planner reason never changes by sending (the forecast). */
 bool fc_reason_final(enum sched_reason r);

@@ -98,6 +98,26 @@ static struct caps_mailbox caps_of(const struct report_view *v, size_t j)
     return none;
 }
 
+/* With zone: recipient, each candidate's zone as runplan takes it (its
+ * contact's, NULL: the sender's when it has none or an unknown one). */
+static const struct tz **cand_zones(const struct report_view *v,
+                                    const struct config *cfg)
+{
+    const struct tz **zones;
+
+    if (!cfg->schedule.configured || !cfg->schedule.zone_recipient)
+        return NULL;
+    zones = xcalloc(v->rp.n_cand + 1, sizeof(*zones));
+    for (size_t i = 0; i < v->rp.n_cand; i++) {
+        struct errinfo zei = { ERR_OK, "" };
+
+        if (v->rp.cand[i].timezone &&
+            clock_zone(v->rp.cand[i].timezone, &zones[i], &zei) < 0)
+            zones[i] = NULL;
+    }
+    return zones;
+}
+
 static void forecast(struct report_view *v, const struct config *cfg,
                      const struct tz *z)
 {
@@ -105,6 +125,7 @@ static void forecast(struct report_view *v, const struct config *cfg,
     struct caps_mailbox *caps = xcalloc(v->rp.n_mb + 1, sizeof(*caps));
     size_t *campaign = xcalloc(v->rp.n_cand + 1, sizeof(*campaign));
     struct fc_campaign *camps = xcalloc(v->rp.n_camp + 1, sizeof(*camps));
+    const struct tz **zones = cand_zones(v, cfg);
     int64_t t0 = clock_now_ms();
 
     for (size_t j = 0; j < v->rp.n_mb; j++)
@@ -134,6 +155,8 @@ static void forecast(struct report_view *v, const struct config *cfg,
     fi.n_camps = v->rp.n_camp;
     fi.zone = z;
     fi.win = cfg->schedule.configured ? &cfg->schedule.win : NULL;
+    fi.cand_zone = zones;
+    fi.spread = cfg->schedule.spread;
     fi.now = v->now;
     fi.horizon_days = v->horizon_days;
     forecast_run(&fi, &v->fc);
@@ -148,6 +171,7 @@ static void forecast(struct report_view *v, const struct config *cfg,
             v->fc_of[f] = j;
     }
     free(caps);
+    free(zones);
     free(campaign);
     free(camps);
 }

@@ -33,19 +33,55 @@ static void html_esc(FILE *o, const char *s)
     }
 }
 
-static void svg_open_h(FILE *o, const char *title, const char *desc, int h)
+static void svg_open_wh(FILE *o, const char *title, const char *desc, int w,
+                        int h)
 {
     fprintf(o, "<svg viewBox=\"0 0 %d %d\" role=\"img\" "
-            "xmlns=\"http://www.w3.org/2000/svg\"><title>", W, h + 30);
+            "xmlns=\"http://www.w3.org/2000/svg\"><title>", w, h + 30);
     html_esc(o, title);
     fputs("</title><desc>", o);
     html_esc(o, desc);
     fputs("</desc>\n", o);
 }
 
+/* A round step (1, 2 or 5 times a power of ten) giving at most 5 ticks
+ * up to mx. */
+static double tick_step(double mx)
+{
+    double p = 1;
+
+    while (p * 10 <= mx / 5)
+        p *= 10;
+    while (p > 1 && p >= mx)
+        p /= 10;
+    if (mx / p <= 5)
+        return p;
+    if (mx / (2 * p) <= 5)
+        return 2 * p;
+    if (mx / (5 * p) <= 5)
+        return 5 * p;
+    return 10 * p;
+}
+
+/* Y-axis ticks of a chart of height h scaled to mx, plotted from x0 to
+ * x1: grid lines at round values, their labels right-aligned left of x0. */
+static void y_ticks(FILE *o, double mx, int h, double x0, double x1)
+{
+    double st = tick_step(mx);
+
+    for (double v = 0; v <= mx + 1e-9; v += st) {
+        double y = h - h * v / mx;
+
+        fprintf(o, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" "
+                "y1=\"%.1f\" y2=\"%.1f\"/><text class=\"tick\" x=\"%.1f\" "
+                "y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.0f"
+                "</text>\n", x0, x1, y, y, x0 - 3, y + 3 < 10 ? 10 : y + 3, v);
+    }
+}
+
 static void svg_open(FILE *o, const char *title, const char *desc)
 {
-    svg_open_h(o, title, desc, H);
+    svg_open_wh(o, title, desc, W, H);
 }
 
 static void bar(FILE *o, double x, double y, double w, double h,
@@ -67,9 +103,14 @@ static int mb_max(const struct rep_mailbox *m, int n)
     return mx;
 }
 
-/* One day's stacked bars at x, scaled to mx, and its labels. */
+#define X0 30        /* left of the plot: the y-axis tick labels */
+#define W_SMALL 400 /* a mailbox's chart in the grid of many (> GRID_AT) */
+#define GRID_AT 4
+
+/* One day's stacked bars at x, scaled to mx; its date when `label`, its
+ * figures when `figures`. */
 static void day_bars(FILE *o, const struct rep_day *d, double x, double bw,
-                     double mx)
+                     double mx, int label, int figures)
 {
     double s = H_MB * d->sent / mx, b = H_MB * d->bounced / mx,
            df = H_MB * d->deferred / mx, cy = H_MB - H_MB * d->cap / mx;
@@ -79,29 +120,32 @@ static void day_bars(FILE *o, const struct rep_day *d, double x, double bw,
     bar(o, x, H_MB - s - df, bw - 4, df, "deferred");
     fprintf(o, "<line class=\"cap\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
             "y2=\"%.1f\"/>\n", x, x + bw - 4, cy, cy);
-    fprintf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\">%.5s</text>\n",
-            x, H_MB + 14, d->day + 5);
-    if (d->sent || d->deferred)
+    if (label)
+        fprintf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\">%.5s"
+                "</text>\n", x, H_MB + 14, d->day + 5);
+    if (figures && (d->sent || d->deferred))
         fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">"
                 "%d/%d/%d</text>\n", x, H_MB - s - df - 3 > 10
                                           ? H_MB - s - df - 3 : 10.0,
                 d->sent, d->bounced, d->deferred);
 }
 
-/* Stacked bars sent (incl. bounced) / bounced / deferred, cap as a line;
- * the scale's top (the highest cap or day) said at the top left. */
-static void chart_mailbox(FILE *o, const struct rep_mailbox *m, int n)
+/* Stacked bars sent (incl. bounced) / bounced / deferred, cap as a line,
+ * y-axis ticks with grid lines; w the chart's width (W, or W_SMALL in the
+ * grid of many mailboxes: dates thinned out, no figures on the bars). */
+static void chart_mailbox(FILE *o, const struct rep_mailbox *m, int n, int w)
 {
-    double bw = (double)(W - 40) / (n > 0 ? n : 1), mx = mb_max(m, n);
+    double bw = (double)(w - X0 - 4) / (n > 0 ? n : 1), mx = mb_max(m, n);
+    int every = bw >= 34 ? 1 : (int)(34 / bw) + 1;
 
-    svg_open_h(o, m->email, "Stacked bars per local day: sent (dark), "
-               "of which bounced (red), deferred (light), labelled "
-               "sent/bounced/deferred; the dashed line is the effective "
-               "cap. Numbers in the table below.", H_MB);
-    fprintf(o, "<text x=\"%d\" y=\"10\" font-size=\"10\" "
-            "text-anchor=\"end\">%.0f</text>\n", W - 2, mx);
+    svg_open_wh(o, m->email, "Stacked bars per local day: sent (dark), "
+                "of which bounced (red), deferred (light); the dashed line "
+                "is the effective cap; the y axis counts messages. Numbers "
+                "in the table below.", w, H_MB);
+    y_ticks(o, mx, H_MB, X0, w);
     for (int k = 0; k < n; k++)
-        day_bars(o, &m->days[k], k * bw + 2, bw, mx);
+        day_bars(o, &m->days[k], X0 + k * bw + 2, bw, mx,
+                 (n - 1 - k) % every == 0, w == W);
     fputs("</svg>\n", o);
 }
 
@@ -120,18 +164,29 @@ static void table_mailbox(FILE *o, const struct rep_mailbox *m, int n)
     fputs("</table></details>\n", o);
 }
 
+/* One chart per mailbox; with more than GRID_AT of them, compact charts
+ * in a grid (small multiples), each with its table. */
 static void section_mailboxes(FILE *o, const struct report_view *v)
 {
+    int many = v->fig.n_mb > GRID_AT;
+
     fputs("<h2>Per mailbox and day</h2>\n", o);
+    if (many)
+        fputs("<div class=\"mbgrid\">\n", o);
     for (size_t i = 0; i < v->fig.n_mb; i++) {
-        fputs("<h3 class=\"mb\">", o);
+        fputs(many ? "<section class=\"cell\"><h3 class=\"mb\">"
+                   : "<h3 class=\"mb\">", o);
         html_esc(o, v->fig.mb[i].email);
         fputs(" (", o);
         html_esc(o, v->fig.mb[i].status);
         fputs(")</h3>\n", o);
-        chart_mailbox(o, &v->fig.mb[i], v->fig.n_days);
+        chart_mailbox(o, &v->fig.mb[i], v->fig.n_days, many ? W_SMALL : W);
         table_mailbox(o, &v->fig.mb[i], v->fig.n_days);
+        if (many)
+            fputs("</section>\n", o);
     }
+    if (many)
+        fputs("</div>\n", o);
 }
 
 static double rate_of(const struct rep_mailbox *m)
@@ -144,15 +199,16 @@ static void section_bounce(FILE *o, const struct report_view *v,
 {
     double mx = cfg->rules.max_bounce_rate * 2, bh;
     size_t n = v->fig.n_mb ? v->fig.n_mb : 1;
+    int h = n * 18 > H ? (int)n * 18 : H;   /* a row of 18 or more */
 
     for (size_t i = 0; i < v->fig.n_mb; i++)
         if (rate_of(&v->fig.mb[i]) > mx) mx = rate_of(&v->fig.mb[i]);
     if (mx <= 0) mx = 1;
-    bh = (double)H / n;
+    bh = (double)h / n;
     fputs("<h2>Bounce rate per mailbox</h2>\n", o);
-    svg_open(o, "Bounce rate per mailbox", "One bar per mailbox, its "
+    svg_open_wh(o, "Bounce rate per mailbox", "One bar per mailbox, its "
              "bounce rate over the window; the dashed line is "
-             "rules.max_bounce_rate. Numbers in the table below.");
+             "rules.max_bounce_rate. Numbers in the table below.", W, h);
     for (size_t i = 0; i < v->fig.n_mb; i++) {
         bar(o, 200, i * bh + 2, (W - 220) * rate_of(&v->fig.mb[i]) / mx,
             bh - 4, "bounced");
@@ -165,8 +221,8 @@ static void section_bounce(FILE *o, const struct report_view *v,
             "y2=\"%d\"/><text x=\"%.1f\" y=\"%d\" font-size=\"11\">max "
             "%.2f%%</text></svg>\n", 200 + (W - 220) *
             cfg->rules.max_bounce_rate / mx, 200 + (W - 220) *
-            cfg->rules.max_bounce_rate / mx, H, 200 + (W - 220) *
-            cfg->rules.max_bounce_rate / mx, H + 14,
+            cfg->rules.max_bounce_rate / mx, h, 200 + (W - 220) *
+            cfg->rules.max_bounce_rate / mx, h + 14,
             cfg->rules.max_bounce_rate * 100);
     fputs("<details><summary>Table</summary><table><tr><th>mailbox</th>"
           "<th>messages</th><th>bounced</th><th>rate</th><th>max_rate</th>"
@@ -242,13 +298,16 @@ static void forecast_chart(FILE *o, const struct report_view *v, size_t i)
     size_t j = v->fc_of[i];
     const struct fc_result *fc = &v->fc;
     double mx = v->fig.camp[i].enrolled > 0 ? v->fig.camp[i].enrolled : 1;
-    double dx = fc->n_runs > 1 ? (double)W / (double)fc->n_runs : W;
+    double dx = fc->n_runs > 1 ? (double)(W - X0) / (double)fc->n_runs
+                               : W - X0;
 
-    svg_open(o, "Forecast", "Contacts remaining by date (line). "
-             "Numbers in the table below.");
+    svg_open(o, "Forecast", "Contacts remaining by date (line); the y "
+             "axis counts contacts. Numbers in the table below.");
+    y_ticks(o, mx, H, X0, W);
     fputs("<polyline class=\"fc\" points=\"", o);
     for (size_t k = 0; k < fc->n_runs; k++)
-        fprintf(o, "%.1f,%.1f ", k * dx, H - H * fc->runs[k].remaining[j] / mx);
+        fprintf(o, "%.1f,%.1f ", X0 + k * dx,
+                H - H * fc->runs[k].remaining[j] / mx);
     fputs("\"/></svg>\n<details><summary>Table</summary><table><tr>"
           "<th>date</th><th>remaining</th></tr>\n", o);
     for (size_t k = 0; k < fc->n_runs; k++) {
@@ -288,7 +347,11 @@ static const char css[] =
     "padding:2px 6px;text-align:right}"
     ".sent{fill:#1f4e79}.bounced{fill:#c00000}.deferred{fill:#9dc3e6}"
     ".cap{stroke:#000;stroke-width:2;stroke-dasharray:6 3}"
-    ".fc{fill:none;stroke:#1f4e79;stroke-width:2}";
+    ".fc{fill:none;stroke:#1f4e79;stroke-width:2}"
+    ".grid{stroke:#ccc;stroke-width:1}.tick{fill:#444}"
+    ".mbgrid{display:grid;gap:8px 16px;"
+    "grid-template-columns:repeat(auto-fill,minmax(320px,1fr))}"
+    ".cell{min-width:0}.cell h3{font-size:0.9em;margin:8px 0 2px}";
 
 void report_print_html(const struct report_view *v, const struct config *cfg,
                        FILE *o)

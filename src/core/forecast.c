@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pacing.h"
 #include "sequence.h"
 #include "status.h"
 #include "util.h"
@@ -20,6 +21,8 @@ struct fc_sim {
     size_t *camp;          /* per candidate: its campaign */
     size_t *slot;          /* per candidate: its contact's slot in last */
     long *cc_idx;          /* per candidate: its company count, or -1 */
+    size_t *zi;            /* per candidate: its window's zone in zs */
+    struct fc_zones zs;
     size_t n;
     int64_t *last;         /* per contact: latest send */
     struct sched_company_count *cc;
@@ -32,26 +35,6 @@ struct fc_sim {
     size_t n_sel;
     int *planned;          /* per mailbox: messages of the plan */
 };
-
-bool fc_reason_final(enum sched_reason r)
-{
-    switch (r) {
-    case SCHED_CAMPAIGN_PAUSED: case SCHED_CONTACT_STATUS:
-    case SCHED_SUPPRESSED: case SCHED_REPLIED: case SCHED_COMPANY_REPLIED:
-    case SCHED_PREVIOUS_STEP: case SCHED_SENDER_UNAVAILABLE:
-    case SCHED_COMPANY_LIMIT:
-        return true;
-    default:
-        return false;
-    }
-}
-
-long long fc_local_day(const struct tz *z, int64_t t)
-{
-    int64_t local = t + tz_offset(z, t);
-
-    return local >= 0 ? local / 86400 : (local - 86399) / 86400;
-}
 
 struct key_ix {
     long long a, b;
@@ -149,6 +132,7 @@ static void plan_order(struct fc_sim *s)
     struct cand_ix *k = xcalloc(s->n + 1, sizeof(*k));
     struct sched_candidate *c = xcalloc(s->n + 1, sizeof(*c));
     size_t *camp = xcalloc(s->n + 1, sizeof(*camp));
+    size_t *zi = xcalloc(s->n + 1, sizeof(*zi));
 
     for (size_t i = 0; i < s->n; i++) {
         k[i].c = &s->cand[i];
@@ -158,11 +142,14 @@ static void plan_order(struct fc_sim *s)
     for (size_t i = 0; i < s->n; i++) {
         c[i] = s->cand[k[i].i];
         camp[i] = s->camp[k[i].i];
+        zi[i] = s->zi[k[i].i];
     }
     free(s->cand);
     free(s->camp);
+    free(s->zi);
     s->cand = c;
     s->camp = camp;
+    s->zi = zi;
     free(k);
 }
 
@@ -196,6 +183,11 @@ static void sim_init(struct fc_sim *s, const struct fc_input *fi)
     s->camp = xcalloc(s->n + 1, sizeof(*s->camp));
     if (s->n)
         memcpy(s->camp, fi->campaign, s->n * sizeof(*s->camp));
+    s->zi = xcalloc(s->n + 1, sizeof(*s->zi));
+    fc_zones_init(&s->zs, fi->zone);
+    for (size_t i = 0; fi->win && fi->cand_zone && i < s->n; i++)
+        if (fi->cand_zone[i])
+            s->zi[i] = fc_zone_index(&s->zs, fi->cand_zone[i]);
     s->slot = xcalloc(s->n + 1, sizeof(*s->slot));
     s->cc_idx = xcalloc(s->n + 1, sizeof(*s->cc_idx));
     s->sel = xcalloc(s->n + 1, sizeof(*s->sel));
@@ -215,6 +207,8 @@ static void sim_release(struct fc_sim *s)
     free(s->camp);
     free(s->slot);
     free(s->cc_idx);
+    free(s->zi);
+    fc_zones_release(&s->zs);
     free(s->last);
     free(s->cc);
     free(s->sel);
@@ -292,6 +286,7 @@ static void settle(struct fc_sim *s, const struct sched_plan *p,
         s->cand[k] = s->cand[i];
         s->camp[k] = s->camp[i];
         s->slot[k] = s->slot[i];
+        s->zi[k] = s->zi[i];
         s->cc_idx[k++] = s->cc_idx[i];
     }
     s->n = k;
@@ -335,17 +330,24 @@ static bool select_prefix(struct fc_sim *s, size_t room)
 /* Whether the plan fills every mailbox that can send: then no candidate
  * after those it was given could have been planned (the planner takes
  * them in order), and the plan is the one over all of them. */
-static bool plan_full(struct fc_sim *s, const struct sched_plan *p)
+static bool plan_full(struct fc_sim *s, const struct sched_plan *p,
+                      int64_t t)
 {
     size_t nm = s->fi->in.n_mailboxes;
 
     memset(s->planned, 0, (nm + 1) * sizeof(*s->planned));
     for (size_t i = 0; i < p->n_items; i++)
         s->planned[p->items[i].mailbox]++;
-    for (size_t j = 0; j < nm; j++)
-        if (s->mb[j].available &&
-            s->mb[j].used_today + s->planned[j] < s->mb[j].cap)
+    for (size_t j = 0; j < nm; j++) {
+        const struct sched_mailbox *m = &s->mb[j];
+        /* as sched_plan takes it: a spread mailbox one now, at its turn */
+        int cap = m->one_now && m->used_today + 1 < m->cap
+                      ? m->used_today + 1 : m->cap;
+
+        if (m->available && t >= m->not_before &&
+            m->used_today + s->planned[j] < cap)
             return false;
+    }
     return true;
 }
 
@@ -368,7 +370,7 @@ static void plan_at(struct fc_sim *s, int64_t t, size_t room,
         in.n_candidates = s->n_sel;
         memset(p, 0, sizeof(*p));
         (void)sched_plan(&in, t, p, &ei);
-        if (!cut || plan_full(s, p))
+        if (!cut || plan_full(s, p, t))
             return;
         sched_plan_release(p);
         room = room > s->n / 4 ? s->n : room * 4;
@@ -387,6 +389,32 @@ static size_t prefix_room(const struct fc_sim *s)
     return s->fi->no_prefix || !s->can_send ? s->n : room;
 }
 
+/* Each candidate's window at t, in its zone (window_opens 0: open), and
+ * with spread each mailbox's turn in the sender's window, as runplan. */
+static void run_windows(struct fc_sim *s, int64_t t)
+{
+    const struct fc_input *fi = s->fi;
+    const struct window_at *snd = &s->zs.at[0];
+
+    if (fi->win)
+        fc_zones_at(&s->zs, fi->win, t);
+    for (size_t i = 0; i < s->n; i++) {
+        const struct window_at *a = &s->zs.at[s->zi[i]];
+
+        s->cand[i].last_send_at = s->last[s->slot[i]];
+        s->cand[i].window_opens = !fi->win || a->open ? 0 : a->opens;
+    }
+    for (size_t j = 0; j < fi->in.n_mailboxes; j++) {
+        struct sched_mailbox *m = &s->mb[j];
+        bool spread = fi->spread && fi->win && snd->open;
+
+        m->one_now = spread;
+        m->not_before = !spread ? 0 :
+            pacing_spread_next(m->last_used, t, snd->closes,
+                               caps_remaining(m->cap, m->used_today));
+    }
+}
+
 static void one_run(struct fc_sim *s, int64_t t, struct fc_result *out)
 {
     struct sched_plan p;
@@ -395,10 +423,7 @@ static void one_run(struct fc_sim *s, int64_t t, struct fc_result *out)
 
     if (day != s->day)
         new_day(s, day);
-    for (size_t i = 0; i < s->n; i++) {
-        s->cand[i].last_send_at = s->last[s->slot[i]];
-        s->cand[i].window_opens = 0;   /* the run is in the window */
-    }
+    run_windows(s, t);
     plan_at(s, t, prefix_room(s), &p);
     r = run_add(out, s->fi->n_camps, t, day);
     for (size_t i = 0; i < p.n_items; i++) {
@@ -435,6 +460,8 @@ static void settle_rest(struct fc_sim *s, int64_t t, struct fc_result *out)
     for (size_t j = 0; j < s->fi->in.n_mailboxes; j++) {
         s->mb[j].used_today = 0;
         s->mb[j].cap = mailbox_can_send(s, j) ? INT32_MAX / 2 : 0;
+        s->mb[j].not_before = 0;
+        s->mb[j].one_now = false;
     }
     for (size_t i = 0; i < s->n; i++) {
         s->cand[i].last_send_at = s->last[s->slot[i]];
@@ -446,20 +473,44 @@ static void settle_rest(struct fc_sim *s, int64_t t, struct fc_result *out)
     sched_plan_release(&p);
 }
 
-/* The first run at or after now, or the one after `prev` (its window's
- * close in *closes); INT64_MAX: none. */
-static int64_t next_run(const struct fc_input *fi, int64_t prev,
-                        int64_t *closes)
+/* With spread, the next mailbox's turn after a run at t in the sender's
+ * window (as run would have it, pacing_spread_next); INT64_MAX: none. */
+static int64_t spread_next(const struct fc_sim *s, int64_t t)
 {
-    struct window_at a;
+    const struct window_at *snd = &s->zs.at[0];
+    int64_t next = INT64_MAX;
+
+    if (!s->fi->spread || !snd->open)
+        return next;
+    for (size_t j = 0; j < s->fi->in.n_mailboxes; j++) {
+        const struct sched_mailbox *m = &s->mb[j];
+        int64_t o;
+
+        if (!m->available)
+            continue;
+        o = pacing_spread_next(m->last_used, t, snd->closes,
+                               caps_remaining(m->cap, m->used_today));
+        if (o > t && o < snd->closes && o < next)
+            next = o;
+    }
+    return next;
+}
+
+/* The first run at or after now (prev 0), or the one after prev: the
+ * next opening of a window, or with spread a mailbox's next turn;
+ * INT64_MAX: none. */
+static int64_t next_run(const struct fc_sim *s, int64_t prev)
+{
+    const struct fc_input *fi = s->fi;
+    int64_t a, b;
 
     if (!fi->win)
         return prev == 0 ? fi->now : prev + 86400;
-    window_at(fi->win, fi->zone, prev == 0 ? fi->now : *closes, &a);
-    *closes = a.closes;
-    if (prev == 0 && a.open)
-        return fi->now;
-    return a.opens;
+    if (prev == 0)
+        return fc_zones_next(&s->zs, fi->win, fi->now, true);
+    a = fc_zones_next(&s->zs, fi->win, prev, false);
+    b = spread_next(s, prev);
+    return a < b ? a : b;
 }
 
 /* Per campaign: what is left, the completion day, and each run's
@@ -497,7 +548,7 @@ void forecast_run(const struct fc_input *fi, struct fc_result *out)
 {
     struct fc_sim s;
     int64_t end = fi->now + (int64_t)fi->horizon_days * 86400;
-    int64_t t = 0, last = fi->now, closes = 0;
+    int64_t t = 0, last = fi->now;
 
     memset(out, 0, sizeof(*out));
     out->camp = xcalloc(fi->n_camps + 1, sizeof(*out->camp));
@@ -505,7 +556,7 @@ void forecast_run(const struct fc_input *fi, struct fc_result *out)
         out->camp[fi->campaign[i]].enrolled++;
     sim_init(&s, fi);
     while (s.n > 0) {
-        t = next_run(fi, t, &closes);
+        t = next_run(&s, t);
         if (t == INT64_MAX || t >= end)
             break;
         one_run(&s, t, out);

@@ -68,6 +68,42 @@ print('ok')
 PY
 )"
 
+# Y-axis ticks: every day chart and the forecast have round tick labels
+# from 0 with a grid line each (a few, at most 6).
+check "ticks: every day chart and forecast has 2..6 ticks from 0" ok "$($PY - r.html <<'PY'
+import re, sys
+h = open(sys.argv[1]).read()
+svgs = re.findall(r'<svg.*?</svg>', h, re.S)
+ticked = [s for s in svgs if 'Stacked bars' in s or 'remaining by date' in s]
+assert len(ticked) >= 3, len(ticked)
+for s in ticked:
+    v = [int(x) for x in re.findall(r'class="tick"[^>]*>(\d+)</text>', s)]
+    assert 2 <= len(v) <= 6 and v[0] == 0, v
+    st = v[1] - v[0]
+    assert all(b - a == st for a, b in zip(v, v[1:])), v
+    assert re.match(r'^[125]0*$', str(st)), v
+    assert s.count('class="grid"') == len(v), s
+print('ok')
+PY
+)"
+
+# 30 mailboxes: compact charts in a grid (small multiples), still one svg
+# per mailbox with its table.
+{
+    echo "email,display_name,status,daily_cap,auth,password_env"
+    i=3
+    while [ $i -le 30 ]; do
+        echo "m$i@sender.example,Sender $i,cold-ready,,plain,MR_PW_M1"
+        i=$((i + 1))
+    done
+} > many.csv
+"$MR" -q mailbox import many.csv
+run "$MR" report --html r30.html
+check "report --html, 30 mailboxes, exits 0" 0 "$rc"
+check "30 mailboxes: in a grid" 1 "$(grep -c 'class="mbgrid"' r30.html)"
+check "30 mailboxes (and admin): 31 compact charts" 31 \
+    "$(grep -c '<svg viewBox="0 0 400 ' r30.html)"
+
 if ! command -v chromium >/dev/null 2>&1; then
     done_testing || exit 1
     echo "skip: chromium is not installed (scripts/deps.sh TEST_PKGS)"
@@ -88,8 +124,17 @@ check_contains "the DOM holds the svgs" "<svg" "$dom"
 dom=$($CH --run-all-compositor-stages-before-draw --virtual-time-budget=2000 \
     --dump-dom "file://$T/probe.html" 2>/dev/null)
 check_contains "no horizontal overflow at 1280x800" "<title>true</title>" "$dom"
+# 30 mailboxes: no overflow, and each compact chart at least 300 px wide
+# (its 10-unit text at 7.5 px or more).
+{ cat r30.html; printf '%s\n' '<script>var w = Math.min.apply(null, Array.from(document.querySelectorAll(".cell svg")).map(function (s) { return s.getBoundingClientRect().width; })); document.title = String(document.documentElement.scrollWidth <= innerWidth) + " " + String(w >= 300);</script>'; } > probe30.html
+dom=$($CH --run-all-compositor-stages-before-draw --virtual-time-budget=2000 \
+    --dump-dom "file://$T/probe30.html" 2>/dev/null)
+check_contains "30 mailboxes: no overflow, charts >= 300 px wide" \
+    "<title>true true</title>" "$dom"
+$CH --screenshot="$T/report30.png" "file://$T/r30.html" >/dev/null 2>&1 || true
 # $T is removed at exit: keep the screenshot where it outlives the test.
 art=${MAILROTA_TEST_ARTIFACTS:-$ROOT/${BUILD:-build}/test-artifacts}
 mkdir -p "$art" && cp "$T/report.png" "$art/report_html.png" &&
+    { [ ! -s "$T/report30.png" ] || cp "$T/report30.png" "$art/report_html_30.png"; } &&
     echo "# screenshot: $art/report_html.png"
 done_testing

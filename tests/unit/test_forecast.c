@@ -163,9 +163,14 @@ static uint64_t rnd(uint64_t *st)
     return *st >> 33;
 }
 
-static void random_world(uint64_t seed, const struct tz *z, bool no_prefix,
+/* With zones (z2 non-NULL): a mon-fri 09:00-17:00 window, a third of
+ * the contacts in z2, spread on odd seeds. */
+static void random_world(uint64_t seed, const struct tz *z,
+                         const struct tz *z2, bool no_prefix,
                          struct fc_result *r)
 {
+    static const struct window w = { 0x1f, 9 * 60, 17 * 60 };
+    static const struct tz *cz[300];
     static struct sched_mailbox mb[3];
     static struct caps_mailbox caps[3];
     static struct sched_candidate cand[300];
@@ -202,6 +207,7 @@ static void random_world(uint64_t seed, const struct tz *z, bool no_prefix,
         cand[i].campaign_active = true;
         cand[i].enrolled_at = NOW - (int64_t)(rnd(&st) % 1000);
         cand[i].step = 1;
+        cz[i] = z2 && i % 3 == 0 ? z2 : NULL;
     }
     memset(&in, 0, sizeof(in));
     in.in.mailboxes = mb;
@@ -219,6 +225,11 @@ static void random_world(uint64_t seed, const struct tz *z, bool no_prefix,
     in.now = NOW;
     in.horizon_days = 20 + (int)(seed % 40);
     in.no_prefix = no_prefix;
+    if (z2) {
+        in.win = &w;
+        in.cand_zone = cz;
+        in.spread = seed % 2 == 1;
+    }
     forecast_run(&in, r);
 }
 
@@ -267,8 +278,8 @@ static void test_prefix_same(void)
     for (uint64_t seed = 1; seed <= 200; seed++) {
         struct fc_result a, b;
 
-        random_world(seed, z, false, &a);
-        random_world(seed, z, true, &b);
+        random_world(seed, z, NULL, false, &a);
+        random_world(seed, z, NULL, true, &b);
         same += same_result(&a, &b);
         complete += a.camp[0].waiting == 0 && a.camp[1].waiting == 0;
         if (!same_result(&a, &b))
@@ -279,6 +290,36 @@ static void test_prefix_same(void)
     T_INT(same, 200);
     printf("# %d of 200 complete within their horizon\n", complete);
     T_OK(complete >= 20);
+    tz_free(z);
+}
+
+/* Zones and spread: the prefix plans as the whole; runs at both zones'
+ * openings, and with spread more than one run some day. */
+static void test_zones_same(void)
+{
+    struct tz *z = tz_utc(), *z2 = NULL;
+    struct errinfo ei = { ERR_OK, "" };
+    int same = 0, more = 0;
+
+    T_INT(tz_parse_posix("JST-9", &z2, &ei), 0);
+    for (uint64_t seed = 1; z2 && seed <= 60; seed++) {
+        struct fc_result a, b;
+
+        random_world(seed, z, z2, false, &a);
+        random_world(seed, z, z2, true, &b);
+        same += same_result(&a, &b);
+        if (!same_result(&a, &b))
+            printf("# zones: seed %llu differs\n", (unsigned long long)seed);
+        for (size_t k = 0; k + 1 < a.n_runs; k++)
+            if (a.runs[k].day == a.runs[k + 1].day &&
+                a.runs[k].at % DAY != 0 && a.runs[k + 1].at % DAY != 0)
+                more++;   /* two runs a day, neither JST's opening */
+        fc_release(&a, 2);
+        fc_release(&b, 2);
+    }
+    T_INT(same, 60);
+    T_OK(more > 0);
+    tz_free(z2);
     tz_free(z);
 }
 
@@ -296,6 +337,7 @@ int main(void)
 {
     T_RUN(test_cases);
     T_RUN(test_prefix_same);
+    T_RUN(test_zones_same);
     T_RUN(test_final_reasons);
     return t_done();
 }
