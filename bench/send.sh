@@ -13,6 +13,7 @@
 # Each runs BENCH_SEND_RUNS times (default 3), mailrota on a fresh
 # database each time (on $TMPDIR, a real disk: its fsyncs are measured);
 # the figures are medians.  CPU = user + system of the client process.
+# BENCH_SEND_WRAP="perf record -g -o F --" (words) runs mailrota under it.
 # A benchmark, not a test: it fails only when a step fails.  Needs root
 # (Postfix's master); everything stays on 127.0.0.1.
 # Last line:
@@ -154,8 +155,9 @@ SUMMARY_OK="planned $N, sent $N, deferred 0, bounced 0, failed 0, unknown 0"
 
 mailrota_run() {
     world "mr$1"
+    # shellcheck disable=SC2086  # BENCH_SEND_WRAP: words, e.g. a profiler
     measure "mr$1" env HOME="$T/mr$1" MAILROTA_NOW=$NOW \
-        "$MR" -c "$T/mr$1/config.yaml" run || fail "mr$1"
+        ${BENCH_SEND_WRAP:-} "$MR" -c "$T/mr$1/config.yaml" run || fail "mr$1"
     line=$(tail -n 1 "$T/mr$1.out")
     [ "$line" = "$SUMMARY_OK" ] || {
         echo "bench: mailrota run printed '$line'" >&2
