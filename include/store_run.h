@@ -65,6 +65,10 @@ int store_run_recover(struct db *db, int *n, struct errinfo *ei);
  * that day, and that the message is new or deferred, then writes it as
  * `sending`.  *result says which.
  */
+/* The run's end for this connection: synchronous=FULL again and a WAL
+ * checkpoint, so every record committed so far is durable. */
+int store_run_settle(struct db *db, struct errinfo *ei);
+
 int store_run_claim(struct db *db, const struct store_send *s,
                     const char *now_iso, enum store_claim *result,
                     struct errinfo *ei);

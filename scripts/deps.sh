@@ -7,7 +7,7 @@ BUILD_PKGS="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev
 libssl-dev libyaml-dev uuid-dev libgmime-3.0-dev"
 TEST_PKGS="sqlite3 openssl tzdata python3 python3-aiosmtpd ca-certificates curl
 python3-cryptography dovecot-core dovecot-imapd postfix sasl2-bin
-libsasl2-modules chromium"
+libsasl2-modules chromium strace"
 # The libraries, as pkg-config names them: the Makefile's PKGS.
 PC_MODULES=${MAILROTA_PC_MODULES:-$(sed -n 's/^PKGS *:= *//p' \
     "$(dirname "$0")/../Makefile")}

@@ -473,6 +473,8 @@ out:
     w->token = NULL;
     transport_close(graph);
     transport_close(smtp);
+    if (db && store_run_settle(db, &ei) < 0)
+        log_error("mailbox %s: %s", m->email, ei.msg);
     db_close(db);
     return NULL;
 }

@@ -82,15 +82,44 @@ int db_exec(struct db *db, const char *sql, struct errinfo *ei)
     return 0;
 }
 
+/* The transaction statements, prepared once per connection: db_stmt()
+ * keys its cache by these pointers.  sqlite3_exec would prepare them again
+ * on every call, twice per message in a run. */
+static const char SQL_BEGIN[] = "BEGIN";
+static const char SQL_BEGIN_IMM[] = "BEGIN IMMEDIATE";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT db_nested";
+static const char SQL_RELEASE[] = "RELEASE db_nested";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO db_nested";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+static const char SQL_SYNC_FULL[] = "PRAGMA synchronous = FULL";
+static const char SQL_SYNC_NORMAL[] = "PRAGMA synchronous = NORMAL";
+
+/* Runs one of the statements above; SQLITE_OK or an SQLite error code. */
+static int exec_cached(struct db *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    struct errinfo ei = { ERR_OK, "" };
+    int rc;
+
+    if (db_stmt(db, sql, &st, &ei) < 0)
+        return sqlite3_errcode(db->h) ? sqlite3_errcode(db->h) : SQLITE_ERROR;
+    rc = sqlite3_step(st);
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int db_begin(struct db *db, bool immediate, struct errinfo *ei)
 {
-    const char *sql = immediate ? "BEGIN IMMEDIATE" : "BEGIN";
+    const char *sql = immediate ? SQL_BEGIN_IMM : SQL_BEGIN;
 
     if (db->txn_depth > 0 && !sqlite3_get_autocommit(db->h))
-        sql = "SAVEPOINT db_nested";
+        sql = SQL_SAVEPOINT;
     else
         db->txn_depth = 0;
-    if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (exec_cached(db, sql) != SQLITE_OK)
         return db_fail(db, ei, "cannot begin transaction");
     db->txn_depth++;
     return 0;
@@ -100,17 +129,24 @@ int db_commit(struct db *db, struct errinfo *ei)
 {
     if (db->txn_depth > 1) {
         db->txn_depth--;
-        if (sqlite3_exec(db->h, "RELEASE db_nested", NULL, NULL, NULL) !=
-            SQLITE_OK)
+        if (exec_cached(db, SQL_RELEASE) != SQLITE_OK)
             return db_fail(db, ei, "cannot commit");
         return 0;
     }
-    if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (exec_cached(db, SQL_COMMIT) != SQLITE_OK) {
         int r = db_fail(db, ei, "cannot commit");
         db_rollback(db);
         return r;
     }
     db->txn_depth = 0;
+    return 0;
+}
+
+int db_durable(struct db *db, bool full, struct errinfo *ei)
+{
+    if (exec_cached(db, full ? SQL_SYNC_FULL : SQL_SYNC_NORMAL) !=
+        SQLITE_OK)
+        return db_fail(db, ei, "cannot set synchronous");
     return 0;
 }
 
@@ -120,13 +156,13 @@ void db_rollback(struct db *db)
         return;
     if (db->txn_depth > 1 && !sqlite3_get_autocommit(db->h)) {
         db->txn_depth--;
-        sqlite3_exec(db->h, "ROLLBACK TO db_nested", NULL, NULL, NULL);
-        sqlite3_exec(db->h, "RELEASE db_nested", NULL, NULL, NULL);
+        exec_cached(db, SQL_ROLLBACK_TO);
+        exec_cached(db, SQL_RELEASE);
         return;
     }
     db->txn_depth = 0;
     if (!sqlite3_get_autocommit(db->h))
-        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        exec_cached(db, SQL_ROLLBACK);
 }
 
 int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,

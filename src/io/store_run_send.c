@@ -182,7 +182,9 @@ int store_run_claim(struct db *db, const struct store_send *s,
     enum send_status status = SEND_STATUS_COUNT;
     bool have = false, room = false;
 
-    if (db_begin(db, true, ei) < 0)
+    /* Durable before any byte goes to the server; its fsync also makes
+     * the previous record durable (docs/RELIABILITY.md). */
+    if (db_durable(db, true, ei) < 0 || db_begin(db, true, ei) < 0)
         return -1;
     if (claim_read(db, s, &have, &status, ei) < 0)
         goto fail;
@@ -390,7 +392,10 @@ int store_run_record(struct db *db, const struct store_send *s,
     enum bounce_outcome out = v->outcome;
     long long attempts, base;
 
-    if (db_begin(db, true, ei) < 0)
+    /* No fsync of its own: the next claim's (any connection's) or the
+     * run's end (store_run_settle) makes it durable; lost, the row stays
+     * 'sending' and becomes 'unknown', never resent. */
+    if (db_durable(db, false, ei) < 0 || db_begin(db, true, ei) < 0)
         return -1;
     if (store_run_attempt(db, s, r, now_iso, ei) < 0 ||
         (attempts = record_attempts(db, s, &base, ei)) < 0)
@@ -407,12 +412,13 @@ int store_run_record(struct db *db, const struct store_send *s,
         record_mailbox(db, s, r, v, now_iso, ei) < 0)
         goto fail;
     crash_point("record.uncommitted");
-    if (db_commit(db, ei) < 0)
+    if (db_commit(db, ei) < 0 || db_durable(db, true, ei) < 0)
         return -1;
     *final = out;
     return 0;
 fail:
     db_rollback(db);
+    db_durable(db, true, ei);
     return -1;
 }
 

@@ -1,0 +1,40 @@
+#!/bin/sh
+# run's fsyncs, counted with strace: one durable commit per message (the
+# claim; the record rides on the next fsync), and the run ends durable:
+# after its last write to the -wal file comes an fdatasync of it, so what
+# the summary reports survives a power cut (docs/RELIABILITY.md, "One
+# fsync per message").
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/integration/runlib.sh"
+
+command -v strace >/dev/null 2>&1 || {
+    echo "skip: no strace (Debian package strace; make deps)"
+    exit 77
+}
+setup_world 3 4
+"$MR" -q campaign add C1 --template "$ROOT/templates/intro.txt"
+{
+    echo "email,first_name,last_name,company"
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+        echo "c$i@co$i.example,F$i,L$i,Co $i"
+    done
+} > contacts.csv
+"$MR" -q import contacts contacts.csv --campaign C1
+export MAILROTA_NOW=2026-11-20T15:00:00Z
+
+run strace -f -qq -y -o "$T/trace" -e trace=pwrite64,fdatasync,fsync \
+    "$MR" run
+check "run under strace exits 0" 0 "$rc"
+check "it sends 12" "planned 12, sent 12, deferred 0, bounced 0, failed 0, unknown 0" "$out"
+syncs=$(grep -c 'fdatasync(.*-wal>' "$T/trace" || true)
+check "at most one -wal fdatasync per message, plus the run's ends (<= 12 + 6)" \
+    yes "$([ "$syncs" -le 18 ] && echo yes || echo "no: $syncs")"
+check "at least one per message (each claim is durable)" \
+    yes "$([ "$syncs" -ge 12 ] && echo yes || echo "no: $syncs")"
+last_write=$(grep -n 'pwrite64(.*-wal>' "$T/trace" | tail -n 1 | cut -d: -f1)
+last_sync=$(grep -n 'fdatasync(.*-wal>' "$T/trace" | tail -n 1 | cut -d: -f1)
+check "the run's last -wal write is fsynced before it ends" yes \
+    "$([ "${last_sync:-0}" -gt "${last_write:-0}" ] && echo yes || echo "no: write at line $last_write, sync at $last_sync")"
+check "the rows say sent" 12 "$(q "select count(*) from sends where status = 'sent'")"
+
+done_testing
