@@ -229,3 +229,7 @@ CREATE INDEX enrollments_thread
     WHERE latest_step > 0;
 CREATE INDEX sends_mailbox_last
     ON sends(mailbox_id, COALESCE(sent_at, last_attempt_at));
+-- A mailbox's sends of a day with their status, read from the index
+-- alone: every claim counts them against the cap (OUTBOX_CAP_COLUMNS).
+DROP INDEX IF EXISTS sends_mailbox_day;
+CREATE INDEX sends_mailbox_day_status ON sends(mailbox_id, day, status);

@@ -81,7 +81,8 @@ undo_0013_sql() {
         echo "drop trigger $t;"
     done
     echo "drop index enrollments_new; drop index enrollments_thread;"
-    echo "drop index sends_mailbox_last;"
+    echo "drop index sends_mailbox_last; drop index sends_mailbox_day_status;"
+    echo "create index sends_mailbox_day on sends(mailbox_id, day);"
     echo "drop index sends_erased_company;"
     for c in latest_step latest_status latest_at company_sent; do
         echo "alter table enrollments drop column $c;"
