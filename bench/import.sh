@@ -26,14 +26,8 @@ esac
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-SQLITE=${BENCH_SQLITE3:-sqlite3}
-command -v "$SQLITE" >/dev/null 2>&1 ||
-    { echo "bench: no sqlite3 shell (Debian package sqlite3)" >&2; exit 1; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/mailrota-bench.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_sqlite3
+bench_workdir
 # No configuration but the built-in defaults: no MAILROTA_CONFIG, no
 # ./config.yaml (we run in $T), no ~/.config/mailrota/config.yaml.
 unset MAILROTA_CONFIG MAILROTA_NOW

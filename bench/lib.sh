@@ -78,3 +78,20 @@ fail() {
     tail -n 20 "$T/$1.err" >&2 2>/dev/null || true
     exit 1
 }
+
+# bench_sqlite3: SQLITE, the sqlite3 shell (BENCH_SQLITE3, default
+# sqlite3), or exit 1 saying which package has it.
+bench_sqlite3() {
+    SQLITE=${BENCH_SQLITE3:-sqlite3}
+    command -v "$SQLITE" >/dev/null 2>&1 ||
+        { echo "bench: no sqlite3 shell (Debian package sqlite3)" >&2; exit 1; }
+}
+
+# bench_workdir: T, a new work directory under TMPDIR, removed on exit
+# (INT and TERM exit 130 and 143 through it).
+bench_workdir() {
+    T=$(mktemp -d "${TMPDIR:-/tmp}/mailrota-bench.XXXXXX")
+    trap 'rm -rf "$T"' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}

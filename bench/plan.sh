@@ -33,14 +33,8 @@ done
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-SQLITE=${BENCH_SQLITE3:-sqlite3}
-command -v "$SQLITE" >/dev/null 2>&1 ||
-    { echo "bench: no sqlite3 shell (Debian package sqlite3)" >&2; exit 1; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/mailrota-bench.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_sqlite3
+bench_workdir
 unset MAILROTA_CONFIG
 MAILROTA_NOW=$NOW
 export MAILROTA_NOW
