@@ -78,7 +78,8 @@ int db_exec(struct db *db, const char *sql, struct errinfo *ei);
 int db_begin(struct db *db, bool immediate, struct errinfo *ei);
 int db_commit(struct db *db, struct errinfo *ei);
 /* synchronous=FULL (full) or NORMAL for this connection's next commits:
- * see docs/RELIABILITY.md, "one fsync per message". */
+ * see docs/RELIABILITY.md, "one fsync per message".  Inside a
+ * transaction it changes nothing (SQLite refuses there). */
 int db_durable(struct db *db, bool full, struct errinfo *ei);
 /* Never fails loudly: used on error paths. */
 void db_rollback(struct db *db);

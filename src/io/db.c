@@ -144,6 +144,11 @@ int db_commit(struct db *db, struct errinfo *ei)
 
 int db_durable(struct db *db, bool full, struct errinfo *ei)
 {
+    /* Inside a caller's transaction (inbox records a report's effect in
+     * its own): SQLite cannot change it there, and the outer commit is
+     * made as the connection stands (FULL outside a record). */
+    if (!sqlite3_get_autocommit(db->h))
+        return 0;
     if (exec_cached(db, full ? SQL_SYNC_FULL : SQL_SYNC_NORMAL) !=
         SQLITE_OK)
         return db_fail(db, ei, "cannot set synchronous");
