@@ -38,6 +38,15 @@ CREATE TABLE plan_recount (
     company_id  INTEGER NOT NULL
 );
 
+-- An enrolment whose state may have changed.  A row put here is stated
+-- again at once and removed by the trigger that follows, the one place
+-- the state is made: its latest send (the one of the highest step; step
+-- 0 and NULLs when it has none) and its company's count.
+CREATE TABLE plan_restate (
+    campaign_id INTEGER NOT NULL,
+    contact_id  INTEGER NOT NULL
+);
+
 -- The count is send_people's (0008) two halves spelled out, the live one
 -- read from the company's contacts (CROSS JOIN keeps that order): through
 -- the view, SQLite reads every send of the campaign for each count.
@@ -58,47 +67,55 @@ BEGIN
                AND s.campaign_id = NEW.campaign_id)
      WHERE status IN (SELECT status FROM send_statuses
                        WHERE counts_company);
-    UPDATE enrollments
-       SET company_sent = (SELECT contacts FROM campaign_companies
-                            WHERE campaign_id = NEW.campaign_id
-                              AND company_id = NEW.company_id)
-     WHERE campaign_id = NEW.campaign_id
-       AND contact_id IN (SELECT id FROM contacts
-                           WHERE company_id = NEW.company_id)
-       AND company_sent IS NOT (SELECT contacts FROM campaign_companies
-                                 WHERE campaign_id = NEW.campaign_id
-                                   AND company_id = NEW.company_id);
+    INSERT INTO plan_restate (campaign_id, contact_id)
+    SELECT e.campaign_id, e.contact_id FROM enrollments e
+     WHERE e.campaign_id = NEW.campaign_id
+       AND e.contact_id IN (SELECT id FROM contacts
+                             WHERE company_id = NEW.company_id)
+       AND e.company_sent IS NOT (SELECT contacts FROM campaign_companies
+                                   WHERE campaign_id = NEW.campaign_id
+                                     AND company_id = NEW.company_id);
     DELETE FROM plan_recount;
 END;
 
--- An enrolment's latest send (the one of the highest step).
-CREATE TRIGGER sends_plan_insert AFTER INSERT ON sends
+-- The enrolment's state (see plan_restate above).
+CREATE TRIGGER plan_restate_now AFTER INSERT ON plan_restate
 BEGIN
     UPDATE enrollments
        SET (latest_step, latest_status, latest_at) =
-           (SELECT step, status, sent_at FROM sends
-             WHERE campaign_id = NEW.campaign_id
-               AND contact_id = NEW.contact_id
-             ORDER BY step DESC LIMIT 1)
+           (SELECT step, status, sent_at
+              FROM (SELECT step, status, sent_at FROM sends
+                     WHERE campaign_id = NEW.campaign_id
+                       AND contact_id = NEW.contact_id
+                    UNION ALL
+                    SELECT 0, NULL, NULL)
+             ORDER BY step DESC LIMIT 1),
+           company_sent = COALESCE((SELECT cc.contacts
+                                      FROM contacts c
+                                      JOIN campaign_companies cc
+                                        ON cc.company_id = c.company_id
+                                     WHERE c.id = NEW.contact_id
+                                       AND cc.campaign_id = NEW.campaign_id),
+                                   0)
      WHERE campaign_id = NEW.campaign_id AND contact_id = NEW.contact_id;
+    DELETE FROM plan_restate;
+END;
+
+CREATE TRIGGER sends_plan_insert AFTER INSERT ON sends
+BEGIN
     INSERT INTO plan_recount (campaign_id, company_id)
     SELECT NEW.campaign_id, p.company_id FROM send_people p
      WHERE p.send_id = NEW.id AND p.company_id IS NOT NULL
        AND NEW.status IN (SELECT status FROM send_statuses
                            WHERE counts_company);
+    INSERT INTO plan_restate (campaign_id, contact_id)
+    SELECT NEW.campaign_id, NEW.contact_id WHERE NEW.contact_id IS NOT NULL;
 END;
 
 CREATE TRIGGER sends_plan_update
 AFTER UPDATE OF status, sent_at, step, contact_id, erased, company_id
 ON sends
 BEGIN
-    UPDATE enrollments
-       SET (latest_step, latest_status, latest_at) =
-           (SELECT step, status, sent_at FROM sends
-             WHERE campaign_id = NEW.campaign_id
-               AND contact_id = NEW.contact_id
-             ORDER BY step DESC LIMIT 1)
-     WHERE campaign_id = NEW.campaign_id AND contact_id = NEW.contact_id;
     INSERT INTO plan_recount (campaign_id, company_id)
     SELECT NEW.campaign_id, p.company_id FROM send_people p
      WHERE p.send_id = NEW.id AND p.company_id IS NOT NULL
@@ -109,30 +126,22 @@ BEGIN
             OR OLD.contact_id IS NOT NEW.contact_id
             OR OLD.erased IS NOT NEW.erased
             OR OLD.company_id IS NOT NEW.company_id);
+    INSERT INTO plan_restate (campaign_id, contact_id)
+    SELECT NEW.campaign_id, NEW.contact_id WHERE NEW.contact_id IS NOT NULL
+    UNION
+    SELECT OLD.campaign_id, OLD.contact_id WHERE OLD.contact_id IS NOT NULL;
 END;
 
 CREATE TRIGGER sends_plan_delete AFTER DELETE ON sends
 BEGIN
-    UPDATE enrollments
-       SET (latest_step, latest_status, latest_at) =
-           (SELECT COALESCE(MAX(step), 0), NULL, NULL FROM sends
-             WHERE campaign_id = OLD.campaign_id
-               AND contact_id = OLD.contact_id)
-     WHERE campaign_id = OLD.campaign_id AND contact_id = OLD.contact_id;
-    UPDATE enrollments
-       SET (latest_status, latest_at) =
-           (SELECT status, sent_at FROM sends
-             WHERE campaign_id = OLD.campaign_id
-               AND contact_id = OLD.contact_id
-             ORDER BY step DESC LIMIT 1)
-     WHERE campaign_id = OLD.campaign_id AND contact_id = OLD.contact_id
-       AND latest_step > 0;
     INSERT INTO plan_recount (campaign_id, company_id)
     SELECT OLD.campaign_id, COALESCE((SELECT company_id FROM contacts
                                        WHERE id = OLD.contact_id),
                                       OLD.company_id)
      WHERE COALESCE((SELECT company_id FROM contacts
                       WHERE id = OLD.contact_id), OLD.company_id) IS NOT NULL;
+    INSERT INTO plan_restate (campaign_id, contact_id)
+    SELECT OLD.campaign_id, OLD.contact_id WHERE OLD.contact_id IS NOT NULL;
 END;
 
 -- A contact that moves to another company takes its sends along: both
@@ -146,75 +155,35 @@ BEGIN
     INSERT INTO plan_recount (campaign_id, company_id)
     SELECT DISTINCT campaign_id, NEW.company_id FROM sends
      WHERE contact_id = NEW.id AND NEW.company_id IS NOT NULL;
-    UPDATE enrollments
-       SET company_sent = COALESCE((SELECT cc.contacts
-                                      FROM campaign_companies cc
-                                     WHERE cc.campaign_id =
-                                           enrollments.campaign_id
-                                       AND cc.company_id = NEW.company_id),
-                                   0)
-     WHERE contact_id = NEW.id;
+    INSERT INTO plan_restate (campaign_id, contact_id)
+    SELECT campaign_id, contact_id FROM enrollments WHERE contact_id = NEW.id;
 END;
 
 -- A new enrolment starts from its company's count (and from its sends,
--- should the campaign already have written to the contact).
+-- should the campaign already have written to the contact).  The WHEN
+-- keeps an import into a campaign that has written to nobody cheap.
 CREATE TRIGGER enrollments_plan_insert AFTER INSERT ON enrollments
 WHEN EXISTS (SELECT 1 FROM campaign_companies
               WHERE campaign_id = NEW.campaign_id)
   OR EXISTS (SELECT 1 FROM sends WHERE campaign_id = NEW.campaign_id
                                    AND contact_id = NEW.contact_id)
 BEGIN
-    UPDATE enrollments
-       SET company_sent = COALESCE((SELECT cc.contacts
-                                      FROM contacts c
-                                      JOIN campaign_companies cc
-                                        ON cc.company_id = c.company_id
-                                     WHERE c.id = NEW.contact_id
-                                       AND cc.campaign_id = NEW.campaign_id),
-                                   0),
-           (latest_step, latest_status, latest_at) =
-           (SELECT COALESCE(MAX(step), 0), NULL, NULL FROM sends
-             WHERE campaign_id = NEW.campaign_id
-               AND contact_id = NEW.contact_id)
-     WHERE campaign_id = NEW.campaign_id AND contact_id = NEW.contact_id;
-    UPDATE enrollments
-       SET (latest_status, latest_at) =
-           (SELECT status, sent_at FROM sends
-             WHERE campaign_id = NEW.campaign_id
-               AND contact_id = NEW.contact_id
-             ORDER BY step DESC LIMIT 1)
-     WHERE campaign_id = NEW.campaign_id AND contact_id = NEW.contact_id
-       AND latest_step > 0;
+    INSERT INTO plan_restate (campaign_id, contact_id)
+    VALUES (NEW.campaign_id, NEW.contact_id);
 END;
 
--- The state of the data already there.
-UPDATE enrollments
-   SET (latest_step, latest_status, latest_at) =
-       (SELECT step, status, sent_at FROM sends s
-         WHERE s.campaign_id = enrollments.campaign_id
-           AND s.contact_id = enrollments.contact_id
-         ORDER BY step DESC LIMIT 1)
- WHERE EXISTS (SELECT 1 FROM sends s
-                WHERE s.campaign_id = enrollments.campaign_id
-                  AND s.contact_id = enrollments.contact_id);
+-- The state of the data already there, made by the same triggers.
 CREATE INDEX sends_erased_company ON sends(company_id, campaign_id)
     WHERE contact_id IS NULL;
-INSERT INTO campaign_companies (campaign_id, company_id, contacts)
-SELECT p.campaign_id, p.company_id, COUNT(DISTINCT p.person)
+INSERT INTO plan_recount (campaign_id, company_id)
+SELECT DISTINCT p.campaign_id, p.company_id
   FROM send_people p
- WHERE p.company_id IS NOT NULL
-   AND p.status IN (SELECT status FROM send_statuses WHERE counts_company)
- GROUP BY p.campaign_id, p.company_id;
-UPDATE enrollments
-   SET company_sent = (SELECT cc.contacts FROM contacts c
-                         JOIN campaign_companies cc
-                           ON cc.company_id = c.company_id
-                        WHERE c.id = enrollments.contact_id
-                          AND cc.campaign_id = enrollments.campaign_id)
- WHERE EXISTS (SELECT 1 FROM contacts c
-                 JOIN campaign_companies cc ON cc.company_id = c.company_id
-                WHERE c.id = enrollments.contact_id
-                  AND cc.campaign_id = enrollments.campaign_id);
+ WHERE p.company_id IS NOT NULL;
+INSERT INTO plan_restate (campaign_id, contact_id)
+SELECT e.campaign_id, e.contact_id FROM enrollments e
+ WHERE EXISTS (SELECT 1 FROM sends s
+                WHERE s.campaign_id = e.campaign_id
+                  AND s.contact_id = e.contact_id);
 
 -- The planner's walks: new contacts in the planner's order (enrolment,
 -- contact, campaign; campaign and company_sent are read from the index

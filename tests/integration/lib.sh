@@ -76,7 +76,7 @@ done_testing() {
 # SQL that undoes migration 0013 (enrolment state, campaign_companies,
 # their triggers and indexes), for tests that rebuild an older schema.
 undo_0013_sql() {
-    for t in plan_recount_now sends_plan_insert sends_plan_update \
+    for t in plan_recount_now plan_restate_now sends_plan_insert sends_plan_update \
         sends_plan_delete contacts_plan_company enrollments_plan_insert; do
         echo "drop trigger $t;"
     done
@@ -88,6 +88,7 @@ undo_0013_sql() {
         echo "alter table enrollments drop column $c;"
     done
     echo "drop table campaign_companies; drop table plan_recount;"
+    echo "drop table plan_restate;"
 }
 
 # check_plan_state WHAT: migration 0013's enrolment state (latest step,
