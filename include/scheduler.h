@@ -185,6 +185,12 @@ enum sched_reason sched_stream_offer(struct sched_stream *s,
 bool sched_stream_room(const struct sched_stream *s);
 void sched_stream_free(struct sched_stream *s);
 
+/* Whether m can send in a plan at `now`, and how many messages it may
+ * hold in that plan, its sends of today included (a spread mailbox: one
+ * more, at its turn).  The forecast asks the same. */
+bool sched_mailbox_open(const struct sched_mailbox *m, int64_t now);
+int sched_mailbox_cap(const struct sched_mailbox *m);
+
 /* Whether c is a follow-up (step > 1): it goes from its thread's mailbox
  * (thread_mailbox_id) or waits; never handed to another (the run). */
 bool sched_follow_up(const struct sched_candidate *c);

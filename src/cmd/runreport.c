@@ -135,7 +135,7 @@ static void say_no_sender(const struct runplan *rp,
         sb_adds(&sb, "the roster is empty: 'mailrota mailbox add'");
     log_alert("%s%ld contact%s wait%s but no mailbox can send (%s): see "
               "'mailrota mailbox list'", more ? "at least " : "", waiting,
-              waiting == 1 ? "" : "s", waiting == 1 && !more ? "s" : "",
+              waiting == 1 ? "" : "s", waiting == 1 ? "s" : "",
               sb.buf);
     sb_release(&sb);
 }

@@ -340,12 +340,9 @@ static bool plan_full(struct fc_sim *s, const struct sched_plan *p,
         s->planned[p->items[i].mailbox]++;
     for (size_t j = 0; j < nm; j++) {
         const struct sched_mailbox *m = &s->mb[j];
-        /* as sched_plan takes it: a spread mailbox one now, at its turn */
-        int cap = m->one_now && m->used_today + 1 < m->cap
-                      ? m->used_today + 1 : m->cap;
 
-        if (m->available && t >= m->not_before &&
-            m->used_today + s->planned[j] < cap)
+        if (sched_mailbox_open(m, t) &&
+            m->used_today + s->planned[j] < sched_mailbox_cap(m))
             return false;
     }
     return true;

@@ -294,6 +294,19 @@ static void record(struct plan_state *ps, const struct sched_candidate *c,
                        company_count(ps, c->campaign_id, c->company_id) + 1);
 }
 
+bool sched_mailbox_open(const struct sched_mailbox *m, int64_t now)
+{
+    /* a spread mailbox waits its turn */
+    return m->available && now >= m->not_before;
+}
+
+int sched_mailbox_cap(const struct sched_mailbox *m)
+{
+    /* a spread mailbox takes one at its turn */
+    return m->one_now && m->used_today + 1 < m->cap ? m->used_today + 1
+                                                     : m->cap;
+}
+
 /* Whether a mailbox can still take a message (and --max is not reached):
  * while not, every candidate offered is skipped. */
 static bool has_room(const struct plan_state *ps)
@@ -335,10 +348,8 @@ struct sched_stream *sched_stream_new(const struct sched_input *in,
     for (size_t i = 0; i < in->n_mailboxes; i++) {
         const struct sched_mailbox *m = &in->mailboxes[i];
 
-        /* a spread mailbox waits its turn, then takes one */
-        ps->mb[i].eligible = m->available && now >= m->not_before;
-        ps->mb[i].cap = m->one_now && m->used_today + 1 < m->cap
-                            ? m->used_today + 1 : m->cap;
+        ps->mb[i].eligible = sched_mailbox_open(m, now);
+        ps->mb[i].cap = sched_mailbox_cap(m);
         ps->mb[i].load = m->used_today;
         ps->mb[i].last_used = m->last_used;
     }
