@@ -26,6 +26,8 @@ struct db {
     size_t ncache, cache_cap;
     unsigned long nprepared;   /* db_prepare calls, for the tests */
     int txn_depth;             /* db_begin calls not yet ended */
+    bool held;                 /* an outer transaction left open by
+                                  db_commit_later, for db_flush */
 };
 
 enum db_open_flags {
@@ -77,10 +79,19 @@ int db_exec(struct db *db, const char *sql, struct errinfo *ei);
  */
 int db_begin(struct db *db, bool immediate, struct errinfo *ei);
 int db_commit(struct db *db, struct errinfo *ei);
-/* synchronous=FULL (full) or NORMAL for this connection's next commits:
- * see docs/RELIABILITY.md, "one fsync per message".  Inside a
- * transaction it changes nothing (SQLite refuses there). */
-int db_durable(struct db *db, bool full, struct errinfo *ei);
+/*
+ * Ends the caller's db_begin like db_commit, except that the outermost
+ * transaction is left open ("held"): the connection's next commit makes
+ * it durable together with what that commit adds, one fsync for both.
+ * Until then the writes are visible to this connection only and are lost
+ * if the process dies.  The next db_begin on the connection opens a
+ * savepoint inside the held transaction.  See docs/RELIABILITY.md, "One
+ * fsync per message".
+ */
+int db_commit_later(struct db *db, struct errinfo *ei);
+/* Commits a transaction db_commit_later held; nothing to do otherwise.
+ * On failure the held writes are rolled back. */
+int db_flush(struct db *db, struct errinfo *ei);
 /* Never fails loudly: used on error paths. */
 void db_rollback(struct db *db);
 

@@ -7,8 +7,10 @@
  * Internal to the run command.
  *
  * Locks: r->mu guards the dispatcher's state (queues, loads, dead,
- * finished, jobs' outcomes); r->dbmu serialises the workers' writes
- * (db_write).
+ * finished, jobs' outcomes); r->dbmu guards the workers' one database
+ * connection, r->wdb (db_write, run_db_lock): its reads, its writes and
+ * the records it holds for the next claim's commit (store_run_record).
+ * dbmu is never taken with mu held.
  */
 #ifndef MAILROTA_RUN_ENGINE_H
 #define MAILROTA_RUN_ENGINE_H
@@ -63,9 +65,22 @@ struct run {
     struct worker *w;          /* per mailbox */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    /* SQLite has one writer at a time: threads queue here rather than
-     * in its busy handler, which sleeps 1-100 ms per retry (bench/). */
+    /* The workers share one connection: SQLite has one writer at a
+     * time, so threads queue here rather than in its busy handler (which
+     * sleeps 1-100 ms per retry), its page cache stays valid across their
+     * commits, and a record rides on the next claim's fsync. */
     pthread_mutex_t dbmu;
+    struct db *wdb;            /* the workers' connection (under dbmu) */
+    struct worker *db_user;    /* who holds dbmu: its busy wait's rule */
+    /* Group commit (run_claim_durable): claims that meet in the open
+     * transaction share its commit's fsync.  All under dbmu but db_queue. */
+    atomic_int db_queue;       /* threads waiting in run_db_lock */
+    pthread_cond_t db_cv;      /* signalled at each commit */
+    unsigned long db_gen;      /* commits of wdb made so far */
+    unsigned long db_fail_gen; /* the first that failed (1-based), or 0 */
+    struct errinfo db_fail_ei; /* why */
+    size_t claims_open;        /* claims in the open transaction */
+    char last_claim[37];       /* the newest: the lock file names it */
     int running;               /* workers not finished */
     struct oauth_cache *oauth; /* tokens for xoauth2 and graph mailboxes */
     struct db *oauth_db;       /* the cache's own connection */
@@ -117,15 +132,21 @@ struct counts {
     long planned, sent, deferred, bounced, failed, unknown;
 };
 
-/* Runs one write transaction of store_run.h under r->dbmu. */
-#define db_write(r, call)                                                   \
-    (pthread_mutex_lock(&(r)->dbmu), run_db_write_done((r), (call)))
+/* Takes r->wdb for worker w (NULL: the main thread), and gives it back:
+ * the claims in the open transaction are committed then unless another
+ * thread waits to take it (run_claim_durable). */
+struct db *run_db_lock(struct run *r, struct worker *w);
+void run_db_unlock(struct run *r);
 
 static inline int run_db_write_done(struct run *r, int rc)
 {
-    pthread_mutex_unlock(&r->dbmu);
+    run_db_unlock(r);
     return rc;
 }
+
+/* Runs one call of store_run.h on r->wdb for worker w, under r->dbmu. */
+#define db_write(r, w, call)                                                \
+    (run_db_lock((r), (w)), run_db_write_done((r), (call)))
 
 /* ---- run_engine.c ---- */
 
@@ -149,6 +170,14 @@ void run_retire_domain(struct run *r, const char *email);
 void run_requeue_front(struct worker *w, size_t job);
 /* One thread per mailbox that can send, until the work is done. */
 void run_send_all(struct run *r);
+/*
+ * Under run_db_lock, after store_run_claim wrote send `id` for w: returns
+ * once the claim is committed (and the lock file names the newest claim),
+ * its fsync shared with the claims of the threads that queued for the
+ * connection meanwhile (group commit).  -1 (ei) if that commit failed.
+ */
+int run_claim_durable(struct run *r, struct worker *w, const char *id,
+                      struct errinfo *ei);
 
 /* ---- run_job.c ---- */
 

@@ -59,16 +59,19 @@ int store_run_claim_lost(struct db *db, const char *send_id,
 /* Marks every `sending` row `unknown`; *n how many. */
 int store_run_recover(struct db *db, int *n, struct errinfo *ei);
 
+/* Commits the records the connection holds (store_run_record): before a
+ * worker waits, and at the run's end, so every record so far is durable. */
+int store_run_settle(struct db *db, struct errinfo *ei);
+
 /*
  * In one IMMEDIATE transaction: checks the mailbox's effective cap on
  * `day` (caps_effective, from its row as it is now) against its sends of
  * that day, and that the message is new or deferred, then writes it as
- * `sending`.  *result says which.
+ * `sending`.  *result says which.  The transaction is held
+ * (db_commit_later) with the records before it: the caller commits it
+ * (store_run_settle; synchronous=FULL, one fsync for all) before any
+ * traffic for the message.
  */
-/* The run's end for this connection: synchronous=FULL again and a WAL
- * checkpoint, so every record committed so far is durable. */
-int store_run_settle(struct db *db, struct errinfo *ei);
-
 int store_run_claim(struct db *db, const struct store_send *s,
                     const char *now_iso, enum store_claim *result,
                     struct errinfo *ei);
@@ -78,7 +81,9 @@ int store_run_claim(struct db *db, const struct store_send *s,
  * send's outcome and last reply, and what the verdict says of the contact
  * and the mailbox.  A deferred send that used its last attempt
  * (max_attempts; counted since its latest `retry`, send_retries) becomes
- * failed.  *final receives the outcome written.
+ * failed.  *final receives the outcome written.  The transaction is held
+ * (db_commit_later), not committed: the connection's next claim commits
+ * it, or store_run_settle when no claim follows at once.
  */
 int store_run_record(struct db *db, const struct store_send *s,
                      const struct smtp_reply *r,

@@ -288,6 +288,7 @@ static void release(struct night *n)
     runlock_release(&r->lock);
     pthread_mutex_destroy(&r->mu);
     pthread_mutex_destroy(&r->dbmu);
+    pthread_cond_destroy(&r->db_cv);
     pthread_cond_destroy(&r->cv);
 }
 
@@ -313,6 +314,7 @@ int run_night(struct app *app, const struct run_opts *o, bool quiet,
     pthread_mutex_init(&r->mu, NULL);
     pthread_mutex_init(&r->dbmu, NULL);
     pthread_cond_init(&r->cv, NULL);
+    pthread_cond_init(&r->db_cv, NULL);
     r->app = app;
     r->rp = &n->rp;
     if (app_open_db(app, 0, &n->db, ei) < 0)

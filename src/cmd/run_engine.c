@@ -60,15 +60,17 @@ void run_wake(void *arg)
 
 /*
  * How long a busy database (a user's sqlite3 transaction) is waited for
- * (db_wait_while): a reply already received is recorded however long that
+ * on the workers' connection (db_wait_while), by the worker that holds it
+ * (run_db_lock): a reply already received is recorded however long that
  * takes, so it is never lost (only a second signal ends the wait, and the
  * message stays `sending`); a claim gives up once the run stops.
  */
 static bool worker_waits(void *arg)
 {
-    struct worker *w = arg;
+    struct run *r = arg;
+    const struct worker *w = r->db_user;
 
-    return w->recording || !run_halting(w->run);
+    return (w && w->recording) || !run_halting(r);
 }
 
 /* The main connection: its last write closes the runs row. */
@@ -77,6 +79,78 @@ bool run_waits(void *arg)
     struct run *r = arg;
 
     return r->closing || !run_halting(r);
+}
+
+/* ---- the workers' connection (under r->dbmu) ---------------------------- */
+
+struct db *run_db_lock(struct run *r, struct worker *w)
+{
+    atomic_fetch_add(&r->db_queue, 1);
+    pthread_mutex_lock(&r->dbmu);
+    atomic_fetch_sub(&r->db_queue, 1);
+    r->db_user = w;
+    return r->wdb;
+}
+
+/*
+ * Commits what the workers' connection holds: the records, and the claims
+ * that wait for it (they go on once the lock file names the newest).  A
+ * failure halts the run (exit 74); the claims of that commit are not sent.
+ */
+static void commit_open(struct run *r)
+{
+    struct errinfo ei = { ERR_OK, "" };
+    int rc = store_run_settle(r->wdb, &ei);
+
+    if (rc == 0 && r->claims_open)
+        rc = runlock_claimed(&r->lock, r->last_claim, r->run_id, r->started,
+                             &ei);
+    r->claims_open = 0;
+    r->db_gen++;
+    if (rc < 0) {
+        if (!r->db_fail_gen) {
+            r->db_fail_gen = r->db_gen;
+            r->db_fail_ei = ei;
+        }
+        run_halt(r, &ei);
+    }
+    pthread_cond_broadcast(&r->db_cv);
+}
+
+void run_db_unlock(struct run *r)
+{
+    if (r->claims_open && atomic_load(&r->db_queue) == 0)
+        commit_open(r);
+    r->db_user = NULL;
+    pthread_mutex_unlock(&r->dbmu);
+}
+
+/*
+ * The claim waits while another thread queues for the connection: that
+ * one, or the last of several, commits them all, one fsync for the batch.
+ * Whoever finds nobody queued behind it commits, so a claim never waits
+ * for a thread that will not come.
+ */
+int run_claim_durable(struct run *r, struct worker *w, const char *id,
+                      struct errinfo *ei)
+{
+    unsigned long gen = r->db_gen;
+
+    r->claims_open++;
+    snprintf(r->last_claim, sizeof(r->last_claim), "%s", id);
+    while (r->db_gen == gen) {
+        if (atomic_load(&r->db_queue) == 0) {
+            commit_open(r);
+            break;
+        }
+        pthread_cond_wait(&r->db_cv, &r->dbmu);
+    }
+    r->db_user = w;
+    if (r->db_fail_gen && r->db_fail_gen <= gen + 1) {
+        *ei = r->db_fail_ei;
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- the dispatcher (all under r->mu) ---------------------------------- */
@@ -285,6 +359,30 @@ static void pace(struct run *r, struct worker *w)
 
 /* ---- one mailbox --------------------------------------------------------- */
 
+/* Whether w has a job queued and may take it now. */
+static bool has_work(struct run *r, const struct worker *w)
+{
+    bool yes;
+
+    pthread_mutex_lock(&r->mu);
+    yes = w->qlen > 0 && !w->dead && !run_halting(r);
+    pthread_mutex_unlock(&r->mu);
+    return yes;
+}
+
+/*
+ * Before w waits (for pacing, for replies, for work) or ends: the records
+ * the workers' connection holds are committed now (synchronous=FULL), so
+ * no record waits for a claim that may be far off, and no write lock is
+ * kept from other programs while nobody writes (docs/RELIABILITY.md).
+ */
+static void flush_records(struct run *r, struct worker *w)
+{
+    run_db_lock(r, w);
+    commit_open(r);
+    run_db_unlock(r);
+}
+
 /* The messages in flight on one transport. */
 struct inflight {
     struct flight fl[TRANSPORT_MAX_INFLIGHT];
@@ -308,7 +406,9 @@ static int64_t fill(struct run *r, struct worker *w, struct db *db,
     while (in->n < t->ops->max_inflight && w->graph == graph) {
         wait = pace_wait(r, w);
         if (wait > 0 && in->n > 0)
-            break;
+            break;   /* send_loop waits for replies */
+        if (wait > 0 || !has_work(r, w))
+            flush_records(r, w);
         if (!(in->n ? take_job(r, w, &job) : next_job(r, w, &job)))
             break;
         pace(r, w);
@@ -371,15 +471,17 @@ static void send_loop(struct run *r, struct worker *w, struct db *db,
             break;   /* the worker is finished, or falls back to Graph */
         while ((m = t->ops->reap(t)) != NULL)
             reaped(r, w, db, t, &in, m);
-        if (in.n)
+        if (in.n) {
+            flush_records(r, w);
             t->ops->wait(t, wait > 0 && wait < 1000 ? (int)wait : 1000);
+        }
     }
 }
 
 /* The message for a mailbox that cannot start, on its row and in the log. */
-static void mailbox_cannot_start(struct run *r, struct db *db,
-                                 const struct rp_mailbox *m, const char *what,
-                                 const char *why)
+static void mailbox_cannot_start(struct run *r, struct worker *w,
+                                 struct db *db, const struct rp_mailbox *m,
+                                 const char *what, const char *why)
 {
     struct errinfo ei = { ERR_OK, "" };
     char msg[ERR_MSG_MAX + 32], now[ISO_TIME_LEN];
@@ -387,7 +489,7 @@ static void mailbox_cannot_start(struct run *r, struct db *db,
     snprintf(msg, sizeof(msg), "%s: %s", what, why);
     log_error("mailbox %s: %s", m->email, msg);
     clock_now_iso(now);
-    if (db_write(r, store_run_mailbox_error(db, m->id, false,
+    if (db_write(r, w, store_run_mailbox_error(db, m->id, false,
                                             MBOX_COLD_READY, msg, now,
                                             &ei)) < 0)
         log_error("%s", ei.msg);
@@ -410,14 +512,14 @@ static bool worker_open(struct run *r, struct worker *w, struct db *db,
     creds_diagnose_who(cfg, m, &w->who);
     if (w->oauth) {
         if (oauth_cache_ready(r->oauth, &ei) < 0) {
-            mailbox_cannot_start(r, db, m, "oauth", ei.msg);
+            mailbox_cannot_start(r, w, db, m, "oauth", ei.msg);
             return false;
         }
     } else {
         pw = creds_password(m, r->have_key ? r->key : NULL,
                             cfg->secret_cmd_timeout_seconds, &ei);
         if (!pw) {
-            mailbox_cannot_start(r, db, m, "password", ei.msg);
+            mailbox_cannot_start(r, w, db, m, "password", ei.msg);
             return false;
         }
     }
@@ -439,16 +541,11 @@ static void *worker_main(void *arg)
     struct run *r = w->run;
     const struct rp_mailbox *m = &r->rp->mb[w->mb];
     struct transport *smtp = NULL, *graph = NULL;
-    struct db *db = NULL;
+    struct db *db = r->wdb;
     struct errinfo ei = { ERR_OK, "" };
     size_t job;
     bool was_graph;
 
-    if (db_open(r->cfg->database, DB_NO_SCHEMA_CHECK, &db, &ei) < 0) {
-        log_error("mailbox %s: %s", m->email, ei.msg);
-        goto stop;
-    }
-    db_wait_while(db, worker_waits, w);
     if (!worker_open(r, w, db, &smtp))
         goto stop;
     /* A mailbox that must stop is retired by job_finish; next_job then
@@ -469,17 +566,44 @@ stop:
     while (next_job(r, w, &job))
         ;   /* never true once dead; marks the worker finished */
 out:
+    flush_records(r, w);
     secret_free(w->token);
     w->token = NULL;
     transport_close(graph);
     transport_close(smtp);
-    if (db && store_run_settle(db, &ei) < 0)
-        log_error("mailbox %s: %s", m->email, ei.msg);
-    db_close(db);
     return NULL;
 }
 
 /* ---- the run ------------------------------------------------------------- */
+
+/* The workers' connection, r->wdb; false (the run halted) if it cannot
+ * be opened. */
+static bool open_wdb(struct run *r)
+{
+    struct errinfo ei = { ERR_OK, "" };
+
+    if (db_open(r->cfg->database, DB_NO_SCHEMA_CHECK, &r->wdb, &ei) < 0) {
+        r->wdb = NULL;
+        run_halt(r, &ei);
+        return false;
+    }
+    db_wait_while(r->wdb, worker_waits, r);
+    return true;
+}
+
+/* After the workers: what the connection holds is committed, and it is
+ * closed. */
+static void close_wdb(struct run *r)
+{
+    struct errinfo ei = { ERR_OK, "" };
+
+    if (!r->wdb)
+        return;
+    if (store_run_settle(r->wdb, &ei) < 0)
+        run_halt(r, &ei);
+    db_close(r->wdb);
+    r->wdb = NULL;
+}
 
 void run_send_all(struct run *r)
 {
@@ -501,6 +625,8 @@ void run_send_all(struct run *r)
         r->w[r->jobs[i].mailbox].seq = ++r->seq;
         enqueue(&r->w[r->jobs[i].mailbox], i);
     }
+    if (!open_wdb(r))
+        return;
     /* Every available mailbox runs, so one that failed can hand its
      * messages to one with room that had none planned. */
     pthread_mutex_lock(&r->mu);
@@ -520,4 +646,5 @@ void run_send_all(struct run *r)
     for (size_t i = 0; i < rp->n_mb; i++)
         if (r->w[i].started)
             pthread_join(r->w[i].th, NULL);
+    close_wdb(r);
 }

@@ -69,25 +69,6 @@ static void flight_release(struct flight *f)
     memset(f, 0, sizeof(*f));
 }
 
-/*
- * Claims f's message and, before any traffic for it, names it in the lock
- * file (runlock.h), so that the next run can tell when the database lost
- * it.  Both under dbmu: the file always names the newest claim.
- */
-static int claim_job(struct run *r, struct db *db, struct flight *f,
-                     const char *now, enum store_claim *claim,
-                     struct errinfo *ei)
-{
-    int rc;
-
-    pthread_mutex_lock(&r->dbmu);
-    rc = store_run_claim(db, &f->os, now, claim, ei);
-    if (rc == 0 && *claim == STORE_CLAIMED)
-        rc = runlock_claimed(&r->lock, f->os.id, r->run_id, r->started, ei);
-    pthread_mutex_unlock(&r->dbmu);
-    return rc;
-}
-
 /* f for job_ix sent from w: what the claim and the record write. */
 static void flight_init(const struct run *r, const struct worker *w,
                         size_t job_ix, struct flight *f)
@@ -126,8 +107,8 @@ static void compose_failed(struct run *r, struct worker *w, struct db *db,
 
     if (ei->code != ERR_DATA) {
         log_error("%s: %s", email, ei->msg);
-    } else if (db_write(r, store_run_fail_compose(db, &f->os, ei->msg, now,
-                                                  &fei)) < 0) {
+    } else if (db_write(r, w, store_run_fail_compose(db, &f->os, ei->msg,
+                                                     now, &fei)) < 0) {
         log_error("%s", fei.msg);
     } else {
         log_info("run=%s mailbox=%s contact=%s outcome=failed "
@@ -160,13 +141,22 @@ bool job_begin(struct run *r, struct worker *w, struct db *db,
     flight_init(r, w, job_ix, f);
     run_compose_in(r, &r->jobs[job_ix], w->mb, &ci);
     clock_now_iso(now);
+    /* One turn of the workers' connection for both: compose reads the
+     * contact's fields, the claim writes. */
+    run_db_lock(r, w);
     if (compose_message(db, &ci, &f->co, &ei) < 0) {
+        run_db_unlock(r);
         compose_failed(r, w, db, f, &ei, now);
         return false;
     }
     crash_point("claim.before");
-    if (claim_job(r, db, f, now, &claim, &ei) < 0)
+    /* Durable, and named in the lock file (runlock.h) so that the next
+     * run can tell when the database lost it, before any traffic. */
+    if (store_run_claim(db, &f->os, now, &claim, &ei) < 0 ||
+        (claim == STORE_CLAIMED &&
+         run_claim_durable(r, w, f->os.id, &ei) < 0))
         claim = STORE_TAKEN;   /* not claimed; ei says why */
+    run_db_unlock(r);
     if (claim != STORE_CLAIMED) {
         /* Busy only once the run stops (worker_waits); anything else
          * stops the run, with this error as its exit message. */
@@ -282,7 +272,7 @@ static void warn_unreachable(const struct worker *w,
 
 /* Bounce-rate protection after each send (SPEC): *paused when the
  * mailbox is paused now (store_bouncerate.h; health says it on stderr). */
-static void bounce_rate(struct run *r, struct db *db,
+static void bounce_rate(struct run *r, struct worker *w, struct db *db,
                         const struct rp_mailbox *m, const char *now,
                         bool *paused)
 {
@@ -292,9 +282,9 @@ static void bounce_rate(struct run *r, struct db *db,
     struct errinfo ei = { ERR_OK, "" };
     char text[512];
 
-    if (db_write(r, store_bouncerate_check(db, m->id, m->email, &br, now,
-                                           paused, text, sizeof(text),
-                                           &ei)) < 0)
+    if (db_write(r, w, store_bouncerate_check(db, m->id, m->email, &br,
+                                              now, paused, text,
+                                              sizeof(text), &ei)) < 0)
         run_halt(r, &ei);
     else if (*paused)
         log_alert("mailbox %s: %s", m->email, text);
@@ -316,22 +306,23 @@ static enum bounce_outcome record(struct run *r, struct worker *w,
 
     clock_now_iso(now);
     w->recording = true;   /* a busy database is waited out (SPEC) */
-    if (db_write(r, store_run_record(db, &f->os, rep, v,
-                                     r->cfg->rules.max_attempts, now,
-                                     &final, &ei)) < 0) {
+    if (db_write(r, w, store_run_record(db, &f->os, rep, v,
+                                        r->cfg->rules.max_attempts, now,
+                                        &final, &ei)) < 0) {
         /* The claim stays `sending`: the next run marks it unknown. */
         run_halt(r, &ei);
         final = OUTCOME_UNKNOWN;
         *fallback = false;
     } else if (final == OUTCOME_SENT || final == OUTCOME_BOUNCED) {
-        bounce_rate(r, db, m, now, paused);
+        bounce_rate(r, w, db, m, now, paused);
     }
     if (*fallback) {
         char msg[SMTP_TEXT_MAX + 128];
         snprintf(msg, sizeof(msg), "auth: %d %s; sending through Graph "
                  "for this run (fallback: graph)", rep->code, rep->text);
-        db_write(r, store_run_mailbox_error(db, m->id, false, MBOX_COLD_READY,
-                                            msg, now, &ei));
+        db_write(r, w, store_run_mailbox_error(db, m->id, false,
+                                               MBOX_COLD_READY,
+                                               msg, now, &ei));
         log_warnx("mailbox %s: SMTP AUTH refused (%d %s): sending through "
                   "Graph for this run", m->email, rep->code, rep->enhanced);
     }

@@ -92,8 +92,6 @@ static const char SQL_RELEASE[] = "RELEASE db_nested";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO db_nested";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
-static const char SQL_SYNC_FULL[] = "PRAGMA synchronous = FULL";
-static const char SQL_SYNC_NORMAL[] = "PRAGMA synchronous = NORMAL";
 
 /* Runs one of the statements above; SQLITE_OK or an SQLite error code. */
 static int exec_cached(struct db *db, const char *sql)
@@ -139,20 +137,25 @@ int db_commit(struct db *db, struct errinfo *ei)
         return r;
     }
     db->txn_depth = 0;
+    db->held = false;
     return 0;
 }
 
-int db_durable(struct db *db, bool full, struct errinfo *ei)
+int db_commit_later(struct db *db, struct errinfo *ei)
 {
-    /* Inside a caller's transaction (inbox records a report's effect in
-     * its own): SQLite cannot change it there, and the outer commit is
-     * made as the connection stands (FULL outside a record). */
-    if (!sqlite3_get_autocommit(db->h))
-        return 0;
-    if (exec_cached(db, full ? SQL_SYNC_FULL : SQL_SYNC_NORMAL) !=
-        SQLITE_OK)
-        return db_fail(db, ei, "cannot set synchronous");
+    if (db->txn_depth > 1)
+        return db_commit(db, ei);
+    db->held = true;
     return 0;
+}
+
+int db_flush(struct db *db, struct errinfo *ei)
+{
+    if (!db->held || db->txn_depth != 1 || sqlite3_get_autocommit(db->h)) {
+        db->held = false;
+        return 0;
+    }
+    return db_commit(db, ei);
 }
 
 void db_rollback(struct db *db)
@@ -166,6 +169,7 @@ void db_rollback(struct db *db)
         return;
     }
     db->txn_depth = 0;
+    db->held = false;
     if (!sqlite3_get_autocommit(db->h))
         exec_cached(db, SQL_ROLLBACK);
 }

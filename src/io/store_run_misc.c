@@ -240,22 +240,11 @@ void store_strings_free(char **v, size_t n)
     free(v);
 }
 
-/* The run's end: back to synchronous=FULL, and a checkpoint, which fsyncs
- * the WAL before it copies frames: the records committed with
- * synchronous=NORMAL survive a power cut once the run says it is done
- * (docs/RELIABILITY.md, "one fsync per message"). */
+/* The run's end: the records the connection holds are committed, with
+ * synchronous=FULL like every commit, so they survive a power cut once
+ * the run says it is done (docs/RELIABILITY.md, "one fsync per
+ * message"). */
 int store_run_settle(struct db *db, struct errinfo *ei)
 {
-    static const char sql[] = "PRAGMA wal_checkpoint(PASSIVE)";
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    if (db_durable(db, true, ei) < 0 || db_stmt(db, sql, &st, ei) < 0)
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        ;
-    db_done(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, ei, "cannot checkpoint");
-    return 0;
+    return db_flush(db, ei);
 }

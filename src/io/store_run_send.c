@@ -182,27 +182,26 @@ int store_run_claim(struct db *db, const struct store_send *s,
     enum send_status status = SEND_STATUS_COUNT;
     bool have = false, room = false;
 
-    /* Durable before any byte goes to the server; its fsync also makes
-     * the previous record durable (docs/RELIABILITY.md). */
-    if (db_durable(db, true, ei) < 0 || db_begin(db, true, ei) < 0)
+    /* Inside the records the connection holds (db_commit_later), if
+     * any, and held in turn: the caller's commit makes it durable with
+     * them, one fsync, before any byte of this message goes to the server
+     * (docs/RELIABILITY.md). */
+    if (db_begin(db, true, ei) < 0)
         return -1;
     if (claim_read(db, s, &have, &status, ei) < 0)
         goto fail;
     if (have && status != SEND_DEFERRED) {
         *result = STORE_TAKEN;
-        return db_commit(db, ei);
+    } else {
+        if (claim_room(db, s, &room, ei) < 0)
+            goto fail;
+        *result = room ? STORE_CLAIMED : STORE_CAP_FULL;
+        if (room && claim_write(db, s, have, now_iso, ei) < 0)
+            goto fail;
+        if (room)
+            crash_point("claim.uncommitted");
     }
-    if (claim_room(db, s, &room, ei) < 0)
-        goto fail;
-    if (!room) {
-        *result = STORE_CAP_FULL;
-        return db_commit(db, ei);
-    }
-    if (claim_write(db, s, have, now_iso, ei) < 0)
-        goto fail;
-    crash_point("claim.uncommitted");
-    *result = STORE_CLAIMED;
-    return db_commit(db, ei);
+    return db_commit_later(db, ei);
 fail:
     db_rollback(db);
     return -1;
@@ -392,10 +391,11 @@ int store_run_record(struct db *db, const struct store_send *s,
     enum bounce_outcome out = v->outcome;
     long long attempts, base;
 
-    /* No fsync of its own: the next claim's (any connection's) or the
-     * run's end (store_run_settle) makes it durable; lost, the row stays
-     * 'sending' and becomes 'unknown', never resent. */
-    if (db_durable(db, false, ei) < 0 || db_begin(db, true, ei) < 0)
+    /* Held, not committed: the connection's next claim commits it with
+     * its own fsync, or db_flush when none follows at once (a worker that
+     * waits or ends).  Lost, the row stays 'sending' and becomes
+     * 'unknown', never resent. */
+    if (db_begin(db, true, ei) < 0)
         return -1;
     if (store_run_attempt(db, s, r, now_iso, ei) < 0 ||
         (attempts = record_attempts(db, s, &base, ei)) < 0)
@@ -412,13 +412,12 @@ int store_run_record(struct db *db, const struct store_send *s,
         record_mailbox(db, s, r, v, now_iso, ei) < 0)
         goto fail;
     crash_point("record.uncommitted");
-    if (db_commit(db, ei) < 0 || db_durable(db, true, ei) < 0)
+    if (db_commit_later(db, ei) < 0)
         return -1;
     *final = out;
     return 0;
 fail:
     db_rollback(db);
-    db_durable(db, true, ei);
     return -1;
 }
 
