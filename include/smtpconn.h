@@ -32,6 +32,9 @@ struct sconn {
     struct strbuf reply;         /* connect phase: the last whole reply */
     bool reply_open;
     char mechs[256];             /* AUTH mechanisms of the last EHLO */
+    bool pipelining;             /* the last EHLO offered PIPELINING */
+    char pend[4096];             /* read past the reply before, kept for */
+    size_t npend;                /* the next (sconn_next) */
     char errbuf[CURL_ERROR_SIZE];
     char ioerr[160];             /* why the last read or write failed */
 };
@@ -68,6 +71,14 @@ int sconn_send(struct sconn *c, const char *buf, size_t len);
  */
 int sconn_command(struct sconn *c, const char *line, const char *crash,
                   struct reply *rp);
+
+/*
+ * Reads the next reply to commands sent together (PIPELINING, RFC 2920),
+ * within smtp.timeout_seconds: with `more`, bytes after it are the next
+ * reply's; without, they are replies nobody asked for (c->stray).  0 when
+ * a reply came whole; -1 with c->ioerr set when none did.
+ */
+int sconn_next(struct sconn *c, bool more, struct reply *rp);
 
 /* *r zeroed, at c's stage, its oauth flag set. */
 void sconn_reply_base(const struct sconn *c, struct smtp_reply *r);

@@ -62,9 +62,14 @@ void sconn_reply_base(const struct sconn *c, struct smtp_reply *r)
 
 /* ---- the connect phase (libcurl) ----------------------------------------- */
 
-/* An EHLO line "250-AUTH PLAIN LOGIN" (or "250 AUTH ..."): keep the list. */
+/* An EHLO line "250-AUTH PLAIN LOGIN" (or "250 AUTH ..."): keep the list;
+ * "250-PIPELINING": commands may go together. */
 static void note_mechanisms(struct sconn *c, const char *line, size_t len)
 {
+    if (len == 14 && strncmp(line, "250", 3) == 0 &&
+        (line[3] == '-' || line[3] == ' ') &&
+        strncasecmp(line + 4, "PIPELINING", 10) == 0)
+        c->pipelining = true;
     if (len > 9 && strncmp(line, "250", 3) == 0 &&
         (line[3] == '-' || line[3] == ' ') &&
         strncasecmp(line + 4, "AUTH ", 5) == 0) {
@@ -113,6 +118,7 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
         return 0;
     if (strncmp(data, "EHLO", 4) == 0 || strncmp(data, "HELO", 4) == 0) {
         c->mechs[0] = '\0';     /* each EHLO says it anew */
+        c->pipelining = false;
     } else if (strncmp(data, "STARTTLS", size < 8 ? size : 8) == 0) {
         c->stage = STAGE_TLS;
     } else if (strncmp(data, "AUTH", 4) == 0) {
@@ -217,6 +223,7 @@ void sconn_drop(struct sconn *c)
     curl_easy_cleanup(c->h);
     c->h = NULL;
     c->fd = CURL_SOCKET_BAD;
+    c->npend = 0;
 }
 
 int sconn_open(struct sconn *c, struct smtp_reply *r)
@@ -312,13 +319,48 @@ static int send_by(struct sconn *c, const char *buf, size_t len,
     return 0;
 }
 
-/* Reads one reply by the deadline.  0 when one came whole (rp says how
- * clean it was); -1 with c->ioerr set when none did. */
-static int read_reply(struct sconn *c, struct reply *rp, int64_t deadline)
+/* Bytes read past a reply: kept for the next one when `more` (commands
+ * sent together), else replies nobody asked for. */
+static void past_reply(struct sconn *c, const char *rest, size_t n,
+                       bool more)
+{
+    if (!n)
+        return;
+    if (more && n <= sizeof(c->pend) - c->npend) {
+        memcpy(c->pend + c->npend, rest, n);
+        c->npend += n;
+    } else {
+        c->stray = true;
+    }
+}
+
+/* Feeds what the last read left over to rp. */
+static void feed_pending(struct sconn *c, struct reply *rp, bool more)
+{
+    size_t n = c->npend, used;
+
+    if (!n)
+        return;
+    used = reply_feed(rp, c->pend, n);
+    c->npend = 0;
+    if (used < n && more) {
+        memmove(c->pend, c->pend + used, n - used);
+        c->npend = n - used;
+    } else if (used < n) {
+        c->stray = true;
+    }
+}
+
+/* Reads one reply by the deadline, first from what the last read left
+ * over (more: bytes after it are the next reply's).  0 when one came
+ * whole (rp says how clean it was); -1 with c->ioerr set when none did. */
+static int read_reply(struct sconn *c, struct reply *rp, bool more,
+                      int64_t deadline)
 {
     char buf[4096];
 
     reply_init(rp);
+    feed_pending(c, rp, more);
     while (rp->state == REPLY_MORE) {
         size_t n = 0, used;
         CURLcode rc = curl_easy_recv(c->h, buf, sizeof(buf), &n);
@@ -341,8 +383,8 @@ static int read_reply(struct sconn *c, struct reply *rp, int64_t deadline)
             return -1;
         }
         used = reply_feed(rp, buf, n);
-        if (rp->state == REPLY_DONE && used < n)
-            c->stray = true;
+        if (rp->state == REPLY_DONE)
+            past_reply(c, buf + used, n - used, more);
     }
     if (rp->state == REPLY_BAD) {
         snprintf(c->ioerr, sizeof(c->ioerr), "%s", rp->why);
@@ -357,11 +399,18 @@ int sconn_command(struct sconn *c, const char *line, const char *crash,
     int64_t deadline = mono_ms() + timeout_ms(c);
 
     c->stray = false;
+    c->npend = 0;
     if (send_by(c, line, strlen(line), deadline) < 0)
         return -1;
     if (crash)
         crash_point(crash);
-    return read_reply(c, rp, deadline);
+    return read_reply(c, rp, false, deadline);
+}
+
+int sconn_next(struct sconn *c, bool more, struct reply *rp)
+{
+    c->stray = false;
+    return read_reply(c, rp, more, mono_ms() + timeout_ms(c));
 }
 
 void sconn_quit(struct sconn *c)
@@ -371,7 +420,7 @@ void sconn_quit(struct sconn *c)
                                     ? timeout_ms(c) : QUIT_WAIT_MS);
 
     if (c->h && send_by(c, "QUIT\r\n", 6, deadline) == 0)
-        read_reply(c, &rp, deadline);
+        read_reply(c, &rp, false, deadline);
     sconn_drop(c);
 }
 

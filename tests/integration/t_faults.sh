@@ -37,7 +37,8 @@ TPL=$ROOT/templates/intro.txt
 echo "o1@other.example:pw-o1" >> "$T/srv/users"
 PORT=$SMTPD_PORT
 smtpd_stop "$T/srv"
-smtpd_start "$T/srv" --port "$PORT" || { not_ok "smtpd restarts"; done_testing; exit 1; }
+smtpd_start "$T/srv" --port "$PORT" ${SMTPD_ARGS:-} ||
+    { not_ok "smtpd restarts"; done_testing; exit 1; }
 export MR_PW_O1=pw-o1
 "$MR" -q mailbox add o1@other.example --name "Other One" --status paused \
     --password-env MR_PW_O1 || exit 1

@@ -702,6 +702,12 @@ class FaultySMTP(RoomySMTP):
         if self.mr_in_ehlo and self.mr_no_auth and \
                 status.startswith("250-AUTH"):
             return
+        # PIPELINING (RFC 2920), as Postfix and Exchange offer it, unless
+        # --no-pipelining: aiosmtpd reads one command line at a time, so
+        # commands sent together are answered in order.
+        if self.mr_in_ehlo and status == "250 HELP" and \
+                not self.event_handler.opts.no_pipelining:
+            await super().push("250-PIPELINING")
         await super().push(status)
 
     @syntax("AUTH <mechanism>")
@@ -816,6 +822,8 @@ def parse_args(argv):
                    help="name in the banner and EHLO reply")
     p.add_argument("--timeout", type=float, default=60.0,
                    help="idle seconds before the server hangs up")
+    p.add_argument("--no-pipelining", action="store_true",
+                   help="leave PIPELINING out of the EHLO reply")
     p.add_argument("--verbose", action="store_true",
                    help="also log aiosmtpd's per-command trace")
     o = p.parse_args(argv)
