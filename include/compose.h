@@ -16,8 +16,13 @@
 #include "err.h"
 #include "template.h"
 
+struct store_mail_contact;
+
 struct compose_in {
     long long contact_id;
+    /* The contact as read with the plan (store_run_contact), borrowed; NULL:
+     * compose reads it. */
+    const struct store_mail_contact *contact;
     const struct template *tpl;   /* parsed template of the step */
     const char *subject;          /* the step's --subject override, or NULL */
     /* A follow-up (step > 1, SPEC "Sequences"): In-Reply-To and

@@ -41,6 +41,7 @@ struct job {
     size_t cand;           /* index into rp->cand */
     int mailbox;           /* current mailbox (worker) index */
     char id[37];           /* the send's uuid */
+    struct store_mail_contact *contact; /* read with the plan, or NULL */
     bool tried;            /* reached the server at least once */
     bool done;
     enum bounce_outcome outcome;
@@ -225,6 +226,10 @@ int run_until_done(struct app *app, const struct run_opts *o,
 void run_new_uuid(char out[37]);
 /* The jobs of the plan, each with its send's uuid. */
 void run_make_jobs(struct run *r);
+/* Each job's contact, read now rather than by each worker under dbmu; a
+ * job whose contact cannot be read keeps NULL (compose reads it then). */
+void run_load_contacts(struct run *r, struct db *db);
+void run_free_jobs(struct run *r);
 /* Each needed campaign's template; -1 (ei) when one is unusable. */
 int run_load_templates(struct run *r, struct errinfo *ei);
 /* The template of job j's campaign and step; NULL when it is unusable. */

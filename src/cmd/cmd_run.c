@@ -172,6 +172,7 @@ static int plan(struct night *n, struct app *app, struct errinfo *ei)
                        RUNPLAN_COUNT_WAITING, NULL, NULL, &n->rp, ei) < 0)
         return -1;
     run_make_jobs(r);
+    run_load_contacts(r, n->db);
     n->k.planned = (long)r->n_jobs;
     if (run_load_templates(r, &n->tei) < 0) {
         n->tpl_error = true;
@@ -278,7 +279,7 @@ static void release(struct night *n)
         free(r->w);
     }
     run_free_templates(r);
-    free(r->jobs);
+    run_free_jobs(r);
     runreport_failures_release(&n->dry_fails);
     oauth_cache_free(r->oauth);
     db_close(r->oauth_db);

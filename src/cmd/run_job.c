@@ -43,6 +43,7 @@ void run_compose_in(const struct run *r, const struct job *j, size_t mb,
 
     memset(ci, 0, sizeof(*ci));
     ci->contact_id = rp->scand[j->cand].contact_id;
+    ci->contact = j->contact;
     ci->tpl = run_template(r, j);
     ci->subject = camp->steps[step].subject;
     ci->campaign_id = camp->id;
@@ -137,18 +138,25 @@ bool job_begin(struct run *r, struct worker *w, struct db *db,
     struct errinfo ei = { ERR_OK, "" };
     enum store_claim claim;
     char now[ISO_TIME_LEN];
+    bool locked;
 
     flight_init(r, w, job_ix, f);
     run_compose_in(r, &r->jobs[job_ix], w->mb, &ci);
     clock_now_iso(now);
-    /* One turn of the workers' connection for both: compose reads the
-     * contact's fields, the claim writes. */
-    run_db_lock(r, w);
+    /* The contact came with the plan: compose reads the workers'
+     * connection only for a follow-up's thread (or a contact that could
+     * not be read then), in the same turn as the claim. */
+    locked = !ci.contact || ci.step > 1;
+    if (locked)
+        run_db_lock(r, w);
     if (compose_message(db, &ci, &f->co, &ei) < 0) {
-        run_db_unlock(r);
+        if (locked)
+            run_db_unlock(r);
         compose_failed(r, w, db, f, &ei, now);
         return false;
     }
+    if (!locked)
+        run_db_lock(r, w);
     crash_point("claim.before");
     /* Durable, and named in the lock file (runlock.h) so that the next
      * run can tell when the database lost it, before any traffic. */

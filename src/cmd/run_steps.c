@@ -46,6 +46,36 @@ void run_make_jobs(struct run *r)
     }
 }
 
+void run_load_contacts(struct run *r, struct db *db)
+{
+    for (size_t i = 0; i < r->n_jobs; i++) {
+        struct job *j = &r->jobs[i];
+        struct store_mail_contact *c = xcalloc(1, sizeof(*c));
+        struct errinfo ei = { ERR_OK, "" };
+
+        if (store_run_contact(db, r->rp->scand[j->cand].contact_id, c,
+                              &ei) < 0) {
+            store_mail_contact_release(c);
+            free(c);
+            continue;
+        }
+        j->contact = c;
+    }
+}
+
+void run_free_jobs(struct run *r)
+{
+    for (size_t i = 0; i < r->n_jobs; i++) {
+        if (r->jobs[i].contact) {
+            store_mail_contact_release(r->jobs[i].contact);
+            free(r->jobs[i].contact);
+        }
+    }
+    free(r->jobs);
+    r->jobs = NULL;
+    r->n_jobs = 0;
+}
+
 /* ---- templates --------------------------------------------------------- */
 
 /* The step of job j (1-based). */

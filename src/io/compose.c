@@ -14,22 +14,23 @@
 
 /* The sender, and the contact (store_run.h). */
 struct fields {
-    char *from_name, *from_email;
-    struct store_mail_contact c;
+    const char *from_name, *from_email;
+    const struct store_mail_contact *c;
 };
 
 /* The variables every contact can have; the one list of them. */
 static const struct {
     const char *name;
-    size_t off; /* of the char * in struct fields */
+    bool sender; /* off is in struct fields, else in the contact */
+    size_t off;  /* of the char * */
 } builtin_vars[] = {
-    { "company", offsetof(struct fields, c.company) },
-    { "email", offsetof(struct fields, c.email) },
-    { "first_name", offsetof(struct fields, c.first_name) },
-    { "last_name", offsetof(struct fields, c.last_name) },
-    { "sender_email", offsetof(struct fields, from_email) },
-    { "sender_name", offsetof(struct fields, from_name) },
-    { "title", offsetof(struct fields, c.title) },
+    { "company", false, offsetof(struct store_mail_contact, company) },
+    { "email", false, offsetof(struct store_mail_contact, email) },
+    { "first_name", false, offsetof(struct store_mail_contact, first_name) },
+    { "last_name", false, offsetof(struct store_mail_contact, last_name) },
+    { "sender_email", true, offsetof(struct fields, from_email) },
+    { "sender_name", true, offsetof(struct fields, from_name) },
+    { "title", false, offsetof(struct store_mail_contact, title) },
 };
 
 size_t compose_builtin_vars(const char **names, size_t max)
@@ -48,18 +49,14 @@ static const char *lookup(void *ctx, const char *name)
     for (size_t i = 0; i < sizeof(builtin_vars) / sizeof(builtin_vars[0]);
          i++)
         if (strcmp(name, builtin_vars[i].name) == 0)
-            return *(char *const *)((const char *)f + builtin_vars[i].off);
-    for (size_t i = 0; i < f->c.n; i++)
-        if (strcmp(f->c.keys[i], name) == 0)
-            return f->c.vals[i];
+            return *(char *const *)((builtin_vars[i].sender
+                                         ? (const char *)f
+                                         : (const char *)f->c) +
+                                    builtin_vars[i].off);
+    for (size_t i = 0; i < f->c->n; i++)
+        if (strcmp(f->c->keys[i], name) == 0)
+            return f->c->vals[i];
     return NULL;
-}
-
-static void fields_release(struct fields *f)
-{
-    free(f->from_name);
-    free(f->from_email);
-    store_mail_contact_release(&f->c);
 }
 
 /* The subject: the step's own, else (a follow-up) Re: step 1's. */
@@ -87,17 +84,23 @@ int compose_message(struct db *db, const struct compose_in *in,
                     struct compose_out *out, struct errinfo *ei)
 {
     struct fields f;
+    struct store_mail_contact own;
+    const struct store_mail_contact *c = in->contact;
     struct message_in m;
     char *subject = NULL, *body = NULL, *to_name = NULL, *url = NULL;
     char **thread = NULL;
     size_t n_thread = 0;
     int ret = -1;
 
-    memset(&f, 0, sizeof(f));
-    f.from_name = in->from_name ? xstrdup(in->from_name) : NULL;
-    f.from_email = in->from_email ? xstrdup(in->from_email) : NULL;
-    if (store_run_contact(db, in->contact_id, &f.c, ei) < 0)
-        goto out;
+    memset(&own, 0, sizeof(own));
+    if (!c) {
+        if (store_run_contact(db, in->contact_id, &own, ei) < 0)
+            goto out;
+        c = &own;
+    }
+    f.from_name = in->from_name;
+    f.from_email = in->from_email;
+    f.c = c;
     if (render_subject(in, &f, &subject, ei) < 0 ||
         template_render(in->tpl->body, false, lookup, &f, &body, ei) < 0)
         goto out;
@@ -106,18 +109,18 @@ int compose_message(struct db *db, const struct compose_in *in,
                                          ei) < 0)
         goto out;
     if (in->unsubscribe->url && *in->unsubscribe->url &&
-        unsub_url_render(in->unsubscribe->url, f.c.email ? f.c.email : "",
+        unsub_url_render(in->unsubscribe->url, c->email ? c->email : "",
                          in->key, &url, ei) < 0)
         goto out;
-    if (f.c.first_name && f.c.last_name)
-        to_name = xasprintf("%s %s", f.c.first_name, f.c.last_name);
-    else if (f.c.first_name || f.c.last_name)
-        to_name = xstrdup(f.c.first_name ? f.c.first_name : f.c.last_name);
+    if (c->first_name && c->last_name)
+        to_name = xasprintf("%s %s", c->first_name, c->last_name);
+    else if (c->first_name || c->last_name)
+        to_name = xstrdup(c->first_name ? c->first_name : c->last_name);
     memset(&m, 0, sizeof(m));
     m.from_name = in->from_name;
     m.from_email = in->from_email;
     m.to_name = to_name;
-    m.to_email = f.c.email;
+    m.to_email = c->email;
     m.subject = subject;
     m.body = body;
     m.uuid = in->uuid;
@@ -129,8 +132,7 @@ int compose_message(struct db *db, const struct compose_in *in,
     m.n_thread = n_thread;
     if (message_build(&m, &out->text, &out->len, ei) < 0)
         goto out;
-    out->to = f.c.email;
-    f.c.email = NULL;
+    out->to = c->email ? xstrdup(c->email) : NULL;
     ret = 0;
 out:
     store_strings_free(thread, n_thread);
@@ -138,7 +140,7 @@ out:
     free(body);
     free(to_name);
     free(url);
-    fields_release(&f);
+    store_mail_contact_release(&own);
     return ret;
 }
 
