@@ -28,11 +28,17 @@ struct db {
     int txn_depth;             /* db_begin calls not yet ended */
     bool held;                 /* an outer transaction left open by
                                   db_commit_later, for db_flush */
+    /* DB_SYNC_LATER: the -wal file, for db_sync_wal (its caller's). */
+    int walfd;
+    unsigned long long wal_dev, wal_ino;
 };
 
 enum db_open_flags {
     DB_CREATE = 1 << 0,   /* create the file if missing (init) */
     DB_NO_SCHEMA_CHECK = 1 << 1, /* don't require an up-to-date schema */
+    /* Commits do not wait for the disk (synchronous=NORMAL): the caller
+     * makes them durable with db_sync_wal, outside its lock (run). */
+    DB_SYNC_LATER = 1 << 2,
 };
 
 /*
@@ -92,6 +98,15 @@ int db_commit_later(struct db *db, struct errinfo *ei);
 /* Commits a transaction db_commit_later held; nothing to do otherwise.
  * On failure the held writes are rolled back. */
 int db_flush(struct db *db, struct errinfo *ei);
+
+/*
+ * A DB_SYNC_LATER connection: makes every commit so far durable, by any
+ * connection, with one fdatasync of the -wal file (and of its folder the
+ * first time, so that the file itself survives).  May run in another
+ * thread than one using the connection, never in two at once.  Errors:
+ * ERR_IO naming the file.
+ */
+int db_sync_wal(struct db *db, struct errinfo *ei);
 /* Never fails loudly: used on error paths. */
 void db_rollback(struct db *db);
 

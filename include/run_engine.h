@@ -73,14 +73,16 @@ struct run {
     pthread_mutex_t dbmu;
     struct db *wdb;            /* the workers' connection (under dbmu) */
     struct worker *db_user;    /* who holds dbmu: its busy wait's rule */
-    /* Group commit (run_claim_durable): claims that meet in the open
-     * transaction share its commit's fsync.  All under dbmu but db_queue. */
-    atomic_int db_queue;       /* threads waiting in run_db_lock */
-    pthread_cond_t db_cv;      /* signalled at each commit */
+    /* Commits of wdb wait for no disk (DB_SYNC_LATER): run_sync makes
+     * them durable outside dbmu, one fdatasync for every commit before it
+     * (group commit).  genmu guards db_gen, claim_gen and last_claim;
+     * syncmu the syncs, synced_gen and named_gen. */
+    pthread_mutex_t genmu;
+    pthread_mutex_t syncmu;
     unsigned long db_gen;      /* commits of wdb made so far */
-    unsigned long db_fail_gen; /* the first that failed (1-based), or 0 */
-    struct errinfo db_fail_ei; /* why */
-    size_t claims_open;        /* claims in the open transaction */
+    unsigned long claim_gen;   /* the one that holds last_claim */
+    unsigned long synced_gen;  /* commits on disk */
+    unsigned long named_gen;   /* the lock file names last_claim of it */
     char last_claim[37];       /* the newest: the lock file names it */
     int running;               /* workers not finished */
     struct oauth_cache *oauth; /* tokens for xoauth2 and graph mailboxes */
@@ -126,6 +128,9 @@ struct flight {
     struct smtp_reply rep;
     struct transport_msg tm;   /* as handed to the transport */
     bool retried;              /* already retried with a new token */
+    struct run *run;
+    unsigned long gen;         /* the commit of its claim (run_sync) */
+    bool durable;              /* that commit is on disk */
 };
 
 /* What the night's summary line counts. */
@@ -133,9 +138,7 @@ struct counts {
     long planned, sent, deferred, bounced, failed, unknown;
 };
 
-/* Takes r->wdb for worker w (NULL: the main thread), and gives it back:
- * the claims in the open transaction are committed then unless another
- * thread waits to take it (run_claim_durable). */
+/* Takes r->wdb for worker w (NULL: the main thread), and gives it back. */
 struct db *run_db_lock(struct run *r, struct worker *w);
 void run_db_unlock(struct run *r);
 
@@ -172,13 +175,20 @@ void run_requeue_front(struct worker *w, size_t job);
 /* One thread per mailbox that can send, until the work is done. */
 void run_send_all(struct run *r);
 /*
- * Under run_db_lock, after store_run_claim wrote send `id` for w: returns
- * once the claim is committed (and the lock file names the newest claim),
- * its fsync shared with the claims of the threads that queued for the
- * connection meanwhile (group commit).  -1 (ei) if that commit failed.
+ * Under run_db_lock: commits what r->wdb holds (records, and the claim of
+ * send `claim` when not NULL), without waiting for the disk; *gen is the
+ * commit's number for run_sync, 0 when nothing was held.  -1 (ei; the run
+ * halts) when the commit failed.
  */
-int run_claim_durable(struct run *r, struct worker *w, const char *id,
-                      struct errinfo *ei);
+int run_commit(struct run *r, const char *claim, unsigned long *gen,
+               struct errinfo *ei);
+/*
+ * Outside run_db_lock: returns once commit `gen` is on disk, and the lock
+ * file names the newest claim on disk.  One fdatasync covers every commit
+ * made before it, so a thread whose commit another's sync covered goes on
+ * at once.  -1 (ei; the run halts) when the disk failed.
+ */
+int run_sync(struct run *r, unsigned long gen, struct errinfo *ei);
 
 /* ---- run_job.c ---- */
 

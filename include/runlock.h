@@ -40,8 +40,9 @@ int runlock_take(struct runlock *lk, const char *db_path,
 int runlock_check(struct runlock *lk, struct db *db, struct errinfo *ei);
 
 /*
- * Notes a committed claim: send_id of run run_id, started at started
- * (ISO-8601).  Call it before any traffic for the message, in claim order.
+ * Notes a claim on disk: send_id of run run_id, started at started
+ * (ISO-8601).  Call it before any of the message's content goes out, in
+ * claim order.
  * Errors: ERR_IO (the line cannot be written: send nothing).
  */
 int runlock_claimed(struct runlock *lk, const char *send_id,

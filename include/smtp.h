@@ -52,10 +52,14 @@ int smtp_session_new(const struct smtp_opts *o, struct smtp_session **out,
  * *reply; returns 0 when the server accepted it (2xx after DATA), 1
  * otherwise.  A server that offers no AUTH the mailbox can use is a
  * failure at STAGE_AUTH with reply->auth_missing set; nothing is sent.
- * Never logs secrets.
+ * ready_cb (may be NULL) is called before any of the message goes out, once
+ * the envelope is sent when the server offers PIPELINING: -1 from it
+ * stops the message (lost at STAGE_MAIL, the connection dropped).  Never
+ * logs secrets.
  */
 int smtp_send(struct smtp_session *s, const char *from, const char *to,
-              const char *msg, size_t len, struct smtp_reply *reply);
+              const char *msg, size_t len, int (*ready_cb)(void *arg),
+              void *ready_arg, struct smtp_reply *reply);
 
 /*
  * Replaces the XOAUTH2 token (copied; the old one is wiped).  The next

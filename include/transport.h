@@ -32,6 +32,12 @@ struct transport_msg {
     size_t len;
     const char *token;         /* Bearer token (borrowed), or NULL */
     struct smtp_reply *reply;  /* filled in when it is done */
+    /* Called once before any of the message's content goes out, or NULL:
+     * SMTP calls it once the envelope is sent, before reading its
+     * replies, so that the two overlap.  -1 stops the message: nothing
+     * of it is sent, and it ends lost before MAIL FROM was answered. */
+    int (*ready)(void *arg);
+    void *ready_arg;
 };
 
 struct transport;

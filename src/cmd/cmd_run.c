@@ -289,7 +289,8 @@ static void release(struct night *n)
     runlock_release(&r->lock);
     pthread_mutex_destroy(&r->mu);
     pthread_mutex_destroy(&r->dbmu);
-    pthread_cond_destroy(&r->db_cv);
+    pthread_mutex_destroy(&r->genmu);
+    pthread_mutex_destroy(&r->syncmu);
     pthread_cond_destroy(&r->cv);
 }
 
@@ -315,7 +316,8 @@ int run_night(struct app *app, const struct run_opts *o, bool quiet,
     pthread_mutex_init(&r->mu, NULL);
     pthread_mutex_init(&r->dbmu, NULL);
     pthread_cond_init(&r->cv, NULL);
-    pthread_cond_init(&r->db_cv, NULL);
+    pthread_mutex_init(&r->genmu, NULL);
+    pthread_mutex_init(&r->syncmu, NULL);
     r->app = app;
     r->rp = &n->rp;
     if (app_open_db(app, 0, &n->db, ei) < 0)

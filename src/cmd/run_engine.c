@@ -85,72 +85,63 @@ bool run_waits(void *arg)
 
 struct db *run_db_lock(struct run *r, struct worker *w)
 {
-    atomic_fetch_add(&r->db_queue, 1);
     pthread_mutex_lock(&r->dbmu);
-    atomic_fetch_sub(&r->db_queue, 1);
     r->db_user = w;
     return r->wdb;
 }
 
-/*
- * Commits what the workers' connection holds: the records, and the claims
- * that wait for it (they go on once the lock file names the newest).  A
- * failure halts the run (exit 74); the claims of that commit are not sent.
- */
-static void commit_open(struct run *r)
-{
-    struct errinfo ei = { ERR_OK, "" };
-    int rc = store_run_settle(r->wdb, &ei);
-
-    if (rc == 0 && r->claims_open)
-        rc = runlock_claimed(&r->lock, r->last_claim, r->run_id, r->started,
-                             &ei);
-    r->claims_open = 0;
-    r->db_gen++;
-    if (rc < 0) {
-        if (!r->db_fail_gen) {
-            r->db_fail_gen = r->db_gen;
-            r->db_fail_ei = ei;
-        }
-        run_halt(r, &ei);
-    }
-    pthread_cond_broadcast(&r->db_cv);
-}
-
 void run_db_unlock(struct run *r)
 {
-    if (r->claims_open && atomic_load(&r->db_queue) == 0)
-        commit_open(r);
     r->db_user = NULL;
     pthread_mutex_unlock(&r->dbmu);
 }
 
-/*
- * The claim waits while another thread queues for the connection: that
- * one, or the last of several, commits them all, one fsync for the batch.
- * Whoever finds nobody queued behind it commits, so a claim never waits
- * for a thread that will not come.
- */
-int run_claim_durable(struct run *r, struct worker *w, const char *id,
-                      struct errinfo *ei)
+int run_commit(struct run *r, const char *claim, unsigned long *gen,
+               struct errinfo *ei)
 {
-    unsigned long gen = r->db_gen;
-
-    r->claims_open++;
-    snprintf(r->last_claim, sizeof(r->last_claim), "%s", id);
-    while (r->db_gen == gen) {
-        if (atomic_load(&r->db_queue) == 0) {
-            commit_open(r);
-            break;
-        }
-        pthread_cond_wait(&r->db_cv, &r->dbmu);
-    }
-    r->db_user = w;
-    if (r->db_fail_gen && r->db_fail_gen <= gen + 1) {
-        *ei = r->db_fail_ei;
+    *gen = 0;
+    if (!r->wdb->held)
+        return 0;
+    if (store_run_settle(r->wdb, ei) < 0) {
+        run_halt(r, ei);
         return -1;
     }
+    pthread_mutex_lock(&r->genmu);
+    *gen = ++r->db_gen;
+    if (claim) {
+        snprintf(r->last_claim, sizeof(r->last_claim), "%s", claim);
+        r->claim_gen = *gen;
+    }
+    pthread_mutex_unlock(&r->genmu);
     return 0;
+}
+
+int run_sync(struct run *r, unsigned long gen, struct errinfo *ei)
+{
+    char id[sizeof(r->last_claim)];
+    unsigned long g, cg;
+    int rc = 0;
+
+    pthread_mutex_lock(&r->syncmu);
+    while (rc == 0 && r->synced_gen < gen) {
+        /* Every commit up to g has its frames in the -wal file. */
+        pthread_mutex_lock(&r->genmu);
+        g = r->db_gen;
+        cg = r->claim_gen;
+        memcpy(id, r->last_claim, sizeof(id));
+        pthread_mutex_unlock(&r->genmu);
+        rc = db_sync_wal(r->wdb, ei);
+        if (rc == 0 && cg > r->named_gen) {
+            rc = runlock_claimed(&r->lock, id, r->run_id, r->started, ei);
+            r->named_gen = cg;
+        }
+        if (rc == 0)
+            r->synced_gen = g;
+    }
+    pthread_mutex_unlock(&r->syncmu);
+    if (rc < 0)
+        run_halt(r, ei);
+    return rc;
 }
 
 /* ---- the dispatcher (all under r->mu) ---------------------------------- */
@@ -378,9 +369,15 @@ static bool has_work(struct run *r, const struct worker *w)
  */
 static void flush_records(struct run *r, struct worker *w)
 {
+    struct errinfo ei = { ERR_OK, "" };
+    unsigned long gen;
+    int rc;
+
     run_db_lock(r, w);
-    commit_open(r);
+    rc = run_commit(r, NULL, &gen, &ei);
     run_db_unlock(r);
+    if (rc == 0 && gen)
+        run_sync(r, gen, &ei);
 }
 
 /* The messages in flight on one transport. */
@@ -582,7 +579,8 @@ static bool open_wdb(struct run *r)
 {
     struct errinfo ei = { ERR_OK, "" };
 
-    if (db_open(r->cfg->database, DB_NO_SCHEMA_CHECK, &r->wdb, &ei) < 0) {
+    if (db_open(r->cfg->database, DB_NO_SCHEMA_CHECK | DB_SYNC_LATER,
+                &r->wdb, &ei) < 0) {
         r->wdb = NULL;
         run_halt(r, &ei);
         return false;
@@ -591,16 +589,13 @@ static bool open_wdb(struct run *r)
     return true;
 }
 
-/* After the workers: what the connection holds is committed, and it is
- * closed. */
+/* After the workers: what the connection holds is committed and on disk,
+ * and it is closed. */
 static void close_wdb(struct run *r)
 {
-    struct errinfo ei = { ERR_OK, "" };
-
     if (!r->wdb)
         return;
-    if (store_run_settle(r->wdb, &ei) < 0)
-        run_halt(r, &ei);
+    flush_records(r, NULL);
     db_close(r->wdb);
     r->wdb = NULL;
 }

@@ -1,6 +1,7 @@
 /*
  * run_job.c - one message of `run` (run_engine.h): compose, claim
- * (committed as `sending` before any traffic, and named in the lock file),
+ * (committed as `sending` before any traffic, on disk and named in the lock
+ * file before any of the message's content),
  * hand to the mailbox's transport with a token when it needs one, then
  * record the reply and act on it: hand the message on, retire the
  * mailbox, or fall back to Graph.
@@ -138,6 +139,7 @@ bool job_begin(struct run *r, struct worker *w, struct db *db,
     struct errinfo ei = { ERR_OK, "" };
     enum store_claim claim;
     char now[ISO_TIME_LEN];
+    unsigned long gen = 0;
     bool locked;
 
     flight_init(r, w, job_ix, f);
@@ -158,13 +160,12 @@ bool job_begin(struct run *r, struct worker *w, struct db *db,
     if (!locked)
         run_db_lock(r, w);
     crash_point("claim.before");
-    /* Durable, and named in the lock file (runlock.h) so that the next
-     * run can tell when the database lost it, before any traffic. */
     if (store_run_claim(db, &f->os, now, &claim, &ei) < 0 ||
-        (claim == STORE_CLAIMED &&
-         run_claim_durable(r, w, f->os.id, &ei) < 0))
+        (claim == STORE_CLAIMED && run_commit(r, f->os.id, &gen, &ei) < 0))
         claim = STORE_TAKEN;   /* not claimed; ei says why */
     run_db_unlock(r);
+    f->run = r;
+    f->gen = gen;
     if (claim != STORE_CLAIMED) {
         /* Busy only once the run stops (worker_waits); anything else
          * stops the run, with this error as its exit message. */
@@ -215,12 +216,43 @@ bool job_retry_token(const struct worker *w, const struct flight *f)
     return f->rep.stage == STAGE_HTTP && f->rep.code == 401;
 }
 
+/*
+ * The transport's ready(): f's claim on disk, and named in the lock file
+ * (runlock.h) so that the next run can tell when the database lost it,
+ * before any of the message goes out.  SMTP calls it once the envelope is
+ * sent, so the fsync and the server's reading of MAIL, RCPT and DATA
+ * overlap: a server takes a message only at the end of its DATA, and a
+ * transaction cut before that is dropped (RFC 5321), so the claim is on
+ * disk before anything that could be delivered (docs/RELIABILITY.md).
+ */
+static int flight_ready(void *arg)
+{
+    struct flight *f = arg;
+    struct errinfo ei = { ERR_OK, "" };
+
+    if (f->durable)
+        return 0;
+    if (run_sync(f->run, f->gen, &ei) < 0)
+        return -1;   /* the run halts: committed, not sent, unknown */
+    f->durable = true;
+    return 0;
+}
+
 bool job_transmit(struct run *r, struct worker *w, struct transport *t,
                   struct flight *f)
 {
     const struct rp_mailbox *m = &r->rp->mb[w->mb];
     const char *scope = w->graph ? r->cfg->graph.scope : r->cfg->oauth.scope;
 
+    /* Graph takes the whole message in one request: on disk first. */
+    if (w->graph && flight_ready(f) < 0) {
+        memset(&f->rep, 0, sizeof(f->rep));
+        f->rep.stage = STAGE_HTTP;
+        f->rep.conn_lost = true;
+        snprintf(f->rep.text, sizeof(f->rep.text), "stopped before the "
+                 "message went out");
+        return false;
+    }
     if (w->oauth && take_token(r, w, scope, f->retried, f) < 0)
         return false;
     f->tm.from = m->email;
@@ -229,6 +261,8 @@ bool job_transmit(struct run *r, struct worker *w, struct transport *t,
     f->tm.len = f->co.len;
     f->tm.token = w->oauth ? w->token : NULL;
     f->tm.reply = &f->rep;
+    f->tm.ready = flight_ready;
+    f->tm.ready_arg = f;
     t->ops->send(t, &f->tm);
     return true;
 }

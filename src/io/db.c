@@ -158,6 +158,58 @@ int db_flush(struct db *db, struct errinfo *ei)
     return db_commit(db, ei);
 }
 
+/* Opens db's -wal file (again when it is another file than the one open)
+ * and, for a file not seen before, syncs its folder. */
+static int wal_open(struct db *db, const char *wal, struct errinfo *ei)
+{
+    struct stat sb;
+    char *dir, *slash;
+    int fd;
+
+    if (stat(wal, &sb) < 0)
+        return err_set(ei, ERR_IO, "cannot sync database '%s': %s: %s",
+                       db->path, wal, strerror(errno));
+    if (db->walfd >= 0 && (unsigned long long)sb.st_dev == db->wal_dev &&
+        (unsigned long long)sb.st_ino == db->wal_ino)
+        return 0;
+    if (db->walfd >= 0)
+        close(db->walfd);
+    db->walfd = open(wal, O_RDONLY | O_CLOEXEC);
+    if (db->walfd < 0 || fstat(db->walfd, &sb) < 0)
+        return err_set(ei, ERR_IO, "cannot sync database '%s': %s: %s",
+                       db->path, wal, strerror(errno));
+    db->wal_dev = (unsigned long long)sb.st_dev;
+    db->wal_ino = (unsigned long long)sb.st_ino;
+    dir = xstrdup(wal);
+    slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir] = '\0';
+    fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0 || fsync(fd) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return err_set(ei, ERR_IO, "cannot sync the folder of database "
+                       "'%s': %s", db->path, strerror(e));
+    }
+    close(fd);
+    return 0;
+}
+
+int db_sync_wal(struct db *db, struct errinfo *ei)
+{
+    char *wal = xasprintf("%s-wal", db->path);
+    int rc = wal_open(db, wal, ei);
+
+    if (rc == 0 && fdatasync(db->walfd) < 0)
+        rc = err_set(ei, ERR_IO, "cannot sync database '%s': %s: %s: the "
+                     "disk or file system failed (see dmesg)", db->path, wal,
+                     strerror(errno));
+    free(wal);
+    return rc;
+}
+
 void db_rollback(struct db *db)
 {
     if (!db || !db->h)
@@ -370,12 +422,15 @@ int db_open(const char *path, unsigned flags, struct db **out,
 
     db = xcalloc(1, sizeof(*db));
     db->path = xstrdup(path);
+    db->walfd = -1;
     if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
                         SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         db_fail(db, ei, "cannot open");
         goto fail;
     }
-    if (set_pragmas(db, ei) < 0)
+    if (set_pragmas(db, ei) < 0 ||
+        ((flags & DB_SYNC_LATER) &&
+         db_exec(db, "PRAGMA synchronous = NORMAL", ei) < 0))
         goto fail;
     if (!(flags & DB_NO_SCHEMA_CHECK) && check_schema(db, ei) < 0)
         goto fail;
@@ -444,6 +499,8 @@ void db_close(struct db *db)
             sqlite3_finalize(db->cache[i].st);
         sqlite3_close(db->h);
     }
+    if (db->walfd >= 0)
+        close(db->walfd);
     free(db->cache);
     free(db->path);
     free(db);

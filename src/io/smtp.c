@@ -154,6 +154,16 @@ static int ready(struct smtp_session *s, struct smtp_reply *r)
     return sconn_open(&s->c, r);
 }
 
+/* The caller's ready_cb() refused: nothing of the message goes out; the
+ * connection, with an envelope in flight, is dropped. */
+static void not_ready(struct smtp_session *s, struct smtp_reply *r)
+{
+    s->c.stage = STAGE_MAIL;
+    snprintf(s->c.ioerr, sizeof(s->c.ioerr), "stopped before the message "
+             "went out");
+    lost(s, r);
+}
+
 /*
  * MAIL FROM, RCPT TO and DATA sent together (PIPELINING, RFC 2920): one
  * round trip instead of three.  Their replies are read in order; the
@@ -162,7 +172,8 @@ static int ready(struct smtp_session *s, struct smtp_reply *r)
  * may go; 1 otherwise, *r holding the reply.
  */
 static int envelope_together(struct smtp_session *s, const char *from,
-                             const char *to, struct smtp_reply *r)
+                             const char *to, int (*ready_cb)(void *arg),
+                             void *ready_arg, struct smtp_reply *r)
 {
     static const enum bounce_stage stage[3] = { STAGE_MAIL, STAGE_RCPT,
                                                 STAGE_DATA };
@@ -183,6 +194,11 @@ static int envelope_together(struct smtp_session *s, const char *from,
     crash_point("smtp.mail");
     crash_point("smtp.rcpt");
     crash_point("smtp.data");
+    /* While the server reads the envelope: the body waits for it. */
+    if (ready_cb && ready_cb(ready_arg) < 0) {
+        not_ready(s, r);
+        return 1;
+    }
     for (int i = 0; i < 3; i++) {
         s->c.stage = stage[i];
         if (sconn_next(&s->c, i < 2, &rp) < 0 || s->c.stray) {
@@ -214,7 +230,8 @@ static int envelope_together(struct smtp_session *s, const char *from,
 }
 
 int smtp_send(struct smtp_session *s, const char *from, const char *to,
-              const char *msg, size_t len, struct smtp_reply *reply)
+              const char *msg, size_t len, int (*ready_cb)(void *arg),
+              void *ready_arg, struct smtp_reply *reply)
 {
     char *line = NULL;
     int ret = 1;
@@ -230,9 +247,13 @@ int smtp_send(struct smtp_session *s, const char *from, const char *to,
     if (ready(s, reply) < 0)
         return 1;
     if (s->c.pipelining) {
-        if (envelope_together(s, from, to, reply))
+        if (envelope_together(s, from, to, ready_cb, ready_arg, reply))
             goto out;
     } else {
+        if (ready_cb && ready_cb(ready_arg) < 0) {
+            not_ready(s, reply);
+            goto out;
+        }
         line = xasprintf("MAIL FROM:<%s>\r\n", from);
         if (step(s, STAGE_MAIL, "smtp.mail", line, 2, reply))
             goto out;

@@ -183,9 +183,9 @@ int store_run_claim(struct db *db, const struct store_send *s,
     bool have = false, room = false;
 
     /* Inside the records the connection holds (db_commit_later), if
-     * any, and held in turn: the caller's commit makes it durable with
-     * them, one fsync, before any byte of this message goes to the server
-     * (docs/RELIABILITY.md). */
+     * any, and held in turn: the caller commits it with them and makes
+     * it durable, one fsync, before any of this message's content goes to
+     * the server (docs/RELIABILITY.md). */
     if (db_begin(db, true, ei) < 0)
         return -1;
     if (claim_read(db, s, &have, &status, ei) < 0)

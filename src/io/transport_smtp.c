@@ -21,7 +21,8 @@ static void smtp_t_send(struct transport *t, struct transport_msg *m)
     /* The token itself is set before each message (it may change). */
     if (m->token)
         smtp_session_set_bearer(s->sess, m->token);
-    smtp_send(s->sess, m->from, m->to, m->text, m->len, m->reply);
+    smtp_send(s->sess, m->from, m->to, m->text, m->len, m->ready,
+              m->ready_arg, m->reply);
     s->done = m;
 }
 
