@@ -131,10 +131,10 @@ int run_sync(struct run *r, unsigned long gen, struct errinfo *ei)
         memcpy(id, r->last_claim, sizeof(id));
         pthread_mutex_unlock(&r->genmu);
         rc = db_sync_wal(r->wdb, ei);
-        if (rc == 0 && cg > r->named_gen) {
-            rc = runlock_claimed(&r->lock, id, r->run_id, r->started, ei);
+        if (rc == 0 && cg > r->named_gen &&
+            (rc = runlock_claimed(&r->lock, id, r->run_id, r->started,
+                                  ei)) == 0)
             r->named_gen = cg;
-        }
         if (rc == 0)
             r->synced_gen = g;
     }
@@ -363,9 +363,9 @@ static bool has_work(struct run *r, const struct worker *w)
 
 /*
  * Before w waits (for pacing, for replies, for work) or ends: the records
- * the workers' connection holds are committed now (synchronous=FULL), so
- * no record waits for a claim that may be far off, and no write lock is
- * kept from other programs while nobody writes (docs/RELIABILITY.md).
+ * the workers' connection holds are committed and synced now, so no record
+ * waits for a claim that may be far off, and no write lock is kept from
+ * other programs while nobody writes (docs/RELIABILITY.md).
  */
 static void flush_records(struct run *r, struct worker *w)
 {
