@@ -18,19 +18,12 @@
 # fails, never on slowness.  Everything is local; the directory is removed
 # on exit.
 set -eu
-
-ROWS=${BENCH_ROWS:-1000000}
-RUNS=${BENCH_IMPORT_RUNS:-3}
-for v in "BENCH_ROWS $ROWS" "BENCH_IMPORT_RUNS $RUNS"; do
-    case "${v#* }" in
-        '' | *[!0-9]* | 0*)
-            echo "bench: ${v% *} must be a positive integer, not '${v#* }'" >&2
-            exit 64 ;;
-    esac
-done
-
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+ROWS=${BENCH_ROWS:-1000000}
+RUNS=${BENCH_IMPORT_RUNS:-3}
+bench_posint BENCH_ROWS "$ROWS"
+bench_posint BENCH_IMPORT_RUNS "$RUNS"
 bench_sqlite3
 bench_workdir
 # No configuration but the built-in defaults: no MAILROTA_CONFIG, no

@@ -14,12 +14,10 @@
 # stays on loopback; the work directory is removed on exit.
 set -eu
 
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 N=${BENCH_INBOX_MSGS:-10000}
-case "$N" in
-    '' | *[!0-9]* | 0*)
-        echo "bench: BENCH_INBOX_MSGS must be a positive integer, not '$N'" >&2
-        exit 64 ;;
-esac
+bench_posint BENCH_INBOX_MSGS "$N"
 [ "$N" -le 200000 ] ||
     { echo "bench: at most 200000 messages (BENCH_INBOX_MSGS)" >&2; exit 64; }
 # Contacts sent to: the messages refer to these sends.
@@ -33,8 +31,6 @@ GOAL_RSS_MIB=32
 GOAL_PASS2_S=1
 USER=m1@sender.example
 
-# shellcheck source=bench/lib.sh
-. "$(dirname "$0")/lib.sh"
 command -v openssl >/dev/null 2>&1 ||
     { echo "bench: no openssl (Debian package openssl)" >&2; exit 1; }
 # shellcheck source=tests/servers/lib-imapd.sh

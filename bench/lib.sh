@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# bench/lib.sh - sourced by bench/import.sh and bench/send.sh (POSIX sh,
+# bench/lib.sh - sourced by every bench/*.sh script (POSIX sh,
 # after `set -eu`): the paths, the timer, measure and fail.
 #
 #   ROOT, BUILD, MR, PY     the repository, the build directory, the binary,
@@ -12,6 +12,8 @@
 #                           and "wall-s peak-RSS-KiB user-s sys-s" in
 #                           $T/NAME.time; stdin passes through
 #   fail NAME               a step failed: shows $T/NAME.err, exits 1
+#   bench_posint NAME VALUE exits 64 unless VALUE (of the setting NAME) is
+#                           a positive integer
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -94,4 +96,12 @@ bench_workdir() {
     trap 'rm -rf "$T"' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+}
+
+bench_posint() {
+    case "$2" in
+        '' | *[!0-9]* | 0*)
+            echo "bench: $1 must be a positive integer, not '$2'" >&2
+            exit 64 ;;
+    esac
 }

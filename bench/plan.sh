@@ -21,18 +21,12 @@ SMALL=${BENCH_PLAN_SMALL:-10000}
 RUNS=${BENCH_PLAN_RUNS:-3}
 NOW=${BENCH_PLAN_NOW:-2026-06-01T09:00:00Z}
 WANT=300
-for v in "BENCH_PLAN_CONTACTS=$BIG" "BENCH_PLAN_SMALL=$SMALL" \
-    "BENCH_PLAN_RUNS=$RUNS"; do
-    case "${v#*=}" in
-        '' | *[!0-9]* | 0*)
-            echo "bench: ${v%%=*} must be a positive integer, not" \
-                "'${v#*=}'" >&2
-            exit 64 ;;
-    esac
-done
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+bench_posint BENCH_PLAN_CONTACTS "$BIG"
+bench_posint BENCH_PLAN_SMALL "$SMALL"
+bench_posint BENCH_PLAN_RUNS "$RUNS"
 bench_sqlite3
 bench_workdir
 unset MAILROTA_CONFIG

@@ -18,16 +18,11 @@ set -eu
 
 ROWS=${BENCH_REPORT_CONTACTS:-100000}
 DAYS=${BENCH_REPORT_DAYS:-14}
-for v in "$ROWS" "$DAYS"; do
-    case "$v" in
-        '' | *[!0-9]* | 0*)
-            echo "bench: BENCH_REPORT_CONTACTS and BENCH_REPORT_DAYS must be positive integers, not '$v'" >&2
-            exit 64 ;;
-    esac
-done
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+bench_posint BENCH_REPORT_CONTACTS "$ROWS"
+bench_posint BENCH_REPORT_DAYS "$DAYS"
 bench_sqlite3
 bench_workdir
 unset MAILROTA_CONFIG

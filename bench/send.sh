@@ -20,19 +20,14 @@
 # RESULT send | mailrota N msg/s, N ms CPU/msg | anchor N msg/s, N ms CPU/msg | ratio N.NNx, CPU N.NNx
 set -eu
 
-posint() {
-    case "$2" in
-        '' | *[!0-9]* | 0*)
-            echo "bench: $1 must be a positive integer, not '$2'" >&2
-            exit 64 ;;
-    esac
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 NMB=${BENCH_SEND_MAILBOXES:-3}
 PER=${BENCH_SEND_PER_MAILBOX:-334}
 RUNS=${BENCH_SEND_RUNS:-3}
-posint BENCH_SEND_MAILBOXES "$NMB"
-posint BENCH_SEND_PER_MAILBOX "$PER"
-posint BENCH_SEND_RUNS "$RUNS"
+bench_posint BENCH_SEND_MAILBOXES "$NMB"
+bench_posint BENCH_SEND_PER_MAILBOX "$PER"
+bench_posint BENCH_SEND_RUNS "$RUNS"
 if [ "$NMB" -gt 100 ] || [ "$PER" -gt 10000 ]; then
     echo "bench: at most 100 mailboxes and 10000 messages per mailbox" >&2
     exit 64
@@ -40,8 +35,6 @@ fi
 N=$((NMB * PER))
 NOW=2026-11-20T15:00:00Z
 
-# shellcheck source=bench/lib.sh
-. "$(dirname "$0")/lib.sh"
 ANCHOR=${ANCHOR:-$BUILD/smtp-anchor}
 [ -x "$ANCHOR" ] || {
     echo "bench: no $ANCHOR (make bench builds it)" >&2
