@@ -239,6 +239,8 @@ void run_make_jobs(struct run *r);
 /* Each job's contact, read now rather than by each worker under dbmu; a
  * job whose contact cannot be read keeps NULL (compose reads it then). */
 void run_load_contacts(struct run *r, struct db *db);
+/* What job j holds (its contact); run_free_jobs: all of them, and jobs. */
+void run_job_release(struct job *j);
 void run_free_jobs(struct run *r);
 /* Each needed campaign's template; -1 (ei) when one is unusable. */
 int run_load_templates(struct run *r, struct errinfo *ei);

@@ -219,9 +219,12 @@ static int send_night(struct night *n, struct app *app, struct errinfo *ei)
     if (n->tpl_error) {
         /* Keep only the jobs whose template works. */
         size_t kept = 0;
-        for (size_t i = 0; i < r->n_jobs; i++)
+        for (size_t i = 0; i < r->n_jobs; i++) {
             if (!r->jobs[i].done)
                 r->jobs[kept++] = r->jobs[i];
+            else
+                run_job_release(&r->jobs[i]);
+        }
         r->n_jobs = kept;
     }
     run_send_all(r);

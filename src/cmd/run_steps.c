@@ -63,14 +63,19 @@ void run_load_contacts(struct run *r, struct db *db)
     }
 }
 
+void run_job_release(struct job *j)
+{
+    if (j->contact) {
+        store_mail_contact_release(j->contact);
+        free(j->contact);
+        j->contact = NULL;
+    }
+}
+
 void run_free_jobs(struct run *r)
 {
-    for (size_t i = 0; i < r->n_jobs; i++) {
-        if (r->jobs[i].contact) {
-            store_mail_contact_release(r->jobs[i].contact);
-            free(r->jobs[i].contact);
-        }
-    }
+    for (size_t i = 0; i < r->n_jobs; i++)
+        run_job_release(&r->jobs[i]);
     free(r->jobs);
     r->jobs = NULL;
     r->n_jobs = 0;
