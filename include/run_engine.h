@@ -1,7 +1,8 @@
 /*
  * run_engine.h - the inside of `run` (src/cmd): what cmd_run.c's outline,
  * the engine (run_engine.c: the dispatcher, one thread per mailbox, the
- * send loop over a transport), one message's path (run_job.c: compose ->
+ * send loop over a transport; run_db.c: the workers' one database
+ * connection), one message's path (run_job.c: compose ->
  * claim -> transmit -> record) and the steps around the sending
  * (run_steps.c: templates, jobs, dry run, the runs row, the verdict) share.
  * Internal to the run command.
@@ -138,9 +139,33 @@ struct counts {
     long planned, sent, deferred, bounced, failed, unknown;
 };
 
+/* ---- run_db.c: the workers' connection ---- */
+
 /* Takes r->wdb for worker w (NULL: the main thread), and gives it back. */
 struct db *run_db_lock(struct run *r, struct worker *w);
 void run_db_unlock(struct run *r);
+/* Opens r->wdb; false (the run halted) if it cannot be. */
+bool run_open_wdb(struct run *r);
+/* After the workers: what r->wdb holds committed and on disk; closed. */
+void run_close_wdb(struct run *r);
+/* Before w (NULL: the main thread) waits or ends: what r->wdb holds is
+ * committed and synced. */
+void run_flush_records(struct run *r, struct worker *w);
+/*
+ * Under run_db_lock: commits what r->wdb holds (records, and the claim of
+ * send `claim` when not NULL), without waiting for the disk; *gen is the
+ * commit's number for run_sync, 0 when nothing was held.  -1 (ei; the run
+ * halts) when the commit failed.
+ */
+int run_commit(struct run *r, const char *claim, unsigned long *gen,
+               struct errinfo *ei);
+/*
+ * Outside run_db_lock: returns once commit `gen` is on disk, and the lock
+ * file names the newest claim on disk.  One fdatasync covers every commit
+ * made before it, so a thread whose commit another's sync covered goes on
+ * at once.  -1 (ei; the run halts) when the disk failed.
+ */
+int run_sync(struct run *r, unsigned long gen, struct errinfo *ei);
 
 static inline int run_db_write_done(struct run *r, int rc)
 {
@@ -174,21 +199,6 @@ void run_retire_domain(struct run *r, const char *email);
 void run_requeue_front(struct worker *w, size_t job);
 /* One thread per mailbox that can send, until the work is done. */
 void run_send_all(struct run *r);
-/*
- * Under run_db_lock: commits what r->wdb holds (records, and the claim of
- * send `claim` when not NULL), without waiting for the disk; *gen is the
- * commit's number for run_sync, 0 when nothing was held.  -1 (ei; the run
- * halts) when the commit failed.
- */
-int run_commit(struct run *r, const char *claim, unsigned long *gen,
-               struct errinfo *ei);
-/*
- * Outside run_db_lock: returns once commit `gen` is on disk, and the lock
- * file names the newest claim on disk.  One fdatasync covers every commit
- * made before it, so a thread whose commit another's sync covered goes on
- * at once.  -1 (ei; the run halts) when the disk failed.
- */
-int run_sync(struct run *r, unsigned long gen, struct errinfo *ei);
 
 /* ---- run_job.c ---- */
 
