@@ -29,6 +29,7 @@ struct db {
     bool held;                 /* an outer transaction left open by
                                   db_commit_later, for db_flush */
     /* DB_SYNC_LATER: the -wal file, for db_sync_wal (its caller's). */
+    char *wal_path;
     int walfd;
     unsigned long long wal_dev, wal_ino;
 };

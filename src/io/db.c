@@ -199,15 +199,15 @@ static int wal_open(struct db *db, const char *wal, struct errinfo *ei)
 
 int db_sync_wal(struct db *db, struct errinfo *ei)
 {
-    char *wal = xasprintf("%s-wal", db->path);
-    int rc = wal_open(db, wal, ei);
-
-    if (rc == 0 && fdatasync(db->walfd) < 0)
-        rc = err_set(ei, ERR_IO, "cannot sync database '%s': %s: %s: the "
-                     "disk or file system failed (see dmesg)", db->path, wal,
-                     strerror(errno));
-    free(wal);
-    return rc;
+    if (!db->wal_path)
+        db->wal_path = xasprintf("%s-wal", db->path);
+    if (wal_open(db, db->wal_path, ei) < 0)
+        return -1;
+    if (fdatasync(db->walfd) < 0)
+        return err_set(ei, ERR_IO, "cannot sync database '%s': %s: %s: the "
+                       "disk or file system failed (see dmesg)", db->path,
+                       db->wal_path, strerror(errno));
+    return 0;
 }
 
 void db_rollback(struct db *db)
@@ -501,6 +501,7 @@ void db_close(struct db *db)
     }
     if (db->walfd >= 0)
         close(db->walfd);
+    free(db->wal_path);
     free(db->cache);
     free(db->path);
     free(db);
