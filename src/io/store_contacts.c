@@ -80,16 +80,28 @@ void store_import_end(struct db *db)
     (void)db_exec(db, "PRAGMA ignore_check_constraints = OFF", &ei);
 }
 
-/* The upsert's statement: ?1..?9 as store_contact_add had them, ?10 the
- * company_explicit flag; an existing contact (by email, any case) gets
- * what the row has, never a clear: a derived company (?10 = 0) fills only
- * an empty company_id, fields_json is merged. */
-static const char contact_upsert_sql[] =
-    "INSERT INTO contacts(email, first_name, last_name, title,"
+/* The upsert's two statements, ?1..?9 as store_contact_add had them, ?10
+ * the company_explicit flag.  A new contact is one plain insert.  An
+ * existing one (by email, any case) is an update that takes what the row
+ * has, never a clear: a derived company (?10 = 0) fills only an empty
+ * company_id, fields_json is merged.
+ *
+ * Not one INSERT ... ON CONFLICT DO UPDATE: contacts has UPDATE triggers
+ * (0007, 0013), and a statement that may fire them is a multi-write
+ * statement, which SQLite runs in a statement transaction: each page it
+ * touches is first copied to a statement journal, 4 KiB per page per row,
+ * and past 64 KiB that journal is a temporary file.  At a million rows
+ * that was 2.2 M page writes to /var/tmp, more than the import's own
+ * (bench/import.sh).  INSERT OR IGNORE can abort on nothing, so it needs
+ * no statement journal; a row it ignores is an existing contact. */
+static const char contact_insert_sql[] =
+    "INSERT OR IGNORE INTO contacts(email, first_name, last_name, title,"
     " company_id, fields_json, status, created_at, updated_at,"
     " company_name, timezone)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8, ?9)"
-    " ON CONFLICT(email) DO UPDATE SET"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8, ?9)";
+
+static const char contact_update_sql[] =
+    "UPDATE contacts SET"
     " first_name = COALESCE(?2, first_name),"
     " last_name = COALESCE(?3, last_name),"
     " title = COALESCE(?4, title),"
@@ -99,7 +111,8 @@ static const char contact_upsert_sql[] =
     " timezone = COALESCE(?9, timezone),"
     " fields_json = CASE WHEN ?6 IS NULL THEN fields_json"
     "   ELSE json_patch(COALESCE(fields_json, '{}'), ?6) END,"
-    " updated_at = ?7";
+    " updated_at = ?7"
+    " WHERE email = ?1";
 
 /* As db_bind_text_or_null, without the copy: the row's strings outlive
  * the step (a malloc and a memcpy per column per row, bench/import.sh). */
@@ -111,9 +124,10 @@ static void bind_static(sqlite3_stmt *st, int idx, const char *s)
         sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
 }
 
+/* Binds what both statements take; the insert has no ?10. */
 static void contact_upsert_bind(sqlite3_stmt *st,
                                 const struct store_contact *c,
-                                const char *now)
+                                const char *now, bool update)
 {
     sqlite3_bind_text(st, 1, c->email, -1, SQLITE_STATIC);
     bind_static(st, 2, c->first_name);
@@ -126,35 +140,43 @@ static void contact_upsert_bind(sqlite3_stmt *st,
     if (c->company_explicit)
         bind_static(st, 8, c->company_name);
     bind_static(st, 9, c->timezone);
-    sqlite3_bind_int(st, 10, c->company_explicit);
+    if (update)
+        sqlite3_bind_int(st, 10, c->company_explicit);
 }
 
-/* One statement, one index descent: the import used to look the email up,
- * then insert or update (bench/import.sh).  No RETURNING: SQLite 3.40
- * builds an ephemeral table for it on every execution.  An insert sets
- * the connection's last rowid, the DO UPDATE branch does not: so
- * *inserted, and *id of an updated contact costs a lookup only when the
- * caller asks for it (id not NULL). */
+/* A new contact costs one statement and one index descent.  No RETURNING:
+ * SQLite 3.40 builds an ephemeral table for it on every execution.  So
+ * *id of an updated contact costs a lookup only when the caller asks for
+ * it (id not NULL). */
 int store_contact_upsert(struct db *db, const struct store_contact *c,
                          const char *now, long long *id, bool *inserted,
                          struct errinfo *ei)
 {
     sqlite3_stmt *st = NULL;
-    long long rowid;
 
     *inserted = false;
-    if (db_stmt(db, contact_upsert_sql, &st, ei) < 0)
+    if (db_stmt(db, contact_insert_sql, &st, ei) < 0)
         return -1;
-    contact_upsert_bind(st, c, now);
-    sqlite3_set_last_insert_rowid(db->h, 0);
+    contact_upsert_bind(st, c, now, false);
     if (store_step_done(db, st, "import", ei) < 0)
         return -1;
-    rowid = sqlite3_last_insert_rowid(db->h);
-    *inserted = rowid != 0;
-    if (!id)
+    if (sqlite3_changes(db->h) > 0) {
+        *inserted = true;
+        if (id)
+            *id = sqlite3_last_insert_rowid(db->h);
         return 0;
-    *id = rowid;
-    if (!*inserted && store_contact_id(db, c->email, id, ei) < 0)
+    }
+    if (db_stmt(db, contact_update_sql, &st, ei) < 0)
+        return -1;
+    contact_upsert_bind(st, c, now, true);
+    if (store_step_done(db, st, "import", ei) < 0)
+        return -1;
+    /* OR IGNORE also ignores a NOT NULL failure, which the values above
+     * cannot cause; if it ever did, the update finds no row. */
+    if (sqlite3_changes(db->h) == 0)
+        return err_set(ei, ERR_SOFTWARE, "import: contact '%s' was neither"
+                       " inserted nor found", c->email);
+    if (id && store_contact_id(db, c->email, id, ei) < 0)
         return -1;
     return 0;
 }
