@@ -227,8 +227,10 @@ struct store_contact {
 /* Begins the one write transaction of an import, with a page cache large
  * enough for the indexes of a big file.  own_keys: every key the import
  * writes is read or made inside this transaction (company ids from its
- * map, the campaign found again), so SQLite's foreign key checks are off
- * until store_import_end(), after the commit or rollback, sets them on. */
+ * map, the campaign found again), so SQLite's foreign key checks are off,
+ * and so are its CHECK constraints (the import's status is a constant and
+ * its fields_json valid JSON by construction), until store_import_end(),
+ * after the commit or rollback, sets them on. */
 int store_import_begin(struct db *db, bool own_keys, struct errinfo *ei);
 void store_import_end(struct db *db);
 
